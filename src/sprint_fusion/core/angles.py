@@ -1,0 +1,32 @@
+"""Angle conventions: ENU yaw (REP-103: 0 = east, counter-clockwise) vs compass heading."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from transforms3d.euler import euler2quat, quat2euler
+from transforms3d.quaternions import qmult
+
+
+def wrap_deg(angle: float) -> float:
+    """Angle in degrees wrapped to (−180, 180]."""
+    a = math.fmod(angle + 180.0, 360.0)
+    if a <= 0.0:
+        a += 360.0
+    return a - 180.0
+
+
+def heading_to_yaw(heading_deg: float) -> float:
+    """Compass heading (clockwise from north) → ENU yaw (counter-clockwise from east)."""
+    return wrap_deg(90.0 - heading_deg)
+
+
+def quat_yaw_deg(q: np.ndarray) -> float:
+    """Yaw of a body→ENU quaternion (w, x, y, z), degrees."""
+    return math.degrees(quat2euler(q, "sxyz")[2])
+
+
+def rotate_yaw(q: np.ndarray, yaw_deg: float) -> np.ndarray:
+    """q rotated about the local vertical by yaw_deg (applied in the ENU frame)."""
+    return qmult(euler2quat(0.0, 0.0, math.radians(yaw_deg), "sxyz"), q)

@@ -1,0 +1,58 @@
+"""The constant-jerk filter fusing a GNSS displacement with an IMU acceleration on one axis.
+
+KF2 runs one on the along-track distance; KF5 runs one each on east, north and up.
+Measurements: H = (1 0 0 0) for the displacement, H = (0 0 1 0) for the acceleration,
+either alone or both at one stamp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .kalman import TimedFilter
+from .motion import cj_transition, diag_noise
+
+R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
+
+
+class CjFuser:
+    def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
+                 p0: float = 1.0):
+        self.filter = TimedFilter(4, cj_transition, diag_noise(q_diag, process_noise), p0)
+        self.r_imu = r_imu
+        self.r_from = r_from
+
+    @property
+    def initialized(self) -> bool:
+        return self.filter.initialized
+
+    @property
+    def t(self) -> float | None:
+        return self.filter.t
+
+    @property
+    def state(self) -> np.ndarray:
+        return self.filter.x
+
+    @property
+    def covariance(self) -> np.ndarray:
+        return self.filter.P
+
+    def reset(self) -> None:
+        self.filter.reset()
+
+    def gnss_r(self, sigma: float) -> float:
+        return max(sigma if self.r_from == "std" else sigma * sigma, R_FLOOR)
+
+    def position(self, t: float, d: float, sigma: float) -> None:
+        """GNSS displacement d [m] with the receiver's 1σ error on this axis."""
+        if not self.filter.initialized:
+            self.filter.start(t, [d])  # x starts at the first fix (P = p0·I), then corrects
+        self.filter.step(t, [d], [0], [self.gnss_r(sigma)])
+
+    def acceleration(self, t: float, a: float) -> bool:
+        """IMU acceleration [m/s²]; ignored until a first displacement started the filter."""
+        if not self.filter.initialized:
+            return False
+        self.filter.step(t, [a], [2], [self.r_imu])
+        return True

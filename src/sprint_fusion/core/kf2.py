@@ -1,0 +1,87 @@
+"""KF2: one constant-jerk filter on the horizontal track.
+
+Inputs: the GNSS displacement along the track and the IMU's forward acceleration. The
+forward acceleration is the body x axis levelled with the IMU's roll and pitch (gravity
+then lies on the vertical and drops out), so KF2 needs no yaw at all.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from transforms3d.quaternions import quat2mat
+
+from .angles import quat_yaw_deg, rotate_yaw
+from .attitude import AttitudeSource
+from .cj_fuser import CjFuser
+from .geodesy import LocalFrame
+from .samples import GnssFix, ImuSample
+
+
+class AlongTrack:
+    """Distance along the track from successive local positions.
+
+    'origin': horizontal distance from the datum (a straight sprint from the start line).
+    'path': each GNSS step projected on the direction of motion (GNSS velocity), which
+    follows bends. Projection on a slowly changing direction telescopes position noise instead
+    of summing its magnitude, so standing still adds nothing; until the first direction is
+    known the start position is held, and the displacement since then is counted at once.
+    """
+
+    def __init__(self, mode: str = "path", min_speed: float = 1.0):
+        self.mode, self.min_speed = mode, min_speed
+        self.reset()
+
+    def reset(self) -> None:
+        self.prev: np.ndarray | None = None
+        self.direction: np.ndarray | None = None
+        self.distance = 0.0
+
+    def update(self, enu: np.ndarray, velocity: np.ndarray | None) -> float:
+        p = np.asarray(enu[:2], dtype=float)
+        if self.mode == "origin":
+            return float(math.hypot(p[0], p[1]))
+        if self.prev is None:
+            self.prev = p
+            return self.distance
+        if velocity is not None:
+            speed = math.hypot(velocity[0], velocity[1])
+            if speed >= self.min_speed:
+                self.direction = np.asarray(velocity[:2], dtype=float) / speed
+        elif np.linalg.norm(p - self.prev) > 0.0:
+            self.direction = (p - self.prev) / np.linalg.norm(p - self.prev)
+        if self.direction is None:
+            return self.distance  # still at the start: hold the anchor in self.prev
+        self.distance += float((p - self.prev) @ self.direction)
+        self.prev = p
+        return self.distance
+
+
+class Kf2:
+    def __init__(self, params, frame: LocalFrame | None = None):
+        self.frame = frame or LocalFrame.from_params(params)
+        self.attitude = AttitudeSource.from_params(params)
+        self.track = AlongTrack(params["kf2.along_track"], params["gnss.heading_min_speed"])
+        self.cj = CjFuser(params["kf2.q_diag"], params["kf2.r_imu"], params["gnss.r_from"],
+                          params["process_noise"], params["p0"])
+
+    def reset(self) -> None:
+        self.attitude.reset()
+        self.track.reset()
+        self.cj.reset()
+
+    def on_gnss(self, fix: GnssFix) -> None:
+        d = self.track.update(self.frame.to_enu(fix), fix.velocity)
+        self.cj.position(fix.stamp, d, fix.sigma_horizontal)
+
+    def forward_acceleration(self, s: ImuSample) -> float | None:
+        q = self.attitude.update(s)
+        if q is None:
+            return None
+        level = rotate_yaw(q, -quat_yaw_deg(q))  # remove heading, keep roll and pitch
+        return float(quat2mat(level)[0] @ s.accel)
+
+    def on_imu(self, s: ImuSample) -> bool:
+        a = self.forward_acceleration(s)
+        return a is not None and self.cj.acceleration(s.stamp, a)

@@ -1,0 +1,197 @@
+"""Filter parameters: names, defaults, ranges and docs in one place.
+
+The same table declares the ROS parameters (with descriptors), validates YAML for the CLI and
+renders the README's parameter table. Defaults are the published "paper" profile.
+YAML files use the ROS 2 parameter-file layout (``/**: ros__parameters: …``) so one file
+serves `ros2 launch` and the pip-only CLI alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ParameterError(ValueError):
+    """A parameter is unknown, of the wrong type or out of range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any
+    description: str
+    unit: str = ""
+    choices: tuple[str, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def length(self) -> int | None:
+        return len(self.default) if isinstance(self.default, (list, tuple)) else None
+
+    def validate(self, value: Any) -> Any:
+        where = f"parameter '{self.name}'"
+        if self.choices is not None:
+            if value not in self.choices:
+                raise ParameterError(f"{where} = {value!r}: must be one of {', '.join(self.choices)}")
+            return value
+        if isinstance(self.default, bool):
+            if not isinstance(value, bool):
+                raise ParameterError(f"{where} = {value!r}: must be true or false")
+            return value
+        if self.length is not None:
+            if not isinstance(value, (list, tuple)) or len(value) != self.length:
+                raise ParameterError(f"{where} = {value!r}: must be a list of {self.length} numbers")
+            return [self._number(v, where) for v in value]
+        return self._number(value, where)
+
+    def _number(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(f"{where} = {value!r}: must be a number")
+        v = float(value)
+        if v != v or (self.low is not None and v < self.low) or (self.high is not None and v > self.high):
+            raise ParameterError(f"{where} = {value!r}: must lie in [{self.low}, {self.high}] {self.unit}".rstrip())
+        return v
+
+
+FILTER_PARAMS: tuple[Param, ...] = (
+    Param("gnss.r_from", "std", "How the receiver's position error σ enters R: 'std' puts σ itself "
+          "(the paper's literal R = diag(σ_GPS, …)), 'variance' puts σ²", choices=("std", "variance")),
+    Param("gnss.latency", 0.0, "Receiver latency subtracted from GNSS stamps", "s", low=0.0, high=1.0),
+    Param("gnss.heading_min_speed", 1.0, "Heading of motion is used only above this ground speed",
+          "m/s", low=0.0, high=20.0),
+    Param("gnss.heading_max_accuracy", 30.0, "Heading of motion is used only if its reported "
+          "accuracy is better than this", "deg", low=0.0, high=180.0),
+    Param("datum.mode", "first_fix", "Origin of the local ENU frame: the first valid fix, or the "
+          "fixed point below (e.g. the start line)", choices=("first_fix", "fixed")),
+    Param("datum.latitude", 0.0, "Fixed datum latitude", "deg", low=-90.0, high=90.0),
+    Param("datum.longitude", 0.0, "Fixed datum longitude", "deg", low=-180.0, high=180.0),
+    Param("datum.altitude", 0.0, "Fixed datum ellipsoidal height", "m", low=-1000.0, high=10000.0),
+    Param("gravity", 9.80665, "Gravity removed from the aligned specific force", "m/s²", low=9.7, high=9.9),
+    Param("process_noise", "per_step", "'per_step': every Q below is added once per filter step, "
+          "as in the paper; 'per_second': Q is a rate, added as Q·Δt", choices=("per_step", "per_second")),
+    Param("p0", 1.0, "Initial covariance P = p0·I (the paper: identity)", low=1e-9, high=1e9),
+    Param("kf2.q_diag", [0.0001, 0.01, 0.01, 0.01], "KF2 process noise diag(d, v, a, j)", low=0.0, high=1e6),
+    Param("kf2.r_imu", 0.1, "KF2 R entry of the forward acceleration (0.01 raised tenfold for "
+          "upper-body rotation)", low=1e-9, high=1e6),
+    Param("kf2.along_track", "path", "KF2 displacement: 'path' sums GNSS steps along the direction "
+          "of motion (straights and bends), 'origin' is the distance from the datum (straights)",
+          choices=("path", "origin")),
+    Param("yaw.q_diag", [0.005, 0.005, 0.05], "Yaw filter process noise diag(yaw, rate, acc)",
+          low=0.0, high=1e6),
+    Param("yaw.r_yaw", 15.0, "Yaw filter R entry of the GNSS yaw", low=1e-9, high=1e6),
+    Param("yaw.r_rate", 5.0, "Yaw filter R entry of the gyro yaw rate", low=1e-9, high=1e6),
+    Param("bias.r", 30.0, "Bias filter R entry of the yaw difference", low=1e-9, high=1e6),
+    Param("bias.sigma_q", 0.5, "Bias filter σ_qB in Q_B = G·Gᵀ·σ_qB", low=0.0, high=1e6),
+    Param("axis.q_diag", [0.0001, 0.01, 0.01, 0.01], "North/east/up filters' process noise "
+          "diag(d, v, a, j)", low=0.0, high=1e6),
+    Param("axis.r_imu", 0.01, "North/east/up filters' R entry of the aligned acceleration",
+          low=1e-9, high=1e6),
+    Param("speed.r", 20.0, "Horizontal speed filter R entry of √(v_N² + v_E²)", low=1e-9, high=1e6),
+    Param("speed.sigma_q", 0.05, "Horizontal speed filter σ_qV in Q_V = G·Gᵀ·σ_qV", low=0.0, high=1e6),
+    Param("attitude.source", "auto", "Roll/pitch/yaw of the IMU: the device's own orientation, an "
+          "estimate from gyro + accelerometer, or 'auto' (device when it reports one)",
+          choices=("auto", "device", "estimate")),
+    Param("attitude.gain", 1.0, "Complementary attitude filter: tilt correction gain", "1/s",
+          low=0.0, high=100.0),
+    Param("attitude.accel_gate", 0.2, "Tilt is corrected from the accelerometer only while "
+          "| |f| − g | is below this; a horizontal acceleration a changes |f| by only ≈ a²/2g, so "
+          "0.2 admits |a| ≲ 2 m/s²", "m/s²", low=0.0, high=100.0),
+    Param("time.reorder_window", 0.1, "Samples are held this long and released in stamp order, "
+          "so GNSS fixes arriving late still land between the right IMU samples", "s",
+          low=0.0, high=10.0),
+    Param("time.reset_jump_back", 1.0, "A stamp this far behind the filter time resets the "
+          "filters; a smaller step back drops the sample", "s", low=0.0, high=3600.0),
+)
+
+_BY_NAME = {p.name: p for p in FILTER_PARAMS}
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested YAML mappings to dotted names, as ROS 2 flattens ros__parameters."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+class FilterParams(Mapping[str, Any]):
+    """A complete, validated set of filter parameters (defaults filled in)."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None):
+        merged = {p.name: p.default for p in FILTER_PARAMS}
+        for name, value in (values or {}).items():
+            if name not in _BY_NAME:
+                raise ParameterError(f"unknown parameter '{name}' (known: {', '.join(_BY_NAME)})")
+            merged[name] = _BY_NAME[name].validate(value)
+        self._values = merged
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def replace(self, **changes: Any) -> FilterParams:
+        """A copy with some parameters changed; names use '__' for '.' (kf2__r_imu=…)."""
+        values = dict(self._values)
+        values.update({k.replace("__", "."): v for k, v in changes.items()})
+        return FilterParams(values)
+
+    def updated(self, changes: Mapping[str, Any]) -> FilterParams:
+        values = dict(self._values)
+        values.update(changes)
+        return FilterParams(values)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> FilterParams:
+        values = read_params_file(path)
+        values.update(overrides or {})
+        try:
+            return cls(values)
+        except ParameterError as err:
+            raise ParameterError(f"{path}: {err}") from None
+
+
+def read_params_file(path: str | Path, node: str = "/**") -> dict[str, Any]:
+    """The flattened ros__parameters of one node section (default: the wildcard section)."""
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    section = doc.get(node, {}) if isinstance(doc, Mapping) else {}
+    params = section.get("ros__parameters") if isinstance(section, Mapping) else None
+    if not isinstance(params, Mapping):
+        raise ParameterError(f"{path}: no '{node}: ros__parameters:' section")
+    return flatten(params)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """'kf2.r_imu=0.2' → ('kf2.r_imu', 0.2); values are read as YAML."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise ParameterError(f"'{text}': expected name=value")
+    return name.strip(), yaml.safe_load(raw)
+
+
+def markdown_table(params: Iterable[Param] = FILTER_PARAMS) -> str:
+    rows = ["| name | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+    for p in params:
+        if p.choices:
+            allowed = " / ".join(p.choices)
+        elif isinstance(p.default, str):
+            allowed = "text"
+        else:
+            allowed = f"[{p.low:g}, {p.high:g}]"
+        rows.append(f"| `{p.name}` | `{p.default}` | {p.unit} | {allowed} | {p.description} |")
+    return "\n".join(rows)

@@ -1,0 +1,101 @@
+"""Plain samples in, plain estimates out: the core never sees a ROS message.
+
+Frames follow REP-103/105/145: IMU specific force [m/s²] and angular rate [rad/s] in the
+sensor's body frame (x forward, y left, z up), gravity included; orientations are quaternions
+(w, x, y, z) of body in a local east-north-up frame; local positions are ENU metres.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class FixType(enum.IntEnum):
+    """GNSS solution quality, ordered from worst to best (RTK fixed vs float kept apart)."""
+
+    NO_FIX = 0
+    DEAD_RECKONING = 1
+    SINGLE = 2
+    DGNSS = 3
+    RTK_FLOAT = 4
+    RTK_FIXED = 5
+
+
+@dataclass(frozen=True)
+class ImuSample:
+    stamp: float
+    accel: np.ndarray  # specific force, body frame, m/s²
+    gyro: np.ndarray  # angular rate, body frame, rad/s
+    orientation: np.ndarray | None = None  # the device's own (w, x, y, z), yaw may drift
+
+    def is_finite(self) -> bool:
+        ok = bool(np.all(np.isfinite(self.accel)) and np.all(np.isfinite(self.gyro)))
+        if self.orientation is not None:
+            ok = ok and bool(np.all(np.isfinite(self.orientation)))
+        return ok
+
+
+@dataclass(frozen=True)
+class GnssFix:
+    stamp: float
+    latitude: float  # degrees
+    longitude: float  # degrees
+    altitude: float  # metres above the ellipsoid
+    position_covariance: np.ndarray  # 3×3 ENU, m²
+    fix_type: FixType = FixType.RTK_FIXED
+    velocity: np.ndarray | None = None  # ENU, m/s
+    velocity_covariance: np.ndarray | None = None  # 3×3 ENU, (m/s)²
+    heading: float | None = None  # heading of motion, degrees clockwise from north
+    heading_accuracy: float | None = None  # degrees (1σ)
+
+    def is_finite(self) -> bool:
+        vals = [self.latitude, self.longitude, self.altitude]
+        ok = bool(np.all(np.isfinite(vals)) and np.all(np.isfinite(self.position_covariance)))
+        if self.velocity is not None:
+            ok = ok and bool(np.all(np.isfinite(self.velocity)))
+        return ok
+
+    @property
+    def sigma_enu(self) -> np.ndarray:
+        """Per-axis position standard deviation (east, north, up) in metres."""
+        return np.sqrt(np.clip(np.diag(self.position_covariance), 0.0, None))
+
+    @property
+    def sigma_horizontal(self) -> float:
+        """Horizontal accuracy as a receiver reports it (hAcc): √(σ_E² + σ_N²)."""
+        c = self.position_covariance
+        return float(np.sqrt(max(c[0, 0] + c[1, 1], 0.0)))
+
+
+@dataclass(frozen=True)
+class AlignedImu:
+    """IMU acceleration rotated into local ENU with gravity removed (the alignment stage)."""
+
+    stamp: float
+    accel_enu: np.ndarray
+    yaw: float  # filtered yaw, degrees, ENU (0 = east, counter-clockwise)
+    yaw_variance: float
+    bias: float  # filtered yaw bias of the device orientation, degrees
+    bias_variance: float
+    orientation: np.ndarray  # aligned (w, x, y, z)
+
+
+@dataclass(frozen=True)
+class AxisEstimate:
+    """One constant-jerk filter's state (d, v, a, j) with its 4×4 covariance."""
+
+    stamp: float
+    axis: str
+    state: np.ndarray
+    covariance: np.ndarray
+
+
+@dataclass(frozen=True)
+class SpeedEstimate:
+    stamp: float
+    speed: float  # m/s
+    variance: float
+    state: np.ndarray = field(repr=False)  # (v, v̇, v̈)

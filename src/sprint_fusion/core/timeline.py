@@ -1,0 +1,77 @@
+"""Time ordering: samples arrive late (GNSS latency), repeated or out of order.
+
+The filters need stamps in order. A ReorderBuffer holds samples for a short window and
+releases them sorted; a StampGuard then drops what is still too old (counted, never silent)
+and asks for a reset when time jumps back further than a threshold (a bag restarted, a
+clock reset), as robot_localization does on a time jump.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+
+class StampGuard:
+    OK, DROP, RESET = "ok", "drop", "reset"
+
+    def __init__(self, reset_jump_back: float = 1.0):
+        self.reset_jump_back = reset_jump_back
+        self.newest: float | None = None
+        self.dropped = 0
+        self.resets = 0
+
+    def check(self, stamp: float) -> str:
+        if self.newest is None or stamp >= self.newest:
+            self.newest = stamp
+            return self.OK
+        if self.newest - stamp > self.reset_jump_back:
+            self.newest = stamp
+            self.resets += 1
+            return self.RESET
+        self.dropped += 1
+        return self.DROP
+
+
+class ReorderBuffer:
+    """Release (stamp, kind, item) in stamp order once they are `window` seconds old.
+
+    Equal stamps are released by kind name, then arrival ("gnss" before "imu": a fix and an
+    IMU sample of one instant form one step), so the order never depends on arrival jitter.
+    An item with exactly the stamp and kind of one already seen is a duplicate and is dropped.
+    """
+
+    def __init__(self, window: float = 0.1):
+        self.window = window
+        self._heap: list[tuple[float, str, int, Any]] = []
+        self._seq = itertools.count()  # ties keep arrival order
+        self._seen: set[tuple[float, str]] = set()
+        self.duplicates = 0
+
+    def push(self, stamp: float, kind: str, item: Any) -> list[tuple[float, str, Any]]:
+        key = (stamp, kind)
+        if key in self._seen:
+            self.duplicates += 1
+            return []
+        self._seen.add(key)
+        heapq.heappush(self._heap, (stamp, kind, next(self._seq), item))
+        newest = max(stamp, self._heap[0][0])
+        return self._release(lambda s: s <= newest - self.window)
+
+    def flush(self) -> list[tuple[float, str, Any]]:
+        return self._release(lambda s: True)
+
+    def _release(self, ready) -> list[tuple[float, str, Any]]:
+        out = []
+        while self._heap and ready(self._heap[0][0]):
+            stamp, kind, _, item = heapq.heappop(self._heap)
+            self._seen.discard((stamp, kind))
+            out.append((stamp, kind, item))
+        return out
+
+
+def merge_sorted(streams: Iterable[Iterable[tuple[float, str, Any]]]) -> Iterator[tuple[float, str, Any]]:
+    """Merge already-sorted (stamp, kind, item) streams into one stream in stamp order."""
+    return heapq.merge(*streams, key=lambda e: e[0])

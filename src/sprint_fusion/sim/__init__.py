@@ -1,0 +1,1 @@
+"""Sprint simulator: true motion of an athlete and the GNSS/IMU streams it causes."""

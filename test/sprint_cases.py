@@ -1,0 +1,22 @@
+"""Shared synthetic sprints for the tests (simulated with known truth)."""
+
+import math
+
+import numpy as np
+
+from sprint_fusion.sim.profiles import ConstantAccelerationRamp
+from sprint_fusion.sim.sensors import GnssModel, ImuModel, simulate
+from sprint_fusion.sim.truth import straight_sprint
+
+
+def ramp_sprint(seed=0, imu_rate=200.0, heading=135.0):
+    """The issue's case: constant acceleration to 9 m/s, 10 Hz RTK, noisy biased IMU with a drifting AHRS."""
+    truth = straight_sprint(ConstantAccelerationRamp(3.0, 9.0), duration=10.0, rate=imu_rate,
+                            heading_deg=heading, standstill=2.0, lean_deg=10.0)
+    imu = ImuModel(rate=imu_rate, accel_noise=0.05, gyro_noise=0.005, accel_bias=(0.05, -0.03, 0.04),
+                   gyro_bias=(0.002, -0.001, math.radians(1.5)), yaw_offset=25.0, yaw_drift=0.5)
+    return simulate(truth, GnssModel(rate=10.0), imu, seed)
+
+
+def at(t, truth_t, values):
+    return np.interp(t, truth_t, values)

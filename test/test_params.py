@@ -1,0 +1,79 @@
+"""The paper profile carries the spec's numbers; bad parameters are refused by name."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sprint_fusion.core.params import FILTER_PARAMS, FilterParams, ParameterError, markdown_table, parse_override
+
+REPO = Path(__file__).resolve().parents[1]
+PAPER = REPO / "config" / "filters" / "paper.yaml"
+
+# Typed from the spec (shared/spec/fusion-model.md), not from the code.
+SPEC = {
+    "kf2.q_diag": [0.0001, 0.01, 0.01, 0.01],
+    "kf2.r_imu": 0.1,
+    "yaw.q_diag": [0.005, 0.005, 0.05],
+    "yaw.r_yaw": 15.0,
+    "yaw.r_rate": 5.0,
+    "bias.r": 30.0,
+    "bias.sigma_q": 0.5,
+    "axis.q_diag": [0.0001, 0.01, 0.01, 0.01],
+    "axis.r_imu": 0.01,
+    "speed.r": 20.0,
+    "speed.sigma_q": 0.05,
+    "p0": 1.0,
+    "gnss.r_from": "std",
+    "process_noise": "per_step",
+}
+
+
+@pytest.mark.parametrize("source", ["file", "defaults"])
+def test_paper_profile_has_the_spec_numbers(source):
+    params = FilterParams.from_yaml(PAPER) if source == "file" else FilterParams()
+    for name, value in SPEC.items():
+        assert params[name] == value, name
+
+
+def test_paper_file_sets_every_parameter():
+    from sprint_fusion.core.params import read_params_file
+
+    assert set(read_params_file(PAPER)) == {p.name for p in FILTER_PARAMS}
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("kf2.r_imu", -1.0, r"'kf2.r_imu' = -1.0: must lie in"),
+    ("kf2.q_diag", [1, 2], r"'kf2.q_diag' .*list of 4 numbers"),
+    ("gnss.r_from", "sigma", r"'gnss.r_from' = 'sigma': must be one of std, variance"),
+    ("yaw.r_yaw", "15", r"'yaw.r_yaw' = '15': must be a number"),
+    ("speed.r", float("nan"), r"'speed.r' = nan"),
+    ("no.such", 1, r"unknown parameter 'no.such'"),
+])
+def test_wrong_parameter_is_refused_with_its_name(name, value, message):
+    with pytest.raises(ParameterError, match=message):
+        FilterParams({name: value})
+
+
+def test_file_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("/**:\n  ros__parameters:\n    speed:\n      r: -3\n")
+    with pytest.raises(ParameterError, match=r"bad.yaml: parameter 'speed.r'"):
+        FilterParams.from_yaml(bad)
+    bad.write_text("speed: {r: 3}\n")
+    with pytest.raises(ParameterError, match="no '/\\*\\*: ros__parameters:' section"):
+        FilterParams.from_yaml(bad)
+
+
+def test_override_parsing():
+    assert parse_override("kf2.q_diag=[1, 2, 3, 4]") == ("kf2.q_diag", [1, 2, 3, 4])
+    assert parse_override("gnss.r_from=variance") == ("gnss.r_from", "variance")
+    with pytest.raises(ParameterError):
+        parse_override("kf2.r_imu")
+
+
+def test_readme_parameter_table_is_current():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- params:begin -->\n(.*?)\n<!-- params:end -->", readme, re.S)
+    assert table, "README.md lacks the generated parameter table"
+    assert table.group(1).strip() == markdown_table().strip(), "run: sprint-fusion params --markdown"

@@ -1,0 +1,104 @@
+"""Late, repeated, out-of-order, non-finite samples and time jumps (spec: decide and test)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sprint_fusion.core.fusion import GNSS, IMU, SprintFusion, run
+from sprint_fusion.core.params import FilterParams
+from sprint_fusion.core.timeline import ReorderBuffer
+
+from .sprint_cases import ramp_sprint
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return ramp_sprint(0, imu_rate=100.0)
+
+
+@pytest.fixture(scope="module")
+def reference(sim):
+    return run(sim.merged())
+
+
+def test_reorder_buffer_sorts_and_drops_duplicates():
+    buf = ReorderBuffer(window=0.1)
+    out = []
+    for stamp in [0.00, 0.03, 0.01, 0.02, 0.02, 0.20, 0.15, 0.40]:
+        out += buf.push(stamp, "imu", stamp)
+    out += buf.flush()
+    assert [s for s, _, _ in out] == [0.00, 0.01, 0.02, 0.03, 0.15, 0.20, 0.40]
+    assert buf.duplicates == 1
+
+
+def test_shuffled_and_repeated_arrivals_give_the_same_result(sim, reference):
+    events = sim.merged()
+    rng = np.random.default_rng(5)
+    # arrival jitter of up to 40 ms (inside the 100 ms window), and every 20th sample twice
+    jitter = [(sample.stamp + rng.uniform(0, 0.04), i) for i, (_, sample) in enumerate(events)]
+    order = [i for _, i in sorted(jitter)]
+    arrived = []
+    for i in order:
+        arrived.append(events[i])
+        if i % 20 == 0:
+            arrived.append(events[i])
+    res = run(arrived)
+    assert np.array_equal(res.table, reference.table, equal_nan=True)
+
+
+def test_gnss_latency_is_compensated(sim):
+    late = 0.08
+    delayed = [(k, dataclasses.replace(s, stamp=s.stamp + late) if k == GNSS else s) for k, s in sim.merged()]
+    delayed.sort(key=lambda e: e[1].stamp)  # arrival order: fixes come 80 ms after their epoch
+    res = run(delayed, FilterParams({"gnss.latency": late}))
+    # The on-time stream, with the stamps as the latency correction computes them in floats.
+    on_time = [(k, dataclasses.replace(s, stamp=(s.stamp + late) - late) if k == GNSS else s)
+               for k, s in sim.merged()]
+    expected = run(on_time)
+    assert np.array_equal(res.table, expected.table, equal_nan=True)
+    unfixed = run(delayed)  # the same stream without the latency parameter is worse
+    t = unfixed["t"]
+    truth = np.interp(t, sim.truth.t, sim.truth.speed)
+    assert np.nanmean((unfixed["kf2_speed"] - truth) ** 2) > 1.5 * np.nanmean((res["kf2_speed"] - truth) ** 2)
+
+
+def test_non_finite_samples_are_rejected_and_output_stays_finite(sim, reference):
+    events = list(sim.merged())
+    bad = []
+    for k, (kind, s) in enumerate(events):
+        bad.append((kind, s))
+        if kind == IMU and k % 50 == 0:
+            bad.append((IMU, dataclasses.replace(s, stamp=s.stamp + 1e-4, accel=np.array([np.nan, 0, np.inf]))))
+        if kind == GNSS and k % 7 == 0:
+            bad.append((GNSS, dataclasses.replace(s, stamp=s.stamp + 1e-4, latitude=float("nan"))))
+    res = run(bad)
+    assert res.stats.rejected > 0
+    started = np.isfinite(reference["kf5_speed"])
+    assert np.all(np.isfinite(res.table[started]))
+    assert np.array_equal(res.table, reference.table, equal_nan=True)  # rejected samples changed nothing
+
+
+def test_time_jumping_back_resets_and_recovers(sim, reference):
+    events = sim.merged()
+    fusion = SprintFusion(FilterParams({"time.reorder_window": 0.0}))
+    rows = []
+    for kind, s in events:  # the recording plays once, then again from its start (a bag loop)
+        rows += fusion.push(kind, s)
+    for kind, s in events:
+        rows += fusion.push(kind, s)
+    rows += fusion.flush()
+    assert fusion.stats.resets == 1
+    second = np.array(rows[len(rows) // 2:])
+    assert np.allclose(second, reference.table, equal_nan=True)  # a clean restart, no old state
+
+
+def test_small_step_back_drops_the_sample():
+    fusion = SprintFusion(FilterParams({"time.reorder_window": 0.0}))
+    sim = ramp_sprint(0, imu_rate=100.0)
+    events = sim.merged()[:400]
+    for kind, s in events:
+        fusion.push(kind, s)
+    kind, s = events[-5]
+    assert fusion.push(kind, s) == []
+    assert fusion.stats.dropped == 1 and fusion.stats.resets == 0
