@@ -18,7 +18,7 @@ demo: install
 	$(BIN)/sprint-fusion demo
 
 lint: install
-	$(BIN)/ruff check src test launch setup.py
+	$(BIN)/ruff check .
 
 test: lint
 	$(BIN)/python -m pytest
