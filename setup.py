@@ -1,6 +1,7 @@
 """ament_python package with a src layout; also a plain pip package (ROS wheels as an extra)."""
 
 from glob import glob
+from pathlib import Path
 
 from setuptools import find_packages, setup
 
@@ -26,6 +27,9 @@ setup(
         ("share/" + PACKAGE + "/launch", glob("launch/*.py")),
         ("share/" + PACKAGE + "/config/filters", glob("config/filters/*.yaml")),
         ("share/" + PACKAGE + "/config/scenarios", glob("config/scenarios/*.yaml")),
+        ("share/" + PACKAGE + "/bags", glob("bags/*.ubx")),
+        *[("share/" + PACKAGE + "/bags/" + bag.name, sorted(str(f) for f in bag.iterdir()))
+          for bag in sorted(Path("bags").iterdir()) if bag.is_dir()],
     ],
     install_requires=[
         "numpy>=1.24",
@@ -34,6 +38,8 @@ setup(
         "pyubx2>=1.2",
         "pyyaml>=6",
         "pymap3d>=3",
+        "rosbags>=0.10",
+        "tqdm>=4",
     ],
     extras_require={
         # ROS 2 Kilted from PyPI wheels, for machines without a ROS install. Left out of the

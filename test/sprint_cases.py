@@ -13,9 +13,12 @@ def ramp_sprint(seed=0, imu_rate=200.0, heading=135.0):
     """The issue's case: constant acceleration to 9 m/s, 10 Hz RTK, noisy biased IMU with a drifting AHRS."""
     truth = straight_sprint(ConstantAccelerationRamp(3.0, 9.0), duration=10.0, rate=imu_rate,
                             heading_deg=heading, standstill=2.0, lean_deg=10.0)
-    imu = ImuModel(rate=imu_rate, accel_noise=0.05, gyro_noise=0.005, accel_bias=(0.05, -0.03, 0.04),
-                   gyro_bias=(0.002, -0.001, math.radians(1.5)), yaw_offset=25.0, yaw_drift=0.5)
-    return simulate(truth, GnssModel(rate=10.0), imu, seed)
+    # Noise 0.05 m/s² and 0.3 °/s per sample at 200 Hz, gyro z bias 1.5 °/s, plus the model's
+    # default bias walks, scale-factor errors and a mounting misalignment under 1°.
+    imu = ImuModel(rate=imu_rate, accel_noise_density=0.05 / math.sqrt(200.0),
+                   gyro_noise_density_dps=0.3 / math.sqrt(200.0), accel_bias=(0.05, -0.03, 0.04),
+                   gyro_bias_dps=(0.1, -0.05, 1.5), yaw_offset=25.0, yaw_drift=0.5)
+    return simulate(truth, GnssModel(rate=10.0, latency=0.0), imu, seed)  # fixes arrive at their epoch
 
 
 def at(t, truth_t, values):

@@ -24,6 +24,7 @@ def test_colcon_build_installs_a_working_ros_package(tmp_path):
     assert (prefix / "share" / "ament_index" / "resource_index" / "packages" / "sprint_fusion").is_file()
     assert (share / "package.xml").is_file()
     assert (share / "config" / "filters" / "paper.yaml").is_file()
+    assert (share / "bags" / "sprint_40m" / "metadata.yaml").is_file()
 
     script = prefix / "lib" / "sprint_fusion" / "sprint-fusion"  # where `ros2 run` looks
     site = next(prefix.glob("lib/python*/site-packages"))
@@ -32,6 +33,9 @@ def test_colcon_build_installs_a_working_ros_package(tmp_path):
                          timeout=60)
     assert run.returncode == 0, run.stderr
     assert "kf2.r_imu: 0.1" in run.stdout
+    demo = subprocess.run([str(script), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert demo.returncode == 0, demo.stderr
+    assert str(share / "bags" / "sprint_40m") in demo.stdout  # the installed bundled bag
     # The installed copy reads its config from the install's share/, not from the source tree.
     where = subprocess.run([sys.executable, "-c", "import sprint_fusion.paths as p; print(p.share_dir())"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)

@@ -24,3 +24,7 @@ def share_dir() -> Path:
 
 def config_file(*parts: str) -> Path:
     return share_dir().joinpath("config", *parts)
+
+
+def bag_dir() -> Path:
+    return share_dir() / "bags"

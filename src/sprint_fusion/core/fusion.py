@@ -16,6 +16,7 @@ from .geodesy import LocalFrame
 from .kf2 import Kf2
 from .kf5 import AXES, Kf5
 from .params import FilterParams
+from .samples import FixType
 from .timeline import ReorderBuffer, StampGuard
 
 GNSS, IMU = "gnss", "imu"
@@ -28,6 +29,7 @@ COLUMNS = ("t", "kf5_east", "kf5_north", "kf5_up", "kf5_v_east", "kf5_v_north", 
 class FusionStats:
     imu: int = 0
     gnss: int = 0
+    no_fix: int = 0  # receiver epochs without a solution (outages)
     rejected: int = 0
     dropped: int = 0
     resets: int = 0
@@ -80,6 +82,9 @@ class SprintFusion:
 
     def process(self, kind: str, sample) -> list[float] | None:
         """Feed one sample already in stamp order; for an IMU sample return its fused row."""
+        if kind == GNSS and sample.fix_type == FixType.NO_FIX:
+            self.stats.no_fix += 1
+            return None
         if not sample.is_finite():
             self.stats.rejected += 1
             return None

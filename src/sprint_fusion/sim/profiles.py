@@ -38,3 +38,47 @@ class ConstantAccelerationRamp:
         s = np.where(t < t1, 0.5 * self.accel * t * t, 0.5 * self.accel * t1 * t1 + self.top_speed * (t - t1))
         a = np.where(ramp, self.accel, 0.0)
         return s, v, a
+
+
+class RecordedTrace:
+    """A recorded velocity trace (time, velocity), e.g. radar or laser, as a smooth profile.
+
+    A smoothing spline through the samples gives v; its derivative and antiderivative give a
+    and s, so the three stay exactly consistent. Time is shifted so the trace starts at 0.
+    """
+
+    def __init__(self, t, v, smoothing: float | None = None):
+        from scipy.interpolate import make_smoothing_spline
+
+        t = np.asarray(t, dtype=float)
+        v = np.asarray(v, dtype=float)
+        order = np.argsort(t)
+        t, v = t[order] - t[order][0], v[order]
+        self.duration = float(t[-1])
+        self._v = make_smoothing_spline(t, v, lam=smoothing)
+        self._a = self._v.derivative()
+        self._s = self._v.antiderivative()
+        self._s0 = float(self._s(0.0))
+
+    @classmethod
+    def from_csv(cls, path, athlete: str | None = None, smoothing: float | None = None) -> RecordedTrace:
+        """CSV with 'time' and 'velocity' columns (and 'athlete' to pick one of several)."""
+        import csv
+
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        if athlete is not None:
+            rows = [r for r in rows if r.get("athlete") == athlete]
+        if not rows:
+            raise ValueError(f"{path}: no rows" + (f" for athlete '{athlete}'" if athlete else ""))
+        return cls([float(r["time"]) for r in rows], [float(r["velocity"]) for r in rows], smoothing)
+
+    def __call__(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        t = np.asarray(t, dtype=float)
+        moving = t > 0.0
+        tc = np.clip(t, 0.0, self.duration)
+        beyond = np.clip(t - self.duration, 0.0, None)  # hold the last speed after the trace ends
+        v = np.where(moving, self._v(tc), 0.0)
+        s = np.where(moving, self._s(tc) - self._s0 + v * beyond, 0.0)
+        a = np.where(moving & (t <= self.duration), self._a(tc), 0.0)
+        return s, v, a

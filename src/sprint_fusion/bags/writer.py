@@ -1,0 +1,55 @@
+"""Write (topic, log time, message) streams into a rosbag2 (MCAP by default, or sqlite3)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.typesys import Stores, get_typestore
+
+STORAGE = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
+
+
+def typestore():
+    return get_typestore(Stores.ROS2_KILTED)
+
+
+class BagError(RuntimeError):
+    pass
+
+
+def write_bag(path: str | Path, records: Iterable[tuple[str, str, int, Any]], store=None, storage: str = "mcap",
+              progress=None) -> int:
+    """Write (topic, msgtype, log_time_ns, message) records; returns how many were written.
+
+    The bag is written under its own name inside a hidden staging folder and moved into place
+    when complete, so an interrupted run never leaves a half bag under the requested name (and
+    the bag's embedded metadata names its real file).
+    """
+    path = Path(path)
+    if path.exists():
+        raise BagError(f"{path} exists: remove it or choose another output")
+    if storage not in STORAGE:
+        raise BagError(f"storage '{storage}': must be one of {', '.join(STORAGE)}")
+    store = store or typestore()
+    staging = path.with_name(f".{path.name}.partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    connections: dict[str, Any] = {}
+    count = 0
+    with Writer(staging / path.name, version=9, storage_plugin=STORAGE[storage]) as writer:
+        for topic, msgtype, log_ns, msg in records:
+            conn = connections.get(topic)
+            if conn is None:
+                conn = connections[topic] = writer.add_connection(topic, msgtype, typestore=store)
+            writer.write(conn, log_ns, store.serialize_cdr(msg, msgtype))
+            count += 1
+            if progress is not None:
+                progress(1)
+    (staging / path.name).rename(path)
+    staging.rmdir()
+    return count

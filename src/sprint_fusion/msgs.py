@@ -1,0 +1,175 @@
+"""Conversions between plain samples and ROS messages, in one place.
+
+rclpy message classes and rosbags' typestore dataclasses have the same names and fields, so
+the same functions build and read both: writers take a `types` resolver (`rclpy_types()` or
+`bag_types(typestore)`) and pass every field explicitly (rosbags classes have no defaults).
+
+Conventions (REP-103/105/145): IMU specific force in m/s² (gravity included) and rates in
+rad/s in the sensor frame; orientation_covariance[0] = −1 when there is no orientation;
+GNSS covariances in m² in ENU; yaw in ENU (0 = east, counter-clockwise).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from transforms3d.euler import euler2quat
+
+from .core.samples import FixType, GnssFix, ImuSample
+
+# Variance for an axis that is not measured at all (roll/pitch of a heading, angular part of
+# a GNSS velocity): large enough that every consumer ignores it.
+UNKNOWN_VARIANCE = 1e6
+
+# NavSatStatus cannot tell RTK fixed from float: both are GBAS fixes. gnss/fix_type keeps it.
+NAVSAT_STATUS = {
+    FixType.NO_FIX: -1, FixType.DEAD_RECKONING: 0, FixType.SINGLE: 0, FixType.DGNSS: 2,
+    FixType.RTK_FLOAT: 2, FixType.RTK_FIXED: 2,
+}
+SERVICE_GPS_GLONASS_GALILEO_BEIDOU = 1 | 2 | 4 | 8
+COVARIANCE_TYPE_UNKNOWN, COVARIANCE_TYPE_DIAGONAL_KNOWN, COVARIANCE_TYPE_KNOWN = 0, 2, 3
+
+Types = Callable[[str], type]
+
+
+def rclpy_types() -> Types:
+    import importlib
+
+    def get(name: str) -> type:
+        pkg, _, cls = name.split("/")
+        return getattr(importlib.import_module(f"{pkg}.msg"), cls)
+
+    return get
+
+
+def bag_types(typestore) -> Types:
+    return lambda name: typestore.types[name]
+
+
+# --- building -----------------------------------------------------------------------------
+
+def stamp_to_ns(t: float) -> int:
+    return int(round(t * 1e9))
+
+
+def time_msg(types: Types, t: float):
+    ns = stamp_to_ns(t)
+    return types("builtin_interfaces/msg/Time")(sec=ns // 1_000_000_000, nanosec=ns % 1_000_000_000)
+
+
+def header(types: Types, t: float, frame_id: str):
+    return types("std_msgs/msg/Header")(stamp=time_msg(types, t), frame_id=frame_id)
+
+
+def vector3(types: Types, v) -> Any:
+    return types("geometry_msgs/msg/Vector3")(x=float(v[0]), y=float(v[1]), z=float(v[2]))
+
+
+def point(types: Types, v) -> Any:
+    return types("geometry_msgs/msg/Point")(x=float(v[0]), y=float(v[1]), z=float(v[2]))
+
+
+def quaternion(types: Types, q) -> Any:
+    return types("geometry_msgs/msg/Quaternion")(w=float(q[0]), x=float(q[1]), y=float(q[2]), z=float(q[3]))
+
+
+def _cov(values, n: int) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64).reshape(n * n)
+
+
+def imu_msg(types: Types, s: ImuSample, frame_id: str, accel_var: float, gyro_var: float,
+            orientation_cov=None):
+    """sensor_msgs/Imu; without an orientation, orientation_covariance[0] = −1 (REP-145)."""
+    if s.orientation is None:
+        q, ocov = (1.0, 0.0, 0.0, 0.0), np.array([-1.0] + [0.0] * 8)
+    else:
+        q, ocov = s.orientation, _cov(orientation_cov, 3)
+    return types("sensor_msgs/msg/Imu")(
+        header=header(types, s.stamp, frame_id), orientation=quaternion(types, q), orientation_covariance=ocov,
+        angular_velocity=vector3(types, s.gyro), angular_velocity_covariance=_cov(np.eye(3) * gyro_var, 3),
+        linear_acceleration=vector3(types, s.accel),
+        linear_acceleration_covariance=_cov(np.eye(3) * accel_var, 3))
+
+
+def navsatfix_msg(types: Types, fix: GnssFix, frame_id: str):
+    status = types("sensor_msgs/msg/NavSatStatus")(status=NAVSAT_STATUS[fix.fix_type],
+                                                   service=SERVICE_GPS_GLONASS_GALILEO_BEIDOU)
+    known = fix.fix_type != FixType.NO_FIX
+    cov = fix.position_covariance if known else np.zeros((3, 3))
+    diagonal = known and np.count_nonzero(cov - np.diag(np.diag(cov))) == 0
+    ctype = COVARIANCE_TYPE_DIAGONAL_KNOWN if diagonal else COVARIANCE_TYPE_KNOWN if known else COVARIANCE_TYPE_UNKNOWN
+    return types("sensor_msgs/msg/NavSatFix")(
+        header=header(types, fix.stamp, frame_id), status=status, latitude=float(fix.latitude),
+        longitude=float(fix.longitude), altitude=float(fix.altitude), position_covariance=_cov(cov, 3),
+        position_covariance_type=ctype)
+
+
+def gnss_velocity_msg(types: Types, fix: GnssFix, frame_id: str = "enu"):
+    """geometry_msgs/TwistWithCovarianceStamped: ENU velocity; the angular part is not measured."""
+    cov = np.diag([0.0, 0.0, 0.0] + [UNKNOWN_VARIANCE] * 3)
+    cov[:3, :3] = fix.velocity_covariance
+    twist = types("geometry_msgs/msg/Twist")(linear=vector3(types, fix.velocity), angular=vector3(types, (0, 0, 0)))
+    return types("geometry_msgs/msg/TwistWithCovarianceStamped")(
+        header=header(types, fix.stamp, frame_id),
+        twist=types("geometry_msgs/msg/TwistWithCovariance")(twist=twist, covariance=_cov(cov, 6)))
+
+
+def heading_msg(types: Types, fix: GnssFix, frame_id: str):
+    """Heading of motion as sensor_msgs/Imu (as the u-blox drivers publish heading): yaw in ENU
+    (REP-103: 0 = east, counter-clockwise) with its variance; roll/pitch unknown; no rates or
+    accelerations (their covariance[0] = −1)."""
+    yaw = math.radians(90.0 - fix.heading)
+    acc = math.radians(fix.heading_accuracy if fix.heading_accuracy is not None else 180.0)
+    ocov = np.diag([UNKNOWN_VARIANCE, UNKNOWN_VARIANCE, acc * acc])
+    none = np.array([-1.0] + [0.0] * 8)
+    zero = vector3(types, (0, 0, 0))
+    return types("sensor_msgs/msg/Imu")(
+        header=header(types, fix.stamp, frame_id), orientation=quaternion(types, euler2quat(0.0, 0.0, yaw, "sxyz")),
+        orientation_covariance=_cov(ocov, 3), angular_velocity=zero, angular_velocity_covariance=none,
+        linear_acceleration=zero, linear_acceleration_covariance=none.copy())
+
+
+def fix_type_msg(types: Types, fix_type: FixType):
+    """std_msgs/UInt8 carrying FixType (0 no fix … 4 RTK float, 5 RTK fixed)."""
+    return types("std_msgs/msg/UInt8")(data=int(fix_type))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def stamp_of(msg) -> float:
+    return msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+
+
+def _vec(v) -> np.ndarray:
+    return np.array([v.x, v.y, v.z], dtype=float)
+
+
+def imu_sample(msg) -> ImuSample:
+    q = None
+    if msg.orientation_covariance[0] != -1.0:
+        o = msg.orientation
+        q = np.array([o.w, o.x, o.y, o.z], dtype=float)
+    return ImuSample(stamp_of(msg), _vec(msg.linear_acceleration), _vec(msg.angular_velocity), q)
+
+
+def gnss_fix(fix_msg, velocity_msg=None, heading=None, fix_type: FixType | None = None) -> GnssFix:
+    """A GnssFix from gnss/fix and, when present, gnss/vel, gnss/heading and gnss/fix_type of the
+    same epoch. Without gnss/fix_type the type is inferred from NavSatStatus (RTK unknown: DGNSS)."""
+    if fix_type is None:
+        fix_type = {-1: FixType.NO_FIX, 0: FixType.SINGLE, 1: FixType.DGNSS, 2: FixType.DGNSS}.get(
+            int(fix_msg.status.status), FixType.SINGLE)
+    cov = np.asarray(fix_msg.position_covariance, dtype=float).reshape(3, 3)
+    velocity = velocity_cov = heading_deg = heading_acc = None
+    if velocity_msg is not None:
+        velocity = _vec(velocity_msg.twist.twist.linear)
+        velocity_cov = np.asarray(velocity_msg.twist.covariance, dtype=float).reshape(6, 6)[:3, :3]
+    if heading is not None:
+        o = heading.orientation
+        yaw = math.atan2(2.0 * (o.w * o.z + o.x * o.y), 1.0 - 2.0 * (o.y * o.y + o.z * o.z))
+        heading_deg = (90.0 - math.degrees(yaw)) % 360.0
+        heading_acc = math.degrees(math.sqrt(max(heading.orientation_covariance[8], 0.0)))
+    return GnssFix(stamp_of(fix_msg), fix_msg.latitude, fix_msg.longitude, fix_msg.altitude, cov, fix_type,
+                   velocity, velocity_cov, heading_deg, heading_acc)

@@ -1,0 +1,46 @@
+"""Topic names and types, described once (relative names: a namespace per athlete works).
+
+Drivers publish the sensor topics; the simulator writes them (plus truth) into bags exactly
+so; replay and the nodes read them. An epoch's gnss/fix_type, gnss/vel and gnss/heading carry
+the same header stamp as its gnss/fix.
+"""
+
+from __future__ import annotations
+
+GNSS_FIX = "gnss/fix"
+GNSS_VEL = "gnss/vel"
+GNSS_HEADING = "gnss/heading"
+GNSS_FIX_TYPE = "gnss/fix_type"
+IMU_RAW = "imu/data_raw"
+IMU_DATA = "imu/data"
+
+TRUTH_POSE = "truth/pose"
+TRUTH_VELOCITY = "truth/velocity"
+TRUTH_ACCEL = "truth/accel"
+TRUTH_TRACK = "truth/track"
+TRUTH_ORIGIN = "truth/origin"
+
+TYPES = {
+    GNSS_FIX: "sensor_msgs/msg/NavSatFix",
+    GNSS_VEL: "geometry_msgs/msg/TwistWithCovarianceStamped",
+    GNSS_HEADING: "sensor_msgs/msg/Imu",
+    GNSS_FIX_TYPE: "std_msgs/msg/UInt8",
+    IMU_RAW: "sensor_msgs/msg/Imu",
+    IMU_DATA: "sensor_msgs/msg/Imu",
+    TRUTH_POSE: "geometry_msgs/msg/PoseStamped",
+    TRUTH_VELOCITY: "geometry_msgs/msg/TwistStamped",
+    TRUTH_ACCEL: "geometry_msgs/msg/AccelStamped",
+    TRUTH_TRACK: "geometry_msgs/msg/PointStamped",
+    TRUTH_ORIGIN: "sensor_msgs/msg/NavSatFix",
+}
+
+GNSS_TOPICS = (GNSS_FIX, GNSS_VEL, GNSS_HEADING, GNSS_FIX_TYPE)
+
+# Frame ids (REP-105 style): sensor frames, the local level frame and the track frame.
+GNSS_FRAME, IMU_FRAME, ENU_FRAME, TRACK_FRAME = "gnss_link", "imu_link", "enu", "track"
+
+
+def resolve(topic: str, namespace: str = "") -> str:
+    """Absolute topic name of a relative one under a namespace ('' or '/athlete1')."""
+    ns = namespace.strip("/")
+    return f"/{ns}/{topic}" if ns else f"/{topic}"
