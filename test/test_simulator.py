@@ -177,3 +177,26 @@ def test_same_seed_same_data_other_seed_other_data():
     assert all(np.array_equal(x.accel, y.accel) for x, y in zip(a.imu, b.imu, strict=True))
     assert [f.latitude for f in a.gnss] == [f.latitude for f in b.gnss]
     assert [f.latitude for f in a.gnss] != [f.latitude for f in c.gnss]
+
+
+def test_scenario_with_a_recorded_trace_on_the_track(shared_data):
+    from sprint_fusion.sim.scenario import build
+
+    doc = {
+        "run": {"duration": 8.0, "standstill": 1.0, "heading_deg": 0.0,
+                "profile": {"model": "recorded", "csv": str(shared_data / "sprint" / "radar_gun_data.csv"),
+                            "athlete": "Jim"},
+                "path": {"type": "track", "start_at": 200.0}},
+        "gnss": {"rate": 20.0, "origin": [52.0, 13.0, 40.0]},
+        "imu": {"rate": 400.0},
+    }
+    sc = build(doc)
+    tr = sc.simulated.truth
+    assert len(sc.simulated.imu) == 3200 and len(sc.simulated.gnss) == 160
+    from sprint_fusion.summary import top_speed
+
+    # Jim's MSS in the shorts data set is 7.998 m/s; running adds ±5 % within each stride
+    assert top_speed(tr.t, tr.speed)[0] == pytest.approx(8.0, abs=0.1)
+    assert tr.speed.max() == pytest.approx(8.0 * 1.05, abs=0.1)
+    fix = sc.simulated.gnss[0]
+    assert (fix.latitude, fix.longitude) == pytest.approx((52.0, 13.0), abs=0.01)
