@@ -13,19 +13,11 @@ import math
 from pyubx2 import GET, UBXMessage
 
 from ..core.samples import FixType
+from ..sensors.gnss_time import unix_to_itow_ms
 from .sensors import GnssEpoch
-
-GPS_EPOCH_UNIX = 315964800  # 1980-01-06T00:00:00Z
-LEAP_SECONDS = 18  # GPS − UTC since 2017-01-01
-WEEK_MS = 7 * 86400 * 1000
 
 CARRIER = {FixType.RTK_FLOAT: 1, FixType.RTK_FIXED: 2}
 PVT_FIX_TYPE = {FixType.NO_FIX: 0, FixType.DEAD_RECKONING: 1}  # everything else is a 3-D fix (3)
-
-
-def itow_ms(unix_time: float) -> int:
-    """GPS time of week in ms for a UTC Unix time."""
-    return int(round((unix_time - GPS_EPOCH_UNIX + LEAP_SECONDS) * 1000.0)) % WEEK_MS
 
 
 def _scaled(value: float, resolution: float) -> float:
@@ -49,7 +41,7 @@ def _split_hp(value: float, scale_main: float, scale_hp: float) -> tuple[int, in
 
 def epoch_messages(epoch: GnssEpoch, unix_stamp: float) -> list[UBXMessage]:
     fix = epoch.fix
-    itow = itow_ms(unix_stamp)
+    itow = unix_to_itow_ms(unix_stamp)
     utc = dt.datetime.fromtimestamp(round(unix_stamp, 3), dt.timezone.utc)
     valid = fix.fix_type != FixType.NO_FIX
     time_fields = dict(iTOW=itow, year=utc.year, month=utc.month, day=utc.day, hour=utc.hour, min=utc.minute,
