@@ -173,3 +173,31 @@ def gnss_fix(fix_msg, velocity_msg=None, heading=None, fix_type: FixType | None 
         heading_acc = math.degrees(math.sqrt(max(heading.orientation_covariance[8], 0.0)))
     return GnssFix(stamp_of(fix_msg), fix_msg.latitude, fix_msg.longitude, fix_msg.altitude, cov, fix_type,
                    velocity, velocity_cov, heading_deg, heading_acc)
+
+
+# --- one epoch / one sample as the drivers publish it ---------------------------------------
+
+def gnss_messages(types: Types, fix: GnssFix, frame_id: str = "gnss_link", velocity_frame: str = "enu"):
+    """(relative topic, message) of one receiver epoch, in publish order: gnss/fix last, so its
+    companions (same header stamp) are out when it arrives."""
+    from . import topics
+
+    out = [(topics.GNSS_FIX_TYPE, fix_type_msg(types, fix.fix_type))]
+    if fix.fix_type != FixType.NO_FIX and fix.velocity is not None:
+        out.append((topics.GNSS_VEL, gnss_velocity_msg(types, fix, velocity_frame)))
+        if fix.heading is not None:
+            out.append((topics.GNSS_HEADING, heading_msg(types, fix, frame_id)))
+    out.append((topics.GNSS_FIX, navsatfix_msg(types, fix, frame_id)))
+    return out
+
+
+def imu_messages(types: Types, s: ImuSample, frame_id: str, accel_var: float, gyro_var: float,
+                 orientation_cov=None):
+    """imu/data_raw always; imu/data too when the device reports an orientation."""
+    from . import topics
+
+    raw = ImuSample(s.stamp, s.accel, s.gyro, None)
+    out = [(topics.IMU_RAW, imu_msg(types, raw, frame_id, accel_var, gyro_var))]
+    if s.orientation is not None:
+        out.append((topics.IMU_DATA, imu_msg(types, s, frame_id, accel_var, gyro_var, orientation_cov)))
+    return out

@@ -30,24 +30,16 @@ def sensor_records(sc: Scenario, types, namespace: str = ""):
     tilt = math.radians(imu.tilt_noise) ** 2
     for s in sim.imu:
         s = _shift(s, start)
-        log = msgs.stamp_to_ns(s.stamp)
-        raw = dataclasses.replace(s, orientation=None)
-        yield _record(namespace, topics.IMU_RAW, log, msgs.imu_msg(types, raw, topics.IMU_FRAME, accel_var, gyro_var))
-        if s.orientation is not None:
-            # The AHRS's yaw error grows with its drift: reported as such, honestly.
-            yaw_err = math.radians(abs(imu.yaw_offset) + abs(imu.yaw_drift) * (s.stamp - start))
-            cov = np.diag([tilt, tilt, yaw_err**2])
-            yield _record(namespace, topics.IMU_DATA, log,
-                          msgs.imu_msg(types, s, topics.IMU_FRAME, accel_var, gyro_var, cov))
+        # The AHRS's yaw error grows with its drift: reported as such, honestly.
+        yaw_err = math.radians(abs(imu.yaw_offset) + abs(imu.yaw_drift) * (s.stamp - start))
+        cov = np.diag([tilt, tilt, yaw_err**2])
+        for topic, msg in msgs.imu_messages(types, s, topics.IMU_FRAME, accel_var, gyro_var, cov):
+            yield _record(namespace, topic, msgs.stamp_to_ns(s.stamp), msg)
     for epoch in sim.epochs:
         fix: GnssFix = _shift(epoch.fix, start)
         log = msgs.stamp_to_ns(start + epoch.receive_time)
-        # gnss/fix comes last: its companions of the same epoch are already out when it arrives
-        yield _record(namespace, topics.GNSS_FIX_TYPE, log, msgs.fix_type_msg(types, fix.fix_type))
-        if fix.fix_type != FixType.NO_FIX:
-            yield _record(namespace, topics.GNSS_VEL, log, msgs.gnss_velocity_msg(types, fix, topics.ENU_FRAME))
-            yield _record(namespace, topics.GNSS_HEADING, log, msgs.heading_msg(types, fix, topics.GNSS_FRAME))
-        yield _record(namespace, topics.GNSS_FIX, log, msgs.navsatfix_msg(types, fix, topics.GNSS_FRAME))
+        for topic, msg in msgs.gnss_messages(types, fix, topics.GNSS_FRAME, topics.ENU_FRAME):
+            yield _record(namespace, topic, log, msg)
 
 
 def truth_records(sc: Scenario, types, namespace: str = ""):

@@ -44,7 +44,19 @@ class Param:
             if not isinstance(value, bool):
                 raise ParameterError(f"{where} = {value!r}: must be true or false")
             return value
+        if isinstance(self.default, str):
+            if not isinstance(value, str):
+                raise ParameterError(f"{where} = {value!r}: must be text")
+            return value
+        if isinstance(self.default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ParameterError(f"{where} = {value!r}: must be a whole number")
+            return int(self._number(value, where))
         if self.length is not None:
+            if all(isinstance(v, str) for v in self.default):
+                if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value) or not value:
+                    raise ParameterError(f"{where} = {value!r}: must be a list of names")
+                return list(value)
             if not isinstance(value, (list, tuple)) or len(value) != self.length:
                 raise ParameterError(f"{where} = {value!r}: must be a list of {self.length} numbers")
             return [self._number(v, where) for v in value]
@@ -57,6 +69,17 @@ class Param:
         if v != v or (self.low is not None and v < self.low) or (self.high is not None and v > self.high):
             raise ParameterError(f"{where} = {value!r}: must lie in [{self.low}, {self.high}] {self.unit}".rstrip())
         return v
+
+
+def validate_all(table: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults overlaid with `values`, every one validated; unknown names refused."""
+    by_name = {p.name: p for p in table}
+    merged = {p.name: p.default for p in table}
+    for name, value in values.items():
+        if name not in by_name:
+            raise ParameterError(f"unknown parameter '{name}' (known: {', '.join(by_name)})")
+        merged[name] = by_name[name].validate(value)
+    return merged
 
 
 FILTER_PARAMS: tuple[Param, ...] = (
@@ -109,9 +132,6 @@ FILTER_PARAMS: tuple[Param, ...] = (
           "filters; a smaller step back drops the sample", "s", low=0.0, high=3600.0),
 )
 
-_BY_NAME = {p.name: p for p in FILTER_PARAMS}
-
-
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested YAML mappings to dotted names, as ROS 2 flattens ros__parameters."""
     out: dict[str, Any] = {}
@@ -128,12 +148,7 @@ class FilterParams(Mapping[str, Any]):
     """A complete, validated set of filter parameters (defaults filled in)."""
 
     def __init__(self, values: Mapping[str, Any] | None = None):
-        merged = {p.name: p.default for p in FILTER_PARAMS}
-        for name, value in (values or {}).items():
-            if name not in _BY_NAME:
-                raise ParameterError(f"unknown parameter '{name}' (known: {', '.join(_BY_NAME)})")
-            merged[name] = _BY_NAME[name].validate(value)
-        self._values = merged
+        self._values = validate_all(FILTER_PARAMS, values or {})
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
@@ -189,8 +204,12 @@ def markdown_table(params: Iterable[Param] = FILTER_PARAMS) -> str:
     for p in params:
         if p.choices:
             allowed = " / ".join(p.choices)
-        elif isinstance(p.default, str):
+        elif isinstance(p.default, bool):
+            allowed = "true / false"
+        elif isinstance(p.default, str) or (p.length and isinstance(p.default[0], str)):
             allowed = "text"
+        elif p.low is None and p.high is None:
+            allowed = "any"
         else:
             allowed = f"[{p.low:g}, {p.high:g}]"
         rows.append(f"| `{p.name}` | `{p.default}` | {p.unit} | {allowed} | {p.description} |")

@@ -84,7 +84,14 @@ class CsvResult:
 def read_imu_csv(path: str | Path, fmt: LineFormat, tag: TimeTag | None = None,
                  start_time: float | None = None) -> CsvResult:
     """All samples of a log. Tick-stamped logs need a time tag (preferred) or a start time."""
-    raw = Path(path).read_bytes()
+    try:
+        return samples_from_log(Path(path).read_bytes(), fmt, tag, start_time)
+    except LineFormatError as err:
+        raise LineFormatError(f"{path}: {err}") from None
+
+
+def samples_from_log(raw: bytes, fmt: LineFormat, tag: TimeTag | None = None,
+                     start_time: float | None = None) -> CsvResult:
     lines = raw.split(b"\n")
     ends = np.cumsum([len(x) + 1 for x in lines])  # byte offset after each line's newline
     rows, bad, line_ends = [], [], []
@@ -109,7 +116,7 @@ def read_imu_csv(path: str | Path, fmt: LineFormat, tag: TimeTag | None = None,
     elif start_time is not None:
         stamps, rate, latency = start_time + (ticks - ticks[0]) * fmt.tick_period, None, None
     else:
-        raise LineFormatError(f"{path}: tick-stamped IMU log needs a time-tag file or a start time")
+        raise LineFormatError("a tick-stamped IMU log needs a time-tag file or a start time")
     return CsvResult([ImuSample(float(t), a, g) for t, (_, a, g) in zip(stamps, rows, strict=True)], bad, rate,
                      latency)
 

@@ -36,26 +36,40 @@ def _signed_square(s: float) -> float:
     return math.copysign(s * s, s)
 
 
+class PosParser:
+    """Line by line: header lines set the column layout, data lines become fixes."""
+
+    def __init__(self, where: str = "<stream>"):
+        self.where = where
+        self.columns: list[str] | None = None
+        self.utc = False
+        self.lineno = 0
+
+    def line(self, line: str) -> GnssFix | None:
+        self.lineno += 1
+        if line.startswith("%"):
+            if "latitude(deg)" in line:
+                self.utc = "UTC" in line.split("latitude")[0]
+                self.columns = line[1:].split()
+            return None
+        if not line.strip():
+            return None
+        if self.columns is None:
+            raise PosFormatError(f"{self.where}:{self.lineno}: data before the '% … latitude(deg) …' header")
+        try:
+            return _fix(line.split(), self.columns, self.utc)
+        except (ValueError, IndexError, KeyError) as err:
+            raise PosFormatError(f"{self.where}:{self.lineno}: {err}") from None
+
+
 def read_pos(path: str | Path) -> Iterator[GnssFix]:
-    """Fixes of a .pos file, stamped in UTC (Unix seconds); bad lines raise with file and line."""
-    path = Path(path)
-    columns: list[str] | None = None
-    utc = False
+    """Fixes of a .pos file, stamped in UTC (Unix seconds); a bad line raises with file and line."""
+    parser = PosParser(str(path))
     with open(path, encoding="utf-8", errors="replace") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.startswith("%"):
-                if "latitude(deg)" in line:
-                    utc = "UTC" in line.split("latitude")[0]
-                    columns = line[1:].split()
-                continue
-            if not line.strip():
-                continue
-            if columns is None:
-                raise PosFormatError(f"{path}:{lineno}: data before the '% … latitude(deg) …' header")
-            try:
-                yield _fix(line.split(), columns, utc)
-            except (ValueError, IndexError, KeyError) as err:
-                raise PosFormatError(f"{path}:{lineno}: {err}") from None
+        for line in fh:
+            fix = parser.line(line)
+            if fix is not None:
+                yield fix
 
 
 def _fix(fields: list[str], columns: list[str], utc: bool) -> GnssFix:

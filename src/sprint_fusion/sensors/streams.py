@@ -1,7 +1,8 @@
 """Byte stream → decoded events, the one path shared by the driver nodes and the converters.
 
 UbxStream: UBX (with NMEA/RTCM3 interleaved) → navigation epochs and ESF IMU samples.
-NmeaStream: NMEA → fixes. Neither raises on bad bytes: damage is counted (`counters()`),
+NmeaStream: NMEA → fixes. PosStream: RTKLIB solution lines → fixes.
+LineStream: delimited IMU lines → IMU samples. Neither raises on bad bytes: damage is counted (`counters()`),
 and pyubx2's own exceptions on a checked frame (it raises more than its own types on odd
 payloads) are caught and counted as undecodable.
 """
@@ -12,9 +13,12 @@ from dataclasses import dataclass
 
 from pyubx2 import UBXReader
 
+from ..core.samples import ImuSample
 from .framing import StreamFramer
+from .imu_lines import LineFormat, samples_from_log
 from .nmea import NmeaAssembler
-from .ubx_esf import EsfDecoder
+from .rtklib import PosFormatError, PosParser, TimeTag
+from .ubx_esf import EsfDecoder, TickClock
 from .ubx_nav import NavAssembler, NavEpoch
 
 
@@ -72,6 +76,40 @@ class UbxStream:
                 "imu untimed": self.esf.stats.untimed}
 
 
+class PosStream:
+    """RTKLIB solution lines (a .pos file, or rtkrcv/str2str output over TCP or serial).
+    A line that does not parse is counted and skipped."""
+
+    def __init__(self):
+        self.parser = PosParser()
+        self.pending = b""
+        self.bad_lines = 0
+
+    def feed(self, data: bytes, arrival: float | None = None) -> list[Event]:
+        lines = (self.pending + data).split(b"\n")
+        self.pending = lines.pop()
+        return self._parse(lines)
+
+    def close(self) -> list[Event]:
+        lines, self.pending = [self.pending], b""
+        return self._parse(lines)
+
+    def _parse(self, lines: list[bytes]) -> list[Event]:
+        out = []
+        for raw in lines:
+            try:
+                fix = self.parser.line(raw.decode("ascii", errors="replace"))
+            except PosFormatError:
+                self.bad_lines += 1
+                continue
+            if fix is not None:
+                out.append(Event("gnss", fix))
+        return out
+
+    def counters(self) -> dict[str, int]:
+        return {"solution lines": self.parser.lineno, "bad lines": self.bad_lines}
+
+
 class NmeaStream:
     def __init__(self):
         self.framer = StreamFramer()
@@ -92,3 +130,47 @@ class NmeaStream:
         s = self.framer.stats
         return {"nmea frames": s.frames["nmea"], "bad checksums": s.bad_checksum, "skipped bytes": s.skipped_bytes,
                 "undecodable": self.nmea.bad}
+
+
+class LineStream:
+    """IMU text lines. Live (an arrival time given): each line becomes a sample at once, device
+    ticks anchored to the arrival time. A log (no arrival): the bytes are kept and timed at the
+    end, through the log's RTKLIB time tag when there is one (see imu_lines.read_imu_csv)."""
+
+    def __init__(self, fmt: LineFormat, tag: TimeTag | None = None, start_time: float | None = None):
+        self.fmt, self.tag, self.start_time = fmt, tag, start_time
+        self.clock = TickClock(fmt.tick_period)
+        self.pending = b""
+        self.log = bytearray()
+        self.bad_lines = 0
+        self.samples = 0
+
+    def feed(self, data: bytes, arrival: float | None = None) -> list[Event]:
+        if arrival is None:
+            self.log += data
+            return []
+        lines = (self.pending + data).split(b"\n")
+        self.pending = lines.pop()
+        out = []
+        for raw in lines:
+            parsed = self.fmt.parse(raw.decode("ascii", errors="replace")) if raw.strip() else None
+            if parsed is None:
+                self.bad_lines += bool(raw.strip())
+                continue
+            clock, accel, gyro = parsed
+            stamp = self.clock.stamp(int(clock), arrival) if self.fmt.uses_ticks else clock
+            out.append(Event("imu", ImuSample(stamp, accel, gyro)))
+        self.samples += len(out)
+        return out
+
+    def close(self) -> list[Event]:
+        if not self.log:
+            return []
+        result = samples_from_log(bytes(self.log), self.fmt, self.tag, self.start_time)
+        self.bad_lines += len(result.bad_lines)
+        self.samples += len(result.samples)
+        self.log.clear()
+        return [Event("imu", s) for s in result.samples]
+
+    def counters(self) -> dict[str, int]:
+        return {"imu samples": self.samples, "bad lines": self.bad_lines, "clock resyncs": self.clock.resyncs}

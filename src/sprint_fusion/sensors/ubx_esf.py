@@ -62,7 +62,8 @@ class TickClock:
     or the time of a receiver epoch that has just been decoded from a log. Pass a reference
     only when it is fresh (None otherwise); if the tick-derived time strays from a fresh
     reference by more than `resync` seconds, the clock is re-anchored and that is counted.
-    Samples before the first reference have no time and are dropped (counted by the caller).
+    Samples before the first reference are timed once it comes (the ticks run on), see
+    `EsfDecoder`.
     """
 
     def __init__(self, tick: float, resync: float = 0.5, bits: int = 32):
@@ -72,27 +73,34 @@ class TickClock:
         self.anchor: tuple[int, float] | None = None
         self.resyncs = 0
 
-    def stamp(self, ticks: int, reference: float | None) -> float | None:
+    def unwrap(self, ticks: int) -> int:
         if self.last is not None:
             self.unwrapped += (ticks - self.last) % self.span
         self.last = ticks
+        return self.unwrapped
+
+    def time(self, unwrapped: int, reference: float | None) -> float | None:
+        """Time of an unwrapped tick count (earlier ones too, once anchored)."""
         if self.anchor is None:
             if reference is None:
                 return None
-            self.anchor = (self.unwrapped, reference)
-        t = self.anchor[1] + (self.unwrapped - self.anchor[0]) * self.tick
+            self.anchor = (unwrapped, reference)
+        t = self.anchor[1] + (unwrapped - self.anchor[0]) * self.tick
         if reference is not None and abs(t - reference) > self.resync:
-            self.anchor = (self.unwrapped, reference)
+            self.anchor = (unwrapped, reference)
             self.resyncs += 1
             t = reference
         return t
+
+    def stamp(self, ticks: int, reference: float | None) -> float | None:
+        return self.time(self.unwrap(ticks), reference)
 
 
 @dataclass
 class EsfStats:
     samples: int = 0
     unpaired: int = 0  # accel or gyro triples that found no partner within the pairing window
-    untimed: int = 0  # samples before any time reference
+    untimed: int = 0  # samples dropped because no time reference came within `hold` samples
 
 
 class _Stream:
@@ -151,6 +159,8 @@ class EsfDecoder:
         self.source = source
         self.raw_seen = False
         self.reference: float | None = None  # a fresh reference waiting for the next sample
+        self.untimed: list = []  # (stream, unwrapped tick, accel, gyro) before the clock is anchored
+        self.hold = 5000
         self.M = parse_axes(axes)
         self.streams = {"ESF-RAW": _Stream(raw_tick, resync, pair_window),
                         "ESF-MEAS": _Stream(ESF_MEAS_TICK, resync, pair_window)}
@@ -174,14 +184,27 @@ class EsfDecoder:
             self.reference = reference
         out = []
         for tag, accel, gyro in stream.pairs(self.stats):
-            stamp = stream.clock.stamp(tag, self.reference)
+            ticks = stream.clock.unwrap(tag)
+            stamp = stream.clock.time(ticks, self.reference)
             self.reference = None  # a reference is fresh for one sample only
-            if stamp is None:
-                self.stats.untimed += 1
+            if stamp is None:  # not anchored yet: hold it, its ticks will tell its time
+                self.untimed.append((stream, ticks, accel, gyro))
+                if len(self.untimed) > self.hold:
+                    self.untimed.pop(0)
+                    self.stats.untimed += 1
                 continue
-            self.stats.samples += 1
-            out.append(ImuSample(stamp, self.M @ accel, self.M @ gyro))
+            out += self._release(stream)
+            out.append(self._sample(stamp, accel, gyro))
         return out
+
+    def _release(self, stream: _Stream) -> list[ImuSample]:
+        held = [h for h in self.untimed if h[0] is stream]
+        self.untimed = [h for h in self.untimed if h[0] is not stream]
+        return [self._sample(stream.clock.time(ticks, None), a, g) for _, ticks, a, g in held]
+
+    def _sample(self, stamp: float, accel: np.ndarray, gyro: np.ndarray) -> ImuSample:
+        self.stats.samples += 1
+        return ImuSample(stamp, self.M @ accel, self.M @ gyro)
 
     def _wanted(self, identity: str) -> bool:
         if identity == "ESF-RAW":
