@@ -11,6 +11,8 @@ PACKAGE = "sprint_fusion"
 # setup.cfg installs into lib/sprint_fusion so that `ros2 run sprint_fusion <node>` finds them.
 CONSOLE_SCRIPTS = [
     "sprint-fusion = sprint_fusion.cli:main",
+    "gnss_driver = sprint_fusion.nodes.gnss_driver:main",
+    "imu_driver = sprint_fusion.nodes.imu_driver:main",
 ]
 
 setup(
@@ -27,6 +29,7 @@ setup(
         ("share/" + PACKAGE + "/launch", glob("launch/*.py")),
         ("share/" + PACKAGE + "/config/filters", glob("config/filters/*.yaml")),
         ("share/" + PACKAGE + "/config/scenarios", glob("config/scenarios/*.yaml")),
+        ("share/" + PACKAGE + "/config/sensors", glob("config/sensors/*.yaml")),
         ("share/" + PACKAGE + "/bags", glob("bags/*.ubx")),
         *[("share/" + PACKAGE + "/bags/" + bag.name, sorted(str(f) for f in bag.iterdir()))
           for bag in sorted(Path("bags").iterdir()) if bag.is_dir()],
@@ -40,6 +43,8 @@ setup(
         "pymap3d>=3",
         "rosbags>=0.10",
         "tqdm>=4",
+        "pynmeagps>=1.0",
+        "pyserial>=3.5",
     ],
     extras_require={
         # ROS 2 Kilted from PyPI wheels, for machines without a ROS install. Left out of the

@@ -72,8 +72,23 @@ def test_override_parsing():
         parse_override("kf2.r_imu")
 
 
-def test_readme_parameter_table_is_current():
+@pytest.mark.parametrize("name", ["filters", "gnss_driver", "imu_driver"])
+def test_readme_parameter_tables_are_current(name):
+    from sprint_fusion.sensors.driver_params import GNSS_DRIVER_PARAMS, IMU_DRIVER_PARAMS
+
+    tables = {"filters": FILTER_PARAMS, "gnss_driver": GNSS_DRIVER_PARAMS, "imu_driver": IMU_DRIVER_PARAMS}
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    table = re.search(r"<!-- params:begin -->\n(.*?)\n<!-- params:end -->", readme, re.S)
-    assert table, "README.md lacks the generated parameter table"
-    assert table.group(1).strip() == markdown_table().strip(), "run: sprint-fusion params --markdown"
+    marker = "params" if name == "filters" else f"params:{name}"
+    table = re.search(rf"<!-- {marker}:begin -->\n(.*?)\n<!-- {marker}:end -->", readme, re.S)
+    assert table, f"README.md lacks the generated {name} parameter table"
+    assert table.group(1).strip() == markdown_table(tables[name]).strip(), (
+        f"run: sprint-fusion params --markdown --table {name}")
+
+
+@pytest.mark.parametrize("config", sorted((REPO / "config" / "sensors").glob("*.yaml")))
+def test_sensor_configs_are_valid_for_both_drivers(config):
+    from sprint_fusion.core.params import read_params_file, validate_all
+    from sprint_fusion.sensors.driver_params import GNSS_DRIVER_PARAMS, IMU_DRIVER_PARAMS
+
+    validate_all(GNSS_DRIVER_PARAMS, read_params_file(config, "/**/gnss_driver"))
+    validate_all(IMU_DRIVER_PARAMS, read_params_file(config, "/**/imu_driver"))

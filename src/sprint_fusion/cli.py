@@ -9,6 +9,7 @@ from pathlib import Path
 from .core.fusion import run
 from .core.params import FilterParams, ParameterError, markdown_table, parse_override
 from .paths import bag_dir, config_file
+from .sensors.driver_params import GNSS_DRIVER_PARAMS, IMU_DRIVER_PARAMS
 from .summary import summarize, summary
 
 
@@ -59,6 +60,42 @@ def cmd_simulate(args) -> int:
     return 0
 
 
+def cmd_ubx2bag(args) -> int:
+    from .bags.convert import driver_params, records, ubx_events
+
+    gnss = driver_params(args.sensors, "gnss_driver", GNSS_DRIVER_PARAMS)
+    imu = driver_params(args.sensors, "imu_driver", IMU_DRIVER_PARAMS)
+    events, counters = ubx_events(args.log, imu, args.strip_comments)
+    return _write_converted(args, records(events, gnss, imu, args.namespace, _bag_types()), counters)
+
+
+def cmd_pos2bag(args) -> int:
+    from .bags.convert import driver_params, pos_events, records
+
+    gnss = driver_params(args.sensors, "gnss_driver", GNSS_DRIVER_PARAMS)
+    imu = driver_params(args.sensors, "imu_driver", IMU_DRIVER_PARAMS)
+    events, counters = pos_events(args.pos, args.imu, imu, args.imu_tag)
+    return _write_converted(args, records(events, gnss, imu, args.namespace, _bag_types()), counters)
+
+
+def _bag_types():
+    from .bags.writer import typestore
+    from .msgs import bag_types
+
+    return bag_types(typestore())
+
+
+def _write_converted(args, recs, counters) -> int:
+    from .bags.writer import write_bag
+
+    with _progress(len(recs), "writing bag") as bar:
+        count = write_bag(args.output, recs, storage=args.storage, progress=bar.update)
+    print(f"{args.output}: {count} messages ({args.storage})")
+    for key, value in counters.items():
+        print(f"  {key}: {value}")
+    return 0
+
+
 def _progress(total: int, what: str):
     from tqdm import tqdm
 
@@ -67,7 +104,10 @@ def _progress(total: int, what: str):
 
 def cmd_params(args) -> int:
     if args.markdown:
-        print(markdown_table())
+        from .core.params import FILTER_PARAMS
+
+        tables = {"filters": FILTER_PARAMS, "gnss_driver": GNSS_DRIVER_PARAMS, "imu_driver": IMU_DRIVER_PARAMS}
+        print(markdown_table(tables[args.table]))
     else:
         for name, value in _filter_params(args).items():
             print(f"{name}: {value}")
@@ -101,7 +141,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = with_filters(sub.add_parser("params", help="print the effective filter parameters"))
     params.add_argument("--markdown", action="store_true", help="the README table of every parameter")
+    params.add_argument("--table", choices=("filters", "gnss_driver", "imu_driver"), default="filters",
+                        help="with --markdown: which parameter table")
     params.set_defaults(func=cmd_params)
+    def converter(name, help_text):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("-o", "--output", required=True, help="bag folder to create")
+        p.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
+        p.add_argument("--namespace", default="", help="topic namespace, e.g. /athlete1")
+        p.add_argument("--sensors", help="sensor config (config/sensors/*.yaml) for frames, noise, IMU format")
+        return p
+
+    ubx = converter("ubx2bag", "a u-blox UBX log (NAV epochs, ESF IMU data) → rosbag2 of the driver topics")
+    ubx.add_argument("log")
+    ubx.add_argument("--strip-comments", action="store_true", help="skip leading '#' lines (gpsd logs)")
+    ubx.set_defaults(func=cmd_ubx2bag)
+
+    pos = converter("pos2bag", "an RTKLIB .pos (+ IMU CSV and its .tag) → rosbag2 of the driver topics")
+    pos.add_argument("pos")
+    pos.add_argument("--imu", help="IMU CSV log (format from --sensors, section imu_driver)")
+    pos.add_argument("--imu-tag", help="RTKLIB time tag of the IMU log (puts device ticks on GNSS time)")
+    pos.set_defaults(func=cmd_pos2bag)
     return parser
 
 

@@ -56,7 +56,9 @@ class StreamFramer:
         self.buffer = bytearray()
         self.stats = FramingStats()
 
-    def feed(self, data: bytes) -> list[Frame]:
+    def feed(self, data: bytes, final: bool = False) -> list[Frame]:
+        """Frames completed by `data`. With `final` (the stream has ended), a candidate that
+        would need more bytes is a false start or a truncated tail: skip past it and look on."""
         self.buffer += data
         frames: list[Frame] = []
         buf = self.buffer
@@ -70,10 +72,13 @@ class StreamFramer:
             self.stats.skipped_bytes += start - pos
             pos = start
             result = self._try_frame(buf, pos)
-            if result == self.NEED_MORE:
+            if result == self.NEED_MORE and not final:
                 break
-            if result == self.BAD:
-                self.stats.skipped_bytes += 1
+            if result in (self.BAD, self.NEED_MORE):
+                if result == self.NEED_MORE:
+                    self.stats.truncated_bytes += 1
+                else:
+                    self.stats.skipped_bytes += 1
                 pos += 1
                 continue
             frames.append(result)
@@ -82,10 +87,11 @@ class StreamFramer:
         del buf[:pos]
         return frames
 
-    def flush(self) -> None:
-        """End of stream: what is left is an incomplete frame (a truncated tail)."""
-        self.stats.truncated_bytes += len(self.buffer)
+    def flush(self) -> list[Frame]:
+        """End of stream: the frames still findable in what is left; the rest is counted."""
+        frames = self.feed(b"", final=True)
         self.buffer.clear()
+        return frames
 
     @staticmethod
     def _next_candidate(buf: bytearray, pos: int) -> int:

@@ -19,7 +19,7 @@ from .imu_lines import LineFormat, samples_from_log
 from .nmea import NmeaAssembler
 from .rtklib import PosFormatError, PosParser, TimeTag
 from .ubx_esf import EsfDecoder, TickClock
-from .ubx_nav import NavAssembler, NavEpoch
+from .ubx_nav import PAYLOAD_LENGTHS, NavAssembler, NavEpoch
 
 
 @dataclass
@@ -39,13 +39,20 @@ class UbxStream:
     def feed(self, data: bytes, arrival: float | None = None) -> list[Event]:
         """Events from new bytes. `arrival` (live: the host time now) anchors IMU time tags;
         without it (logs) they anchor to the newest navigation epoch's receiver time."""
+        return self._frames(self.framer.feed(data), arrival)
+
+    def _frames(self, frames, arrival: float | None) -> list[Event]:
         events: list[Event] = []
-        for frame in self.framer.feed(data):
+        for frame in frames:
             if frame.kind != "ubx":
                 continue
             try:
                 msg = UBXReader.parse(frame.data)
-            except Exception:
+            except Exception:  # pyubx2 raises more than its own error types on odd payloads
+                self.undecodable += 1
+                continue
+            lengths = PAYLOAD_LENGTHS.get(msg.identity)
+            if lengths is not None and len(frame.data) - 8 not in lengths:
                 self.undecodable += 1
                 continue
             if msg.identity.startswith("ESF-"):
@@ -58,8 +65,7 @@ class UbxStream:
         return events
 
     def close(self) -> list[Event]:
-        self.framer.flush()
-        return self._epochs(self.nav.flush())
+        return self._frames(self.framer.flush(), None) + self._epochs(self.nav.flush())
 
     def _epochs(self, epochs: list[NavEpoch]) -> list[Event]:
         for e in epochs:
@@ -116,15 +122,17 @@ class NmeaStream:
         self.nmea = NmeaAssembler()
 
     def feed(self, data: bytes, arrival: float | None = None) -> list[Event]:
+        return self._frames(self.framer.feed(data))
+
+    def _frames(self, frames) -> list[Event]:
         out = []
-        for frame in self.framer.feed(data):
+        for frame in frames:
             if frame.kind == "nmea":
                 out += [Event("gnss", f) for f in self.nmea.add(frame.data)]
         return out
 
     def close(self) -> list[Event]:
-        self.framer.flush()
-        return [Event("gnss", f) for f in self.nmea.flush()]
+        return self._frames(self.framer.flush()) + [Event("gnss", f) for f in self.nmea.flush()]
 
     def counters(self) -> dict[str, int]:
         s = self.framer.stats

@@ -20,6 +20,10 @@ from ..core.samples import FixType, GnssFix
 from .gnss_time import utc_fields_to_unix
 
 NAV_TYPES = ("NAV-PVT", "NAV-HPPOSLLH", "NAV-COV", "NAV-RELPOSNED")
+# Payload lengths of the messages used: pyubx2 zero-pads a short payload into a plausible
+# message, so a frame of another length is refused (NAV-RELPOSNED: M8 layout 40, F9 layout 64).
+PAYLOAD_LENGTHS = {"NAV-PVT": (92,), "NAV-HPPOSLLH": (36,), "NAV-COV": (64,), "NAV-RELPOSNED": (40, 64),
+                   "NAV-EOE": (4,)}
 # NED ↔ ENU: (e, n, u) = (n_ned[1], n_ned[0], −n_ned[2])
 NED_TO_ENU = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]])
 
@@ -113,6 +117,7 @@ class NavAssembler:
         self.itow: int | None = None
         self.parts: dict = {}
         self.types_seen: set[str] = set()
+        self.learned = False  # the receiver's message set is known after its first full epoch
 
     def add(self, msg) -> list[NavEpoch]:
         ident = msg.identity
@@ -126,7 +131,7 @@ class NavAssembler:
         self.itow = msg.iTOW
         self.parts[ident] = msg
         self.types_seen.add(ident)
-        if "NAV-PVT" in self.parts and self.types_seen <= set(self.parts):
+        if self.learned and "NAV-PVT" in self.parts and self.types_seen <= set(self.parts):
             out += self._close()
         return out
 
@@ -135,5 +140,6 @@ class NavAssembler:
 
     def _close(self) -> list[NavEpoch]:
         epoch = build_epoch(self.parts)
+        self.learned = self.learned or epoch is not None
         self.parts, self.itow = {}, None
         return [epoch] if epoch is not None else []
