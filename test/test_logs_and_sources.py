@@ -192,3 +192,27 @@ def test_live_imu_lines_are_stamped_from_ticks_anchored_to_arrival():
     t = [e.value.stamp for e in events]
     assert len(t) == 100 and t[0] == 500.0 and np.allclose(np.diff(t), 0.005)  # device clock, not arrival
     assert stream.counters()["bad lines"] == 1
+
+
+def test_ahrs_lines_carry_an_orientation_mapped_onto_the_body_axes():
+    import math
+
+    from transforms3d.euler import euler2quat, quat2euler
+
+    from sprint_fusion import msgs
+
+    # A device mounted x-backward (axes '-x,-y,z') reporting its own yaw of 30°: the body (x
+    # forward) then faces 30° + 180°.
+    fmt = LineFormat(columns=("time", "ax", "ay", "az", "gx", "gy", "gz", "qw", "qx", "qy", "qz"),
+                     accel_unit="m/s2", gyro_unit="rad/s", axes="-x,-y,z")
+    q = euler2quat(0.0, 0.0, math.radians(30.0), "sxyz")
+    line = "2.0,1.0,0,9.8,0,0,0.1," + ",".join(str(v) for v in q)
+    stream = LineStream(fmt)
+    sample = stream.feed((line + "\n").encode(), arrival=0.0)[0].value
+    assert sample.accel == pytest.approx([-1.0, 0.0, 9.8])
+    yaw = math.degrees(quat2euler(sample.orientation, "sxyz")[2])
+    assert yaw == pytest.approx(-150.0)
+    topics = [t for t, _ in msgs.imu_messages(msgs.rclpy_types(), sample, "imu_link", 0.01, 1e-4, np.eye(3) * 1e-4)]
+    assert topics == ["imu/data_raw", "imu/data"]
+    with pytest.raises(LineFormatError, match="mirror"):
+        LineFormat(columns=fmt.columns, axes="-x,y,z")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+
 from .. import msgs, topics
 from ..core.params import read_params_file, validate_all
 from ..sensors.imu_lines import LineFormat, read_imu_csv
@@ -41,13 +43,14 @@ def records(events: Iterable[Event], gnss: dict, imu: dict, namespace: str = "",
     """(topic, msgtype, log_ns, message) of decoded events, in stamp order."""
     out = []
     accel_var, gyro_var = imu["accel_noise"] ** 2, imu["gyro_noise"] ** 2
+    orientation_cov = np.diag(np.square(imu["orientation_noise"]))
     for e in events:
         if e.kind == "gnss":
             fix = e.value.fix if isinstance(e.value, NavEpoch) else e.value
             pairs = msgs.gnss_messages(types, fix, gnss["frame_id"], gnss["velocity_frame_id"])
         else:
             fix = e.value
-            pairs = msgs.imu_messages(types, e.value, imu["frame_id"], accel_var, gyro_var)
+            pairs = msgs.imu_messages(types, e.value, imu["frame_id"], accel_var, gyro_var, orientation_cov)
         log = msgs.stamp_to_ns(fix.stamp)
         out += [(topics.resolve(t, namespace), topics.TYPES[t], log, m) for t, m in pairs]
     out.sort(key=lambda r: r[2])  # stable: an epoch's messages keep their publish order

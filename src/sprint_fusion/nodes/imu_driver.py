@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import sys
 
+import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
 
 from .. import msgs
@@ -52,6 +53,7 @@ class ImuDriver(DriverNode):
         self.source = make_source(self.p)
         self.stream = imu_stream(self.p)
         self.accel_var, self.gyro_var = self.p["accel_noise"] ** 2, self.p["gyro_noise"] ** 2
+        self.orientation_cov = np.diag(np.square(self.p["orientation_noise"]))
         self.published = 0
         self.get_logger().info(f"{self.p['source']} from {self.source.describe()}")
         self.start()
@@ -67,7 +69,7 @@ class ImuDriver(DriverNode):
             if not sample.is_finite() or not math.isfinite(sample.stamp):
                 return
             for topic, msg in msgs.imu_messages(self.types, sample, self.p["frame_id"], self.accel_var,
-                                                self.gyro_var):
+                                                self.gyro_var, self.orientation_cov):
                 self.pubs[topic].publish(msg)
             self.published += 1
 

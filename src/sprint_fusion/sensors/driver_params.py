@@ -35,7 +35,7 @@ IMU_DRIVER_PARAMS: tuple[Param, ...] = (
     *TRANSPORT,
     Param("tag_path", "", "File: RTKLIB .tag of the log, to put device ticks on GNSS time"),
     Param("columns", ["ax", "ay", "az", "gx", "gy", "gz", "tick"], "Lines: column names in order "
-          "(ax ay az gx gy gz, one of time [s] or tick, skip)"),
+          "(ax ay az gx gy gz, one of time [s] or tick, skip; qw qx qy qz for a device orientation)"),
     Param("delimiter", ",", "Lines: column delimiter"),
     Param("accel_unit", "g", "Lines: accelerometer unit", choices=("g", "m/s2")),
     Param("gyro_unit", "deg/s", "Lines: gyroscope unit", choices=("deg/s", "rad/s")),
@@ -45,5 +45,7 @@ IMU_DRIVER_PARAMS: tuple[Param, ...] = (
     Param("esf_raw_tick", 1.0 / 25600.0, "ESF-RAW: seconds per sTtag tick", "s", low=1e-9, high=1.0),
     Param("accel_noise", 0.05, "1σ accelerometer noise for the message covariance", "m/s²", low=0.0, high=100.0),
     Param("gyro_noise", 0.005, "1σ gyroscope noise for the message covariance", "rad/s", low=0.0, high=10.0),
-    Param("frame_id", "imu_link", "Frame of imu/data_raw"),
+    Param("orientation_noise", [0.01, 0.01, 0.1], "1σ roll, pitch, yaw error of a reported "
+          "orientation (imu/data covariance)", "rad", low=0.0, high=10.0),
+    Param("frame_id", "imu_link", "Frame of imu/data_raw and imu/data"),
 )

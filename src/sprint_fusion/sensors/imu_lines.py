@@ -1,9 +1,10 @@
 """Line-based IMU data — CSV logs and serial line protocols — described by a format.
 
 One parser for both: a line of delimited numbers whose columns are named by the format
-(ax ay az gx gy gz, plus `time` in seconds or `tick` in device ticks, `skip` for others),
-with the units the device uses. Time from device ticks is put on the GNSS clock by an
-RTKLIB time-tag file (logs) or by the arrival time (live).
+(ax ay az gx gy gz, plus `time` in seconds or `tick` in device ticks, `skip` for others, and
+qw qx qy qz when the device reports its orientation, device→ENU), in the device's units.
+Time from device ticks is put on the GNSS clock by an RTKLIB time-tag file (logs) or by the
+arrival time (live).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from transforms3d.quaternions import mat2quat, quat2mat
 
 from ..core.samples import ImuSample
 from .rtklib import TimeTag
@@ -21,7 +23,8 @@ from .ubx_esf import parse_axes
 G = 9.80665
 ACCEL_UNITS = {"m/s2": 1.0, "g": G}
 GYRO_UNITS = {"rad/s": 1.0, "deg/s": math.pi / 180.0}
-COLUMN_NAMES = {"ax", "ay", "az", "gx", "gy", "gz", "time", "tick", "skip"}
+COLUMN_NAMES = {"ax", "ay", "az", "gx", "gy", "gz", "time", "tick", "skip", "qw", "qx", "qy", "qz"}
+QUATERNION = ("qw", "qx", "qy", "qz")
 
 
 class LineFormatError(ValueError):
@@ -50,15 +53,36 @@ class LineFormat:
             raise LineFormatError(f"accel_unit '{self.accel_unit}': one of {', '.join(ACCEL_UNITS)}")
         if self.gyro_unit not in GYRO_UNITS:
             raise LineFormatError(f"gyro_unit '{self.gyro_unit}': one of {', '.join(GYRO_UNITS)}")
-        object.__setattr__(self, "_M", parse_axes(self.axes))
+        quaternion = [q in self.columns for q in QUATERNION]
+        if any(quaternion) and not all(quaternion):
+            raise LineFormatError("IMU columns: give all of qw, qx, qy, qz or none")
+        M = parse_axes(self.axes)
+        if all(quaternion) and np.linalg.det(M) < 0:
+            raise LineFormatError(f"axes '{self.axes}' mirror the frame: an orientation cannot be mapped by it")
+        object.__setattr__(self, "_M", M)
         object.__setattr__(self, "_index", {name: i for i, name in enumerate(self.columns)})
 
     @property
     def uses_ticks(self) -> bool:
         return "tick" in self.columns
 
-    def parse(self, line: str) -> tuple[float, np.ndarray, np.ndarray] | None:
-        """(time or tick, accel m/s², gyro rad/s) in body axes, or None for a line that is not data."""
+    @property
+    def has_orientation(self) -> bool:
+        return "qw" in self.columns
+
+    def orientation(self, values: dict) -> np.ndarray | None:
+        """The body→ENU quaternion (w, x, y, z) from the device's: R_body = R_device · Mᵀ."""
+        if not self.has_orientation:
+            return None
+        q = np.array([values[k] for k in QUATERNION])
+        n = np.linalg.norm(q)
+        if not n > 0.0:
+            return None
+        return mat2quat(quat2mat(q / n) @ self._M.T)
+
+    def parse(self, line: str) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """(time or tick, accel m/s², gyro rad/s, orientation or None) in body axes, or None for
+        a line that is not data."""
         fields = line.strip().split(self.delimiter)
         if len(fields) < len(self.columns):
             return None
@@ -70,7 +94,7 @@ class LineFormat:
             return None
         accel = np.array([values["ax"], values["ay"], values["az"]]) * ACCEL_UNITS[self.accel_unit]
         gyro = np.array([values["gx"], values["gy"], values["gz"]]) * GYRO_UNITS[self.gyro_unit]
-        return values["tick" if self.uses_ticks else "time"], self._M @ accel, self._M @ gyro
+        return values["tick" if self.uses_ticks else "time"], self._M @ accel, self._M @ gyro, self.orientation(values)
 
 
 @dataclass
@@ -108,7 +132,7 @@ def samples_from_log(raw: bytes, fmt: LineFormat, tag: TimeTag | None = None,
         return CsvResult([], bad)
     clock = np.array([r[0] for r in rows])
     if not fmt.uses_ticks:
-        return CsvResult([ImuSample(t, a, g) for t, a, g in rows], bad)
+        return CsvResult([ImuSample(t, a, g, q) for t, a, g, q in rows], bad)
     ticks = _unwrap(clock)
     if tag is not None:
         stamps, rate, latency = _fit_to_tag(ticks * fmt.tick_period, np.array(line_ends, dtype=float), tag,
@@ -117,8 +141,8 @@ def samples_from_log(raw: bytes, fmt: LineFormat, tag: TimeTag | None = None,
         stamps, rate, latency = start_time + (ticks - ticks[0]) * fmt.tick_period, None, None
     else:
         raise LineFormatError("a tick-stamped IMU log needs a time-tag file or a start time")
-    return CsvResult([ImuSample(float(t), a, g) for t, (_, a, g) in zip(stamps, rows, strict=True)], bad, rate,
-                     latency)
+    return CsvResult([ImuSample(float(t), a, g, q) for t, (_, a, g, q) in zip(stamps, rows, strict=True)], bad,
+                     rate, latency)
 
 
 def _unwrap(ticks: np.ndarray) -> np.ndarray:

@@ -165,9 +165,9 @@ class LineStream:
             if parsed is None:
                 self.bad_lines += bool(raw.strip())
                 continue
-            clock, accel, gyro = parsed
+            clock, accel, gyro, orientation = parsed
             stamp = self.clock.stamp(int(clock), arrival) if self.fmt.uses_ticks else clock
-            out.append(Event("imu", ImuSample(stamp, accel, gyro)))
+            out.append(Event("imu", ImuSample(stamp, accel, gyro, orientation)))
         self.samples += len(out)
         return out
 
