@@ -52,7 +52,10 @@ def bag_types(typestore) -> Types:
 # --- building -----------------------------------------------------------------------------
 
 def stamp_to_ns(t: float) -> int:
-    return int(round(t * 1e9))
+    """Float seconds → integer ns, exactly invertible by stamp_of: the whole seconds are split off
+    first (t·1e9 of a Unix time would round at 256 ns)."""
+    sec = math.floor(t)
+    return sec * 1_000_000_000 + int(round((t - sec) * 1e9))
 
 
 def time_msg(types: Types, t: float):
