@@ -13,6 +13,10 @@ CONSOLE_SCRIPTS = [
     "sprint-fusion = sprint_fusion.cli:main",
     "gnss_driver = sprint_fusion.nodes.gnss_driver:main",
     "imu_driver = sprint_fusion.nodes.imu_driver:main",
+    "yaw_bias_estimator = sprint_fusion.nodes.yaw_bias_estimator:main",
+    "axis_filter = sprint_fusion.nodes.axis_filter:main",
+    "horizontal_velocity_fuser = sprint_fusion.nodes.horizontal_velocity_fuser:main",
+    "kf2_filter = sprint_fusion.nodes.kf2_filter:main",
 ]
 
 setup(

@@ -23,3 +23,20 @@ def ramp_sprint(seed=0, imu_rate=200.0, heading=135.0):
 
 def at(t, truth_t, values):
     return np.interp(t, truth_t, values)
+
+
+# The published system's accuracy: distance and timing within ±2 % (Mertens et al. 2018).
+PUBLISHED_TOLERANCE = 0.02
+
+
+def relative_errors(t, speed, truth):
+    """(distance error, top-speed error) of a fused speed series against a bag's truth, both
+    relative; distance is ∫ speed over the series' own span, top speed the best 0.5 s mean."""
+    from sprint_fusion.summary import integrate, top_speed
+
+    ok = np.isfinite(speed)
+    t, speed = t[ok], speed[ok]
+    true_distance = np.interp(t[-1], truth.t, truth.distance) - np.interp(t[0], truth.t, truth.distance)
+    span = (truth.t >= t[0]) & (truth.t <= t[-1])
+    true_top = top_speed(truth.t[span], truth.speed[span])[0]
+    return (integrate(t, speed)[-1] - true_distance) / true_distance, (top_speed(t, speed)[0] - true_top) / true_top

@@ -46,7 +46,8 @@ def test_bundled_bags_stay_small():
 def test_topics_and_types_follow_the_conventions():
     msgs = messages(BAGS / "sprint_40m")
     types = {topic: msgtype for topic, msgtype, _, _ in msgs}
-    assert types == {topics.resolve(t): topics.TYPES[t] for t in topics.TYPES}
+    recorded = [t for t in topics.TYPES if t.startswith(("gnss/", "imu/", "truth/"))]
+    assert types == {topics.resolve(t): topics.TYPES[t] for t in recorded}
     store = typestore()
     first = {}
     for topic, msgtype, _, raw in msgs:

@@ -36,12 +36,17 @@ def test_colcon_build_installs_a_working_ros_package(tmp_path):
     demo = subprocess.run([str(script), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0, demo.stderr
     assert str(share / "bags" / "sprint_40m") in demo.stdout  # the installed bundled bag
-    for node in ("gnss_driver", "imu_driver"):  # `ros2 run sprint_fusion <node>` finds these
-        exe = prefix / "lib" / "sprint_fusion" / node
-        refused = subprocess.run([str(exe), "--ros-args", "-p", "transport:=file", "-p", "path:=/no/such/log"],
-                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    for launch_file in ("sprint_fusion.launch.py", "replay.launch.py"):
+        assert (share / "launch" / launch_file).is_file()
+    from sprint_fusion.graph import GRAPH
+
+    for spec in GRAPH:  # `ros2 run sprint_fusion <executable>` finds these; each refuses a bad value
+        exe = prefix / "lib" / "sprint_fusion" / spec.executable
+        wrong = ["path:=/no/such/log", "transport:=file"] if spec.role == "driver" else ["speed.r:=-1.0"]
+        args = [str(exe), "--ros-args"] + [x for w in wrong for x in ("-p", w)]
+        refused = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
         assert refused.returncode == 2, refused.stdout + refused.stderr
-        assert "parameter 'path'" in refused.stdout
+        assert ("parameter 'path'" if spec.role == "driver" else "speed.r") in refused.stdout
     # The installed copy reads its config from the install's share/, not from the source tree.
     where = subprocess.run([sys.executable, "-c", "import sprint_fusion.paths as p; print(p.share_dir())"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)

@@ -92,3 +92,11 @@ def test_sensor_configs_are_valid_for_both_drivers(config):
 
     validate_all(GNSS_DRIVER_PARAMS, read_params_file(config, "/**/gnss_driver"))
     validate_all(IMU_DRIVER_PARAMS, read_params_file(config, "/**/imu_driver"))
+
+
+def test_readme_graph_table_is_current():
+    from sprint_fusion.graph import markdown_table as graph_table
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- graph:begin -->\n(.*?)\n<!-- graph:end -->", readme, re.S)
+    assert table and table.group(1).strip() == graph_table().strip()

@@ -75,3 +75,19 @@ def test_east_north_velocity_points_along_the_track():
     late = res["t"] > 6.0
     heading = np.degrees(np.arctan2(res["kf5_v_east"][late], res["kf5_v_north"][late])) % 360.0
     assert np.all(np.abs(heading - 300.0) < 2.0)
+
+
+@pytest.mark.parametrize("bag", ["sprint_40m", "track_400m"])  # RTK fixed throughout
+def test_bundled_bags_meet_the_published_accuracy(bag):
+    from sprint_fusion.bags.reader import read_samples, read_truth
+
+    from .conftest import REPO
+    from .sprint_cases import PUBLISHED_TOLERANCE, relative_errors
+
+    path = REPO / "bags" / bag
+    res = run([(k, s) for k, s, _ in read_samples(path)], FilterParams())
+    truth = read_truth(path)
+    for column in ("kf5_speed", "kf2_speed"):
+        distance_error, top_error = relative_errors(res["t"], res[column], truth)
+        assert abs(distance_error) <= PUBLISHED_TOLERANCE, (column, distance_error)
+        assert abs(top_error) <= PUBLISHED_TOLERANCE, (column, top_error)

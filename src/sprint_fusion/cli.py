@@ -96,6 +96,15 @@ def _write_converted(args, recs, counters) -> int:
     return 0
 
 
+def cmd_graph(args) -> int:
+    from .nodes.runner import run as run_graph
+
+    FilterParams.from_yaml(args.filters, dict(parse_override(x) for x in args.set))  # refuse bad values early
+    overrides = dict(parse_override(x) for x in args.set)
+    return run_graph(None if args.no_drivers else args.sensors, args.filters, args.namespace, args.use_sim_time,
+                     drivers=not args.no_drivers, overrides=overrides, executor=args.executor)
+
+
 def _progress(total: int, what: str):
     from tqdm import tqdm
 
@@ -151,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--namespace", default="", help="topic namespace, e.g. /athlete1")
         p.add_argument("--sensors", help="sensor config (config/sensors/*.yaml) for frames, noise, IMU format")
         return p
+
+    graph = with_filters(sub.add_parser("graph", help="run the node graph in one process (no launch_ros needed)"))
+    graph.add_argument("--sensors", default=str(config_file("sensors", "f9p_external_imu.yaml")),
+                       help="sensor config for the drivers (config/sensors/*.yaml)")
+    graph.add_argument("--namespace", default="", help="one athlete's namespace, e.g. athlete1")
+    graph.add_argument("--use-sim-time", action="store_true", help="follow /clock (bag replay)")
+    graph.add_argument("--no-drivers", action="store_true", help="fusion nodes only (input from a bag player)")
+    graph.add_argument("--executor", choices=("events", "single", "multi"), default="events",
+                       help="rclpy executor (see README: the multi-threaded one cannot keep up here)")
+    graph.set_defaults(func=cmd_graph)
 
     ubx = converter("ubx2bag", "a u-blox UBX log (NAV epochs, ESF IMU data) → rosbag2 of the driver topics")
     ubx.add_argument("log")

@@ -204,3 +204,73 @@ def imu_messages(types: Types, s: ImuSample, frame_id: str, accel_var: float, gy
     if s.orientation is not None:
         out.append((topics.IMU_DATA, imu_msg(types, s, frame_id, accel_var, gyro_var, orientation_cov)))
     return out
+
+
+# --- the fusion graph's messages ---------------------------------------------------------------
+
+_NONE = [-1.0] + [0.0] * 8  # REP-145: "this part is not provided"
+
+
+def yaw_msg(types: Types, t: float, yaw_deg: float, yaw_var: float, rate_deg: float | None = None,
+            rate_var: float | None = None, frame_id: str = "enu"):
+    """A yaw with its variance as sensor_msgs/Imu (the convention of gnss/heading): ENU yaw
+    quaternion, variance in covariance[8] (rad²); roll/pitch unknown; a yaw rate when given."""
+    d2r = math.radians(1.0) ** 2
+    ocov = np.diag([UNKNOWN_VARIANCE, UNKNOWN_VARIANCE, yaw_var * d2r])
+    if rate_deg is None:
+        rate, rcov = (0.0, 0.0, 0.0), np.array(_NONE)
+    else:
+        rate = (0.0, 0.0, math.radians(rate_deg))
+        rcov = np.diag([UNKNOWN_VARIANCE, UNKNOWN_VARIANCE, rate_var * d2r]).reshape(9)
+    q = euler2quat(0.0, 0.0, math.radians(yaw_deg), "sxyz")
+    return types("sensor_msgs/msg/Imu")(
+        header=header(types, t, frame_id), orientation=quaternion(types, q), orientation_covariance=_cov(ocov, 3),
+        angular_velocity=vector3(types, rate), angular_velocity_covariance=rcov,
+        linear_acceleration=vector3(types, (0, 0, 0)), linear_acceleration_covariance=np.array(_NONE))
+
+
+def accel_msg(types: Types, t: float, accel, linear_cov, frame_id: str = "enu"):
+    cov = np.diag([0.0, 0.0, 0.0] + [UNKNOWN_VARIANCE] * 3)
+    cov[:3, :3] = linear_cov
+    a = types("geometry_msgs/msg/Accel")(linear=vector3(types, accel), angular=vector3(types, (0, 0, 0)))
+    with_cov = types("geometry_msgs/msg/AccelWithCovariance")(accel=a, covariance=_cov(cov, 6))
+    return types("geometry_msgs/msg/AccelWithCovarianceStamped")(header=header(types, t, frame_id), accel=with_cov)
+
+
+def position_msg(types: Types, t: float, enu, cov3, frame_id: str = "enu"):
+    """geometry_msgs/PoseWithCovarianceStamped of a position; its orientation is not estimated."""
+    cov = np.diag([0.0, 0.0, 0.0] + [UNKNOWN_VARIANCE] * 3)
+    cov[:3, :3] = cov3
+    pose = types("geometry_msgs/msg/Pose")(position=point(types, enu), orientation=quaternion(types, (1, 0, 0, 0)))
+    with_cov = types("geometry_msgs/msg/PoseWithCovariance")(pose=pose, covariance=_cov(cov, 6))
+    return types("geometry_msgs/msg/PoseWithCovarianceStamped")(header=header(types, t, frame_id), pose=with_cov)
+
+
+def odometry_msg(types: Types, t: float, position, velocity, position_var, velocity_var, frame_id: str = "enu",
+                 child_frame_id: str = "enu"):
+    """nav_msgs/Odometry with position and velocity (both in `frame_id`; the twist is given in
+    the ENU frame, so child_frame_id is 'enu' too), diagonal covariances; orientation and angular
+    rate are not estimated (variance 1e6)."""
+    pcov = np.diag(list(position_var) + [UNKNOWN_VARIANCE] * 3)
+    vcov = np.diag(list(velocity_var) + [UNKNOWN_VARIANCE] * 3)
+    pose = types("geometry_msgs/msg/Pose")(position=point(types, position), orientation=quaternion(types, (1, 0, 0, 0)))
+    twist = types("geometry_msgs/msg/Twist")(linear=vector3(types, velocity), angular=vector3(types, (0, 0, 0)))
+    return types("nav_msgs/msg/Odometry")(
+        header=header(types, t, frame_id), child_frame_id=child_frame_id,
+        pose=types("geometry_msgs/msg/PoseWithCovariance")(pose=pose, covariance=_cov(pcov, 6)),
+        twist=types("geometry_msgs/msg/TwistWithCovariance")(twist=twist, covariance=_cov(vcov, 6)))
+
+
+def speed_msg(types: Types, t: float, speed: float, variance: float, frame_id: str = "track"):
+    """geometry_msgs/TwistWithCovarianceStamped: linear.x = horizontal speed along the direction of
+    motion (frame 'track'), covariance[0] its variance; nothing else is estimated (1e6)."""
+    cov = np.diag([variance] + [UNKNOWN_VARIANCE] * 5)
+    twist = types("geometry_msgs/msg/Twist")(linear=vector3(types, (speed, 0, 0)), angular=vector3(types, (0, 0, 0)))
+    with_cov = types("geometry_msgs/msg/TwistWithCovariance")(twist=twist, covariance=_cov(cov, 6))
+    return types("geometry_msgs/msg/TwistWithCovarianceStamped")(header=header(types, t, frame_id), twist=with_cov)
+
+
+def track_point_msg(types: Types, t: float, distance: float, frame_id: str = "track"):
+    """geometry_msgs/PointStamped in the track frame: x = distance along the path."""
+    return types("geometry_msgs/msg/PointStamped")(header=header(types, t, frame_id),
+                                                   point=point(types, (distance, 0.0, 0.0)))

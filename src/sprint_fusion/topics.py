@@ -20,6 +20,27 @@ TRUTH_ACCEL = "truth/accel"
 TRUTH_TRACK = "truth/track"
 TRUTH_ORIGIN = "truth/origin"
 
+# The fusion graph (KF5 stages and KF2); see graph.py for who publishes and subscribes what.
+YAW = "fusion/yaw"
+YAW_BIAS = "fusion/yaw_bias"
+ACCEL_ENU = "fusion/accel_enu"
+GNSS_ENU = "fusion/gnss_enu"
+DATUM = "fusion/datum"
+SPEED = "fusion/speed"
+ODOMETRY = "fusion/odometry"
+KF2_SPEED = "fusion/kf2/speed"
+KF2_DISTANCE = "fusion/kf2/distance"
+AXES = ("east", "north", "up")
+
+
+def axis_state(axis: str) -> str:
+    return f"fusion/axis/{axis}"
+
+
+def axis_accel(axis: str) -> str:
+    return f"fusion/axis/{axis}/accel"
+
+
 TYPES = {
     GNSS_FIX: "sensor_msgs/msg/NavSatFix",
     GNSS_VEL: "geometry_msgs/msg/TwistWithCovarianceStamped",
@@ -32,6 +53,17 @@ TYPES = {
     TRUTH_ACCEL: "geometry_msgs/msg/AccelStamped",
     TRUTH_TRACK: "geometry_msgs/msg/PointStamped",
     TRUTH_ORIGIN: "sensor_msgs/msg/NavSatFix",
+    YAW: "sensor_msgs/msg/Imu",
+    YAW_BIAS: "sensor_msgs/msg/Imu",
+    ACCEL_ENU: "geometry_msgs/msg/AccelWithCovarianceStamped",
+    GNSS_ENU: "geometry_msgs/msg/PoseWithCovarianceStamped",
+    DATUM: "sensor_msgs/msg/NavSatFix",
+    SPEED: "geometry_msgs/msg/TwistWithCovarianceStamped",
+    ODOMETRY: "nav_msgs/msg/Odometry",
+    KF2_SPEED: "geometry_msgs/msg/TwistWithCovarianceStamped",
+    KF2_DISTANCE: "geometry_msgs/msg/PointStamped",
+    **{axis_state(a): "nav_msgs/msg/Odometry" for a in AXES},
+    **{axis_accel(a): "geometry_msgs/msg/AccelWithCovarianceStamped" for a in AXES},
 }
 
 GNSS_TOPICS = (GNSS_FIX, GNSS_VEL, GNSS_HEADING, GNSS_FIX_TYPE)

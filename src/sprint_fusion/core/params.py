@@ -128,6 +128,9 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("time.reorder_window", 0.1, "Samples are held this long and released in stamp order, "
           "so GNSS fixes arriving late still land between the right IMU samples", "s",
           low=0.0, high=10.0),
+    Param("time.stage_window", 0.02, "Reorder window of the downstream graph nodes (axis filters, speed "
+          "fuser): their inputs come from one upstream node, out of order by microseconds at most", "s",
+          low=0.0, high=10.0),
     Param("time.reset_jump_back", 1.0, "A stamp this far behind the filter time resets the "
           "filters; a smaller step back drops the sample", "s", low=0.0, high=3600.0),
 )

@@ -60,6 +60,17 @@ class ReorderBuffer:
         newest = max(stamp, self._heap[0][0])
         return self._release(lambda s: s <= newest - self.window)
 
+    def discard(self, predicate) -> int:
+        """Forget held items for which predicate(kind, item) holds; returns how many."""
+        keep = [e for e in self._heap if not predicate(e[1], e[3])]
+        gone = len(self._heap) - len(keep)
+        for e in self._heap:
+            if predicate(e[1], e[3]):
+                self._seen.discard((e[0], e[1]))
+        self._heap = keep
+        heapq.heapify(self._heap)
+        return gone
+
     def flush(self) -> list[tuple[float, str, Any]]:
         return self._release(lambda s: True)
 

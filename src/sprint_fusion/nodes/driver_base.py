@@ -9,6 +9,7 @@ import time
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
 from ..core.params import ParameterError
@@ -128,7 +129,7 @@ def run_node(factory, args=None) -> int:
     except ParameterError as err:
         print(f"error: {err}", flush=True)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
         if node is not None:

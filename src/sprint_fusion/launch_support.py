@@ -1,0 +1,66 @@
+"""Building blocks of the launch files (launch/*.launch.py): their arguments, and the graph's
+nodes as launch_ros Node actions. launch and launch_ros are imported here only when called,
+so the rest of the package never needs them."""
+
+from __future__ import annotations
+
+from .graph import nodes
+
+DRIVER_ARGUMENTS = ("sensors", "gnss_path", "imu_path", "imu_tag")
+ARGUMENTS = (
+    ("sensors", ["config", "sensors", "f9p_external_imu.yaml"], "sensor config (config/sensors/*.yaml)"),
+    ("filters", ["config", "filters", "paper.yaml"], "filter profile (config/filters/*.yaml)"),
+    ("namespace", "", "namespace of this athlete's topics and nodes"),
+    ("use_sim_time", None, "follow /clock (bag replay)"),
+    ("gnss_path", "", "GNSS log/solution file, for file-based sensor configs (empty: the config's)"),
+    ("imu_path", "", "IMU log file, for file-based sensor configs (empty: the config's)"),
+    ("imu_tag", "", "RTKLIB .tag of the IMU log (empty: the config's)"),
+)
+
+
+def _wanted(drivers: bool):
+    return [a for a in ARGUMENTS if drivers or a[0] not in DRIVER_ARGUMENTS]
+
+
+def declare_arguments(drivers: bool, use_sim_time: str) -> list:
+    from launch.actions import DeclareLaunchArgument
+    from launch.substitutions import PathJoinSubstitution
+    from launch_ros.substitutions import FindPackageShare
+
+    out = []
+    for name, default, description in _wanted(drivers):
+        if isinstance(default, list):
+            default = PathJoinSubstitution([FindPackageShare("sprint_fusion"), *default])
+        elif default is None:
+            default = use_sim_time
+        out.append(DeclareLaunchArgument(name, default_value=default, description=description))
+    return out
+
+
+def graph_nodes(context, drivers: bool) -> list:
+    """Node actions of the graph with the launch arguments resolved (an OpaqueFunction body)."""
+    from launch.substitutions import LaunchConfiguration
+    from launch_ros.actions import Node
+
+    value = {name: LaunchConfiguration(name).perform(context) for name, _, _ in _wanted(drivers)}
+    sim_time = value["use_sim_time"].strip().lower() in ("true", "1", "yes", "on")
+    actions = []
+    for spec in nodes(drivers):
+        parameters = [value["filters"], {"use_sim_time": sim_time}, dict(spec.parameters)]
+        if spec.role == "driver":
+            parameters.insert(0, value["sensors"])
+            paths = {"gnss_driver": {"path": value["gnss_path"]},
+                     "imu_driver": {"path": value["imu_path"], "tag_path": value["imu_tag"]}}[spec.name]
+            parameters.append({k: v for k, v in paths.items() if v})  # empty: keep the sensor config's
+        actions.append(Node(package="sprint_fusion", executable=spec.executable, name=spec.name,
+                            namespace=value["namespace"], parameters=parameters, output="screen",
+                            emulate_tty=True))
+    return actions
+
+
+def launch_description(drivers: bool, use_sim_time: str):
+    from launch import LaunchDescription
+    from launch.actions import OpaqueFunction
+
+    return LaunchDescription([*declare_arguments(drivers, use_sim_time),
+                              OpaqueFunction(function=graph_nodes, kwargs={"drivers": drivers})])

@@ -1,0 +1,88 @@
+"""axis_filter: the published constant-jerk filter on one axis (parameter `axis`: east, north or
+up), fusing the local GNSS coordinate with the aligned acceleration; publishes its state
+(fusion/axis/AXIS: nav_msgs/Odometry, displacement and velocity on that axis; and
+fusion/axis/AXIS/accel: the acceleration), each with its variance."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticStatus
+from geometry_msgs.msg import AccelWithCovarianceStamped, PoseWithCovarianceStamped
+
+from .. import msgs, topics
+from ..core.kf5 import axis_filter
+from ..core.params import Param
+from ..msgs import UNKNOWN_VARIANCE
+from .driver_base import run_node
+from .fusion_base import STAGE_QOS, FusionNode
+
+AXIS_PARAM = (Param("axis", "east", "Which axis this filter estimates", choices=topics.AXES),)
+
+
+class AxisFilterNode(FusionNode):
+    window_param = "time.stage_window"
+
+    def __init__(self, node_name: str = "axis_filter", **kwargs):
+        super().__init__(node_name, AXIS_PARAM, **kwargs)
+
+    def setup_node(self) -> None:
+        self.axis = self.p["axis"]
+        self.i = topics.AXES.index(self.axis)
+        self.filter = axis_filter(self.fp)
+        self.state_pub = self.create_publisher(self.types(topics.TYPES[topics.axis_state(self.axis)]),
+                                               topics.axis_state(self.axis), STAGE_QOS)
+        self.accel_pub = self.create_publisher(self.types(topics.TYPES[topics.axis_accel(self.axis)]),
+                                               topics.axis_accel(self.axis), STAGE_QOS)
+        self.create_subscription(PoseWithCovarianceStamped, topics.GNSS_ENU, self._on_position, STAGE_QOS)
+        self.create_subscription(AccelWithCovarianceStamped, topics.ACCEL_ENU, self._on_accel, STAGE_QOS)
+
+    def _on_position(self, msg) -> None:
+        self.last_gnss_wall = time.monotonic()
+        p = msg.pose.pose.position
+        coordinate = (p.x, p.y, p.z)[self.i]
+        sigma = math.sqrt(max(msg.pose.covariance[7 * self.i], 0.0))
+        self.ingest(msgs.stamp_of(msg), "gnss", (coordinate, sigma))
+
+    def _on_accel(self, msg) -> None:
+        a = msg.accel.accel.linear
+        self.ingest(msgs.stamp_of(msg), "imu", (a.x, a.y, a.z)[self.i])
+
+    def reset_filters(self) -> None:
+        self.filter.reset()
+
+    def on_sample(self, kind: str, item, stamp: float) -> None:
+        if kind == "gnss":
+            self.filter.position(stamp, *item)
+            return
+        if not self.filter.acceleration(stamp, item):
+            return
+        x, P = self.filter.state, self.filter.covariance
+        position, velocity = np.zeros(3), np.zeros(3)
+        pvar, vvar = np.full(3, UNKNOWN_VARIANCE), np.full(3, UNKNOWN_VARIANCE)
+        position[self.i], velocity[self.i], pvar[self.i], vvar[self.i] = x[0], x[1], P[0, 0], P[1, 1]
+        self.state_pub.publish(msgs.odometry_msg(self.types, stamp, position, velocity, pvar, vvar))
+        accel = np.zeros(3)
+        accel[self.i] = x[2]
+        acov = np.diag(np.full(3, UNKNOWN_VARIANCE))
+        acov[self.i, self.i] = P[2, 2]
+        self.accel_pub.publish(msgs.accel_msg(self.types, stamp, accel, acov))
+
+    def status(self):
+        level, message = self.gnss_status()
+        if not self.filter.initialized:
+            return DiagnosticStatus.WARN, "waiting for a first position", {}
+        P = self.filter.covariance
+        values = {"position σ [m]": f"{math.sqrt(P[0, 0]):.3f}", "velocity σ [m/s]": f"{math.sqrt(P[1, 1]):.3f}"}
+        return level, message, values
+
+
+def main(args=None) -> int:
+    return run_node(AxisFilterNode, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""kf2_filter: the published KF2 beside KF5 on the same inputs → fusion/kf2/speed (same type as
+fusion/speed) and fusion/kf2/distance (distance along the track)."""
+
+from __future__ import annotations
+
+import sys
+
+from diagnostic_msgs.msg import DiagnosticStatus
+
+from .. import msgs, topics
+from ..core.kf2 import Kf2
+from .driver_base import run_node
+from .fusion_base import STAGE_QOS, FusionNode
+
+
+class Kf2Node(FusionNode):
+    def __init__(self, node_name: str = "kf2_filter", **kwargs):
+        super().__init__(node_name, **kwargs)
+
+    def setup_node(self) -> None:
+        self.kf2 = Kf2(self.fp)
+        self.speed_pub = self.create_publisher(self.types(topics.TYPES[topics.KF2_SPEED]), topics.KF2_SPEED, STAGE_QOS)
+        self.distance_pub = self.create_publisher(self.types(topics.TYPES[topics.KF2_DISTANCE]), topics.KF2_DISTANCE,
+                                                  STAGE_QOS)
+        self.subscribe_sensors()
+
+    def reset_filters(self) -> None:
+        self.kf2.reset()
+        self.kf2.frame.reset()
+
+    def on_sample(self, kind: str, item, stamp: float) -> None:
+        if kind == "gnss":
+            fix = self.assemble(item)
+            if fix is not None:
+                self.kf2.on_gnss(fix)
+            return
+        if self.kf2.on_imu(item):
+            x, P = self.kf2.cj.state, self.kf2.cj.covariance
+            self.speed_pub.publish(msgs.speed_msg(self.types, stamp, float(x[1]), float(P[1, 1])))
+            self.distance_pub.publish(msgs.track_point_msg(self.types, stamp, float(x[0])))
+
+    def status(self):
+        level, message = self.gnss_status()
+        if not self.kf2.cj.initialized:
+            return DiagnosticStatus.WARN, "waiting for a first fix", {}
+        return level, message, {"speed [m/s]": f"{self.kf2.cj.state[1]:.2f}",
+                                "distance [m]": f"{self.kf2.cj.state[0]:.1f}"}
+
+
+def main(args=None) -> int:
+    return run_node(Kf2Node, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""yaw_bias_estimator: KF5 stages 1–3 (yaw filter, bias filter, alignment) and the local frame.
+
+Subscribes the IMU and the GNSS epochs; publishes fusion/yaw and fusion/yaw_bias (with
+variance), fusion/accel_enu (gravity-free acceleration in ENU) and, for every fix,
+fusion/gnss_enu (its position in the local frame) — the axis filters' two inputs — and the
+datum once on fusion/datum (latched).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticStatus
+from rclpy.qos import DurabilityPolicy, QoSProfile
+
+from .. import msgs, topics
+from ..core.geodesy import LocalFrame
+from ..core.samples import FixType, GnssFix
+from ..core.yaw_bias import YawBiasEstimator
+from .driver_base import run_node
+from .fusion_base import STAGE_QOS, FusionNode
+
+DATUM_QOS = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+
+class YawBiasNode(FusionNode):
+    def __init__(self, node_name: str = "yaw_bias_estimator", **kwargs):
+        super().__init__(node_name, **kwargs)
+
+    def setup_node(self) -> None:
+        self.estimator = YawBiasEstimator(self.fp)
+        self.frame = LocalFrame.from_params(self.fp)
+        self.accel_cov = np.eye(3) * self.fp["axis.r_imu"]
+        names = (topics.YAW, topics.YAW_BIAS, topics.ACCEL_ENU, topics.GNSS_ENU)
+        self.pubs = {t: self.create_publisher(self.types(topics.TYPES[t]), t, STAGE_QOS) for t in names}
+        self.datum_pub = self.create_publisher(self.types(topics.TYPES[topics.DATUM]), topics.DATUM, DATUM_QOS)
+        self.subscribe_sensors()
+
+    def reset_filters(self) -> None:
+        self.estimator.reset()
+        self.frame.reset()
+
+    def on_sample(self, kind: str, item, stamp: float) -> None:
+        if kind == "gnss":
+            fix = self.assemble(item)
+            if fix is not None:
+                self.on_gnss(fix)
+            return
+        aligned = self.estimator.on_imu(item)
+        if aligned is None:
+            return
+        yaw = self.estimator.yaw.filter
+        bias = self.estimator.bias.filter
+        self.pubs[topics.ACCEL_ENU].publish(msgs.accel_msg(self.types, stamp, aligned.accel_enu, self.accel_cov))
+        self.pubs[topics.YAW].publish(msgs.yaw_msg(self.types, stamp, aligned.yaw, aligned.yaw_variance,
+                                                   float(yaw.x[1]), float(yaw.P[1, 1])))
+        self.pubs[topics.YAW_BIAS].publish(msgs.yaw_msg(self.types, stamp, aligned.bias, aligned.bias_variance,
+                                                        float(bias.x[1]), float(bias.P[1, 1])))
+
+    def on_gnss(self, fix: GnssFix) -> None:
+        new_datum = self.frame.datum is None
+        enu = self.frame.to_enu(fix)
+        if new_datum:
+            lat, lon, alt = self.frame.datum
+            origin = GnssFix(fix.stamp, lat, lon, alt, np.zeros((3, 3)), FixType.RTK_FIXED)
+            self.datum_pub.publish(msgs.navsatfix_msg(self.types, origin, topics.ENU_FRAME))
+        self.estimator.on_gnss(fix)
+        self.pubs[topics.GNSS_ENU].publish(msgs.position_msg(self.types, fix.stamp, enu, fix.position_covariance))
+
+    def status(self):
+        level, message = self.gnss_status()
+        if not self.estimator.yaw.filter.initialized:
+            return DiagnosticStatus.WARN, "yaw unknown: waiting for motion (GNSS heading)", {}
+        values = {"yaw [deg]": f"{self.estimator.yaw.filter.x[0]:.1f}",
+                  "yaw bias [deg]": f"{self.estimator.bias.filter.x[0]:.1f}"}
+        return level, message, values
+
+
+def main(args=None) -> int:
+    return run_node(YawBiasNode, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

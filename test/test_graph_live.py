@@ -1,0 +1,171 @@
+"""The node graph on real DDS (isolated domain, loopback), fed a bundled bag at recorded pace."""
+
+import time
+
+import numpy as np
+import pytest
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+
+from sprint_fusion.bags.reader import read_samples, read_truth
+from sprint_fusion.core.fusion import run
+from sprint_fusion.core.params import ParameterError
+from sprint_fusion.nodes.axis_filter import AxisFilterNode
+from sprint_fusion.nodes.runner import build, make_executor, spin
+
+from .conftest import REPO
+from .graph_helpers import Player, sensor_records
+from .sprint_cases import PUBLISHED_TOLERANCE, relative_errors
+
+BAG = REPO / "bags" / "sprint_40m"
+
+
+class Graph:
+    """Fusion nodes + a player + a listener in one executor, spun in a background thread."""
+
+    def __init__(self, context, namespaces=("",)):
+        from diagnostic_msgs.msg import DiagnosticArray
+        from geometry_msgs.msg import TwistWithCovarianceStamped
+        from nav_msgs.msg import Odometry
+
+        self.context = context
+        self.nodes, self.players, self.got = [], {}, {}
+        for ns in namespaces:
+            built = build(context, drivers=False) if not ns else self._namespaced(ns)
+            self.nodes += built
+            self.players[ns] = Player(context, ns)
+            listener = Node("listener", namespace=ns, context=context)
+            got = {"speed": [], "kf2": [], "east": [], "diag": []}
+            listener.create_subscription(TwistWithCovarianceStamped, "fusion/speed", got["speed"].append, 1000)
+            listener.create_subscription(TwistWithCovarianceStamped, "fusion/kf2/speed", got["kf2"].append, 1000)
+            listener.create_subscription(Odometry, "fusion/axis/east", got["east"].append, 1000)
+            listener.create_subscription(DiagnosticArray, "/diagnostics", got["diag"].append, 1000)
+            self.got[ns] = got
+            self.nodes += [listener, self.players[ns].node]
+        self.executor = make_executor("events", context)
+        for n in self.nodes:
+            self.executor.add_node(n)
+        import threading
+
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=spin, args=(self.executor, context, self.stop), daemon=True)
+        self.thread.start()
+
+    def _namespaced(self, ns):
+        built = []
+        from sprint_fusion.graph import nodes
+
+        for spec in nodes(drivers=False):
+            overrides = [Parameter(k, value=v) for k, v in spec.parameters.items()]
+            built.append(spec.node_class()(node_name=spec.name, namespace=ns, context=self.context,
+                                           parameter_overrides=overrides))
+        return built
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=5.0)
+        self.executor.shutdown(timeout_sec=5.0)
+        for n in reversed(self.nodes):
+            n.destroy_node()
+
+
+@pytest.fixture
+def graph(ros):
+    graphs = []
+
+    def make(namespaces=("",)):
+        g = Graph(ros, namespaces)
+        graphs.append(g)
+        return g
+
+    yield make
+    for g in graphs:
+        g.close()
+
+
+def stamps(msgs_):
+    return np.array([m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in msgs_])
+
+
+def settle(got, key, timeout=3.0):
+    """Wait until `key` stops growing (the reorder windows flush when the input pauses)."""
+    n, end = -1, time.monotonic() + timeout
+    while time.monotonic() < end and len(got[key]) != n:
+        n = len(got[key])
+        time.sleep(0.3)
+
+
+def test_live_graph_equals_the_offline_core_and_meets_the_truth_bound(graph):
+    g = graph()
+    player = g.players[""]
+    assert player.wait_for_graph(subscribers_per_topic=2)  # yaw_bias_estimator and kf2_filter
+    player.play(sensor_records(BAG)).join()
+    settle(g.got[""], "speed")
+    speed = g.got[""]["speed"]
+    live_t = stamps(speed)
+    live_v = np.array([m.twist.twist.linear.x for m in speed])
+
+    offline = run([(k, s) for k, s, _ in read_samples(BAG)])
+    ok = np.isfinite(offline["kf5_speed"])
+    assert len(live_t) == ok.sum()  # every fused step, nothing dropped
+    assert np.array_equal(live_t, offline["t"][ok])
+    assert np.allclose(live_v, offline["kf5_speed"][ok], rtol=0, atol=1e-9)  # the same numbers
+    kf2 = g.got[""]["kf2"]
+    assert np.allclose([m.twist.twist.linear.x for m in kf2], offline["kf2_speed"][np.isfinite(offline["kf2_speed"])],
+                       atol=1e-9)
+
+    # and the truth, with the bound the core tests put on this bag (the published ±2 %)
+    distance_error, top_error = relative_errors(live_t, live_v, read_truth(BAG))
+    assert abs(distance_error) <= PUBLISHED_TOLERANCE and abs(top_error) <= PUBLISHED_TOLERANCE
+
+
+def test_two_namespaced_athletes_do_not_mix(graph):
+    g = graph(("athlete_a", "athlete_b"))
+    for player in g.players.values():
+        assert player.wait_for_graph(subscribers_per_topic=2)
+    played_a = sensor_records(BAG, until=5.0)
+    a = g.players["athlete_a"].play(played_a)
+    b = g.players["athlete_b"].play(sensor_records(REPO / "bags" / "sprint_100m_outage", until=5.0))
+    a.join()
+    b.join()
+    for ns in g.got:
+        settle(g.got[ns], "speed")
+    ta, tb = stamps(g.got["athlete_a"]["speed"]), stamps(g.got["athlete_b"]["speed"])
+    assert len(ta) and len(tb)
+    # the two bags were recorded five minutes apart: no output of one athlete holds the other's stamps
+    assert ta.max() < tb.min()
+    last_log = played_a[-1][1]  # the same input offline: everything the player sent
+    offline = run([(k, s) for k, s, log_ns in read_samples(BAG) if log_ns * 1e-9 <= last_log])
+    ok = np.isfinite(offline["kf5_speed"])
+    live_a = [m.twist.twist.linear.x for m in g.got["athlete_a"]["speed"]]
+    assert np.allclose(live_a, offline["kf5_speed"][ok], atol=1e-9)
+
+
+def test_gnss_lost_mid_run_degrades_to_imu_prediction(graph):
+    g = graph()
+    player = g.players[""]
+    assert player.wait_for_graph(subscribers_per_topic=2)
+    lost_after = 4.5  # s into the bag: mid-sprint
+    records = sensor_records(BAG, skip=lambda topic, t: topic.startswith("/gnss/") and t > lost_after)
+    player.play(records).join()
+    time.sleep(1.5)  # longer than gnss_timeout: the nodes notice
+    got = g.got[""]
+    settle(got, "speed")
+    v = np.array([m.twist.twist.linear.x for m in got["speed"]])
+    assert np.all(np.isfinite(v)) and stamps(got["speed"]).max() > records[-1][1] - 0.2  # kept running
+    east = got["east"]
+    var = np.array([m.pose.covariance[0] for m in east])
+    t_east = stamps(east)
+    start = records[0][1]
+    before = var[(t_east > start + lost_after - 0.5) & (t_east < start + lost_after)]
+    after = var[t_east > start + lost_after + 1.0]
+    assert after[-1] > 10 * before.max()  # position uncertainty grows without GNSS
+    warnings = [s for d in got["diag"] for s in d.status if "IMU-only" in s.message]
+    assert {s.name.rsplit("/", 1)[-1] for s in warnings} >= {"yaw_bias_estimator", "axis_filter_east", "kf2_filter"}
+
+
+def test_a_wrong_parameter_is_refused_at_start_up(ros):
+    with pytest.raises(ParameterError, match=r"'axis' = 'west': must be one of east, north, up"):
+        AxisFilterNode(context=ros, parameter_overrides=[Parameter("axis", value="west")])
+    with pytest.raises(ParameterError, match=r"speed\.r"):
+        AxisFilterNode(context=ros, parameter_overrides=[Parameter("speed.r", value=-1.0)])
