@@ -9,14 +9,12 @@ import math
 import sys
 import time
 
-import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
 from geometry_msgs.msg import AccelWithCovarianceStamped, PoseWithCovarianceStamped
 
-from .. import msgs, topics
+from .. import msgs, outputs, topics
 from ..core.kf5 import axis_filter
 from ..core.params import Param
-from ..msgs import UNKNOWN_VARIANCE
 from .driver_base import run_node
 from .fusion_base import STAGE_QOS, FusionNode
 
@@ -60,16 +58,10 @@ class AxisFilterNode(FusionNode):
             return
         if not self.filter.acceleration(stamp, item):
             return
-        x, P = self.filter.state, self.filter.covariance
-        position, velocity = np.zeros(3), np.zeros(3)
-        pvar, vvar = np.full(3, UNKNOWN_VARIANCE), np.full(3, UNKNOWN_VARIANCE)
-        position[self.i], velocity[self.i], pvar[self.i], vvar[self.i] = x[0], x[1], P[0, 0], P[1, 1]
-        self.state_pub.publish(msgs.odometry_msg(self.types, stamp, position, velocity, pvar, vvar))
-        accel = np.zeros(3)
-        accel[self.i] = x[2]
-        acov = np.diag(np.full(3, UNKNOWN_VARIANCE))
-        acov[self.i, self.i] = P[2, 2]
-        self.accel_pub.publish(msgs.accel_msg(self.types, stamp, accel, acov))
+        (_, state), (_, accel) = outputs.axis_outputs(self.types, stamp, self.axis, self.filter.state,
+                                                      self.filter.covariance)
+        self.state_pub.publish(state)
+        self.accel_pub.publish(accel)
 
     def status(self):
         level, message = self.gnss_status()

@@ -8,7 +8,7 @@ import sys
 from diagnostic_msgs.msg import DiagnosticStatus
 from nav_msgs.msg import Odometry
 
-from .. import msgs, topics
+from .. import msgs, outputs, topics
 from ..core.speed import HorizontalSpeedFilter
 from .driver_base import run_node
 from .fusion_base import STAGE_QOS, FusionNode
@@ -54,11 +54,10 @@ class SpeedFuserNode(FusionNode):
         north, east = entry["north"], entry["east"]
         estimate = self.filter.update(stamp, north[1], east[1])
         self.last = estimate
-        self.speed_pub.publish(msgs.speed_msg(self.types, stamp, estimate.speed, estimate.variance))
-        up = entry.get("up")
-        axes = [east, north, up if up is not None else (0.0, 0.0, msgs.UNKNOWN_VARIANCE, msgs.UNKNOWN_VARIANCE)]
-        self.odom_pub.publish(msgs.odometry_msg(self.types, stamp, [a[0] for a in axes], [a[1] for a in axes],
-                                                [a[2] for a in axes], [a[3] for a in axes]))
+        (_, speed), (_, odometry) = outputs.speed_outputs(
+            self.types, stamp, estimate, {a: entry[a] for a in topics.AXES if a in entry})
+        self.speed_pub.publish(speed)
+        self.odom_pub.publish(odometry)
 
     def status(self):
         if self.last is None:

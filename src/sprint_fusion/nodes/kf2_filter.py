@@ -7,7 +7,7 @@ import sys
 
 from diagnostic_msgs.msg import DiagnosticStatus
 
-from .. import msgs, topics
+from .. import outputs, topics
 from ..core.kf2 import Kf2
 from .driver_base import run_node
 from .fusion_base import STAGE_QOS, FusionNode
@@ -35,9 +35,10 @@ class Kf2Node(FusionNode):
                 self.kf2.on_gnss(fix)
             return
         if self.kf2.on_imu(item):
-            x, P = self.kf2.cj.state, self.kf2.cj.covariance
-            self.speed_pub.publish(msgs.speed_msg(self.types, stamp, float(x[1]), float(P[1, 1])))
-            self.distance_pub.publish(msgs.track_point_msg(self.types, stamp, float(x[0])))
+            (_, speed), (_, distance) = outputs.kf2_outputs(self.types, stamp, self.kf2.cj.state,
+                                                            self.kf2.cj.covariance)
+            self.speed_pub.publish(speed)
+            self.distance_pub.publish(distance)
 
     def status(self):
         level, message = self.gnss_status()

@@ -14,9 +14,9 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
 from rclpy.qos import DurabilityPolicy, QoSProfile
 
-from .. import msgs, topics
+from .. import outputs, topics
 from ..core.geodesy import LocalFrame
-from ..core.samples import FixType, GnssFix
+from ..core.samples import GnssFix
 from ..core.yaw_bias import YawBiasEstimator
 from .driver_base import run_node
 from .fusion_base import STAGE_QOS, FusionNode
@@ -48,25 +48,20 @@ class YawBiasNode(FusionNode):
                 self.on_gnss(fix)
             return
         aligned = self.estimator.on_imu(item)
-        if aligned is None:
-            return
-        yaw = self.estimator.yaw.filter
-        bias = self.estimator.bias.filter
-        self.pubs[topics.ACCEL_ENU].publish(msgs.accel_msg(self.types, stamp, aligned.accel_enu, self.accel_cov))
-        self.pubs[topics.YAW].publish(msgs.yaw_msg(self.types, stamp, aligned.yaw, aligned.yaw_variance,
-                                                   float(yaw.x[1]), float(yaw.P[1, 1])))
-        self.pubs[topics.YAW_BIAS].publish(msgs.yaw_msg(self.types, stamp, aligned.bias, aligned.bias_variance,
-                                                        float(bias.x[1]), float(bias.P[1, 1])))
+        if aligned is not None:
+            self.publish(outputs.yaw_bias_outputs(self.types, stamp, self.estimator, aligned, self.accel_cov))
 
     def on_gnss(self, fix: GnssFix) -> None:
         new_datum = self.frame.datum is None
         enu = self.frame.to_enu(fix)
         if new_datum:
-            lat, lon, alt = self.frame.datum
-            origin = GnssFix(fix.stamp, lat, lon, alt, np.zeros((3, 3)), FixType.RTK_FIXED)
-            self.datum_pub.publish(msgs.navsatfix_msg(self.types, origin, topics.ENU_FRAME))
+            self.publish(outputs.datum_output(self.types, fix, self.frame.datum))
         self.estimator.on_gnss(fix)
-        self.pubs[topics.GNSS_ENU].publish(msgs.position_msg(self.types, fix.stamp, enu, fix.position_covariance))
+        self.publish(outputs.gnss_enu_output(self.types, fix, enu))
+
+    def publish(self, items) -> None:
+        for topic, msg in items:
+            (self.datum_pub if topic == topics.DATUM else self.pubs[topic]).publish(msg)
 
     def status(self):
         level, message = self.gnss_status()
