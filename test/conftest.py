@@ -43,12 +43,12 @@ def ros():
 
 
 def spin_until(context, nodes, done, timeout=20.0):
-    """Spin the nodes on a multi-threaded executor until done() or the timeout; returns done()."""
+    """Spin the nodes until done() or the timeout; returns done()."""
     import time
 
-    from rclpy.executors import MultiThreadedExecutor
+    from rclpy.executors import SingleThreadedExecutor
 
-    executor = MultiThreadedExecutor(context=context)
+    executor = SingleThreadedExecutor(context=context)
     for n in nodes:
         executor.add_node(n)
     end = time.monotonic() + timeout

@@ -35,7 +35,7 @@ def test_colcon_build_installs_a_working_ros_package(tmp_path):
     assert "kf2.r_imu: 0.1" in run.stdout
     demo = subprocess.run([str(script), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0, demo.stderr
-    assert str(share / "bags" / "sprint_40m") in demo.stdout  # the installed bundled bag
+    assert "install/sprint_fusion/share/sprint_fusion/bags/sprint_40m" in demo.stdout  # the installed bag
     for launch_file in ("sprint_fusion.launch.py", "replay.launch.py"):
         assert (share / "launch" / launch_file).is_file()
     from sprint_fusion.graph import GRAPH

@@ -29,8 +29,8 @@ def cmd_demo(args) -> int:
         rows.append(("truth", summary(truth.t, truth.distance, truth.speed)))
     rows += list(summarize(result).items())
     t0 = result["t"][0] if len(result.table) else 0.0
-    print(f"bag      {args.bag}")
-    print(f"filters  {args.filters}")
+    print(f"bag      {_shown(args.bag)}")
+    print(f"filters  {_shown(args.filters)}")
     print(f"{'':6}{'distance [m]':>14}{'top speed [m/s]':>17}{'at [s]':>9}   (top speed: best 0.5 s mean)")
     for name, s in rows:
         print(f"{name:6}{s.distance:14.2f}{s.top_speed:17.2f}{s.top_speed_time - t0:9.2f}")
@@ -38,6 +38,15 @@ def cmd_demo(args) -> int:
     print(f"samples: {st.imu} IMU, {st.gnss} GNSS, {st.no_fix} without fix, {st.rejected} rejected, "
           f"{st.dropped} dropped, {st.resets} resets")
     return 0
+
+
+def _shown(path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
 
 
 def cmd_simulate(args) -> int:

@@ -47,11 +47,19 @@ class Pacer:
 
 
 class DriverNode(Node):
-    """Subclasses set self.p (validated parameters), self.source, self.main_publisher, and
-    implement decode(data, arrival) and finish(), returning lists of (stamp, publish-callable)
+    """Subclasses implement setup() (set self.p, self.source, self.main_publisher, then call
+    start()), decode(data, arrival) and finish(), returning lists of (stamp, publish-callable)
     pairs, and counters()."""
 
     hardware = "sensor"
+
+    def __init__(self, node_name: str, **kwargs):
+        super().__init__(node_name, **kwargs)
+        try:
+            self.setup()
+        except Exception:
+            self.destroy_node()  # a node refused at start-up leaves nothing behind
+            raise
 
     def start(self) -> None:
         self.stop_event = threading.Event()

@@ -24,13 +24,8 @@ STREAMS = {"ubx": UbxStream, "nmea": NmeaStream, "rtklib_pos": PosStream}
 class GnssDriver(DriverNode):
     hardware = "GNSS receiver"
 
-    def __init__(self, **kwargs):
-        super().__init__("gnss_driver", **kwargs)
-        try:
-            self.setup()
-        except Exception:
-            self.destroy_node()  # a node refused at start-up leaves nothing behind
-            raise
+    def __init__(self, node_name: str = "gnss_driver", **kwargs):
+        super().__init__(node_name, **kwargs)
 
     def setup(self) -> None:
         self.p = declare(self, GNSS_DRIVER_PARAMS)

@@ -37,13 +37,8 @@ def imu_stream(p: dict):
 class ImuDriver(DriverNode):
     hardware = "IMU"
 
-    def __init__(self, **kwargs):
-        super().__init__("imu_driver", **kwargs)
-        try:
-            self.setup()
-        except Exception:
-            self.destroy_node()  # a node refused at start-up leaves nothing behind
-            raise
+    def __init__(self, node_name: str = "imu_driver", **kwargs):
+        super().__init__(node_name, **kwargs)
 
     def setup(self) -> None:
         self.p = declare(self, IMU_DRIVER_PARAMS)
