@@ -111,3 +111,25 @@ def test_small_step_back_drops_the_sample():
     kind, s = events[-5]
     assert fusion.push(kind, s) == []
     assert fusion.stats.dropped == 1 and fusion.stats.resets == 0
+
+
+def test_velocity_from_positions_when_the_source_gives_none():
+    """A /fix-only source: the chain still gets a velocity and heading, from successive fixes."""
+    from sprint_fusion.core.gnss_velocity import PositionDifferencer
+
+    sim = ramp_sprint(0, imu_rate=100.0)
+    truth = sim.truth
+    diff = PositionDifferencer()
+    filled = [diff.fill(dataclasses.replace(f, velocity=None, velocity_covariance=None, heading=None,
+                                            heading_accuracy=None)) for f in sim.gnss]
+    moving = [f for f in filled[1:] if np.interp(f.stamp, truth.t, truth.speed) > 5.0]
+    for f in moving:  # the interval's mean velocity: compare with the truth half a period earlier
+        v_true = np.interp(f.stamp - 0.05, truth.t, truth.speed)
+        assert np.hypot(*f.velocity[:2]) == pytest.approx(v_true, abs=0.4)
+        assert abs((f.heading - 135.0 + 180) % 360 - 180) < 3 * max(f.heading_accuracy, 0.5)
+    res = run([(k, dataclasses.replace(s, velocity=None, velocity_covariance=None, heading=None,
+                                       heading_accuracy=None) if k == GNSS else s) for k, s in sim.merged()])
+    ok = np.isfinite(res["kf5_speed"])
+    assert ok.any()  # KF5 found its heading from the differenced velocity
+    v_true = np.interp(res["t"][ok], truth.t, truth.speed)
+    assert np.sqrt(np.mean((res["kf5_speed"][ok] - v_true) ** 2)) < 0.5

@@ -19,25 +19,47 @@ def _filter_params(args) -> FilterParams:
 
 
 def cmd_demo(args) -> int:
-    from .bags.reader import read_samples, read_truth, topics_in
+    from .bags.reader import read_samples
 
     params = _filter_params(args)
     result = run(((kind, sample) for kind, sample, _ in read_samples(args.bag)), params)
+    print(f"bag      {_shown(args.bag)}")
+    print(f"filters  {_shown(args.filters)}")
+    _print_summary(args.bag, result)
+    return 0
+
+
+def cmd_replay(args) -> int:
+    from .bags.reader import parse_remap
+    from .bags.replay import replay
+
+    params = _filter_params(args)
+    csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
+    with _progress(None, "replaying") as bar:
+        done = replay(args.bag, args.output, params, args.namespace, parse_remap(args.remap), args.storage, csv_path,
+                      progress=bar.update)
+    print(f"{_shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
+    print(f"fused state: {_shown(csv_path)}")
+    _print_summary(args.bag, done.result, args.namespace)
+    return 0
+
+
+def _print_summary(bag, result, namespace: str = "") -> None:
+    from .bags.reader import read_truth, topics_in
+    from .topics import TRUTH_TRACK, resolve
+
     rows = []
-    if any(t.endswith("/truth/track") for t in topics_in(args.bag)):
-        truth = read_truth(args.bag)
+    if resolve(TRUTH_TRACK, namespace) in topics_in(bag):
+        truth = read_truth(bag, namespace)
         rows.append(("truth", summary(truth.t, truth.distance, truth.speed)))
     rows += list(summarize(result).items())
     t0 = result["t"][0] if len(result.table) else 0.0
-    print(f"bag      {_shown(args.bag)}")
-    print(f"filters  {_shown(args.filters)}")
     print(f"{'':6}{'distance [m]':>14}{'top speed [m/s]':>17}{'at [s]':>9}   (top speed: best 0.5 s mean)")
     for name, s in rows:
         print(f"{name:6}{s.distance:14.2f}{s.top_speed:17.2f}{s.top_speed_time - t0:9.2f}")
     st = result.stats
     print(f"samples: {st.imu} IMU, {st.gnss} GNSS, {st.no_fix} without fix, {st.rejected} rejected, "
           f"{st.dropped} dropped, {st.resets} resets")
-    return 0
 
 
 def _shown(path) -> str:
@@ -147,6 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("bag", nargs="?", default=str(bag_dir() / "sprint_40m"),
                       help="rosbag2 or ROS 1 bag (default: the bundled 40 m sprint)")
     demo.set_defaults(func=cmd_demo)
+
+    rep = with_filters(sub.add_parser("replay", help="a bag through KF2 + KF5 offline → bag with the graph's "
+                                                    "outputs, CSV of the fused state, summary"))
+    rep.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
+    rep.add_argument("-o", "--output", required=True, help="bag folder to create")
+    rep.add_argument("--csv", help="fused-state CSV (default: OUTPUT.csv)")
+    rep.add_argument("--remap", action="append", default=[], metavar="FROM:=TO",
+                     help="read a bag topic as one of ours, e.g. --remap /fix:=gnss/fix --remap /imu/data:=imu/data")
+    rep.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
+    rep.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
+    rep.set_defaults(func=cmd_replay)
 
     sim = sub.add_parser("simulate", help="simulate a scenario into a rosbag2 (+ UBX log) with ground truth")
     sim.add_argument("scenario", help="scenario YAML (see config/scenarios/)")

@@ -80,42 +80,71 @@ class GnssAssembler:
         return fixes
 
 
-def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = None
+def parse_remap(rules) -> dict[str, str]:
+    """['/fix:=gnss/fix', …] → {'/fix': 'gnss/fix'}: bag topic → the topic this package reads."""
+    out = {}
+    for rule in rules or ():
+        src, sep, dst = rule.partition(":=")
+        if not sep or not src or not dst:
+            raise BagError(f"remap '{rule}': expected FROM:=TO, e.g. /fix:=gnss/fix")
+        out[src] = dst
+    return out
+
+
+def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None):
+    """Every message of the bag in log-time order as (connection, log_ns, raw, events), where
+    events are the ('imu' | 'gnss', sample) it completes (see read_samples).
+
+    `remap` maps bag topics onto this package's names ({'/fix': 'gnss/fix'}); names without
+    a leading '/' are taken under `namespace`.
+    """
+    remap = {src: topics.resolve(dst, namespace) if not dst.startswith("/") else dst
+             for src, dst in (remap or {}).items()}
+    reader = _reader(path)
+    position = "at the start"
+    try:
+        def name(conn):
+            return remap.get(conn.topic, conn.topic)
+
+        present = {name(c) for c in reader.connections}
+        if imu_topic is None:
+            data = topics.resolve(topics.IMU_DATA, namespace)
+            imu_topic = data if data in present else topics.resolve(topics.IMU_RAW, namespace)
+        gnss = {topics.resolve(t, namespace): t for t in topics.GNSS_TOPICS}
+        assembler = GnssAssembler()
+        for log_ns, group in itertools.groupby(reader.messages(), key=lambda m: m[1]):
+            position = f"at log time {log_ns * 1e-9:.6f} s"
+            items, gnss_items, imu_items = [], [], []
+            for conn, _, raw in group:
+                topic = name(conn)
+                if topic == imu_topic or topic in gnss:
+                    msg = reader.deserialize(raw, conn.msgtype)
+                    if topic == imu_topic:
+                        imu_items.append(msgs.imu_sample(msg))
+                    else:
+                        gnss_items.append((gnss[topic], msg))
+                items.append((conn, raw))
+            events = [("gnss", f) for f in assembler.group(gnss_items)] + [("imu", s) for s in imu_items]
+            for k, (conn, raw) in enumerate(items):
+                yield conn, log_ns, raw, events if k == len(items) - 1 else []
+    except BagError:
+        raise
+    except Exception as err:
+        raise BagError(f"{path}: cannot read bag {position}: {err}") from err
+    finally:
+        reader.close()
+
+
+def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None
                  ) -> Iterator[tuple[str, object, int]]:
     """(kind, sample, log_time_ns) in log-time order: kind 'imu' or 'gnss'.
 
     The IMU topic defaults to imu/data (with the device orientation) when the bag has it,
     else imu/data_raw.
     """
-    reader = _reader(path)
-    try:
-        present = {c.topic for c in reader.connections}
-        if imu_topic is None:
-            data = topics.resolve(topics.IMU_DATA, namespace)
-            imu_topic = data if data in present else topics.resolve(topics.IMU_RAW, namespace)
-        gnss = {topics.resolve(t, namespace): t for t in topics.GNSS_TOPICS}
-        wanted = [c for c in reader.connections if c.topic == imu_topic or c.topic in gnss]
-        assembler = GnssAssembler()
-        stream = reader.messages(connections=wanted)
-        for log_ns, group in itertools.groupby(stream, key=lambda m: m[1]):
-            gnss_items = []
-            imu_items = []
-            for conn, _, raw in group:
-                msg = reader.deserialize(raw, conn.msgtype)
-                if conn.topic == imu_topic:
-                    imu_items.append(msgs.imu_sample(msg))
-                else:
-                    gnss_items.append((gnss[conn.topic], msg))
-            for fix in assembler.group(gnss_items):
-                yield "gnss", fix, log_ns
-            for sample in imu_items:
-                yield "imu", sample, log_ns
-    except BagError:
-        raise
-    except Exception as err:
-        raise BagError(f"{path}: cannot read bag: {err}") from err
-    finally:
-        reader.close()
+    for _, log_ns, _, events in read_stream(path, namespace, imu_topic, remap):
+        for kind, sample in events:
+            yield kind, sample, log_ns
 
 
 def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:

@@ -46,7 +46,8 @@ def write_bag(path: str | Path, records: Iterable[tuple[str, str, int, Any]], st
             conn = connections.get(topic)
             if conn is None:
                 conn = connections[topic] = writer.add_connection(topic, msgtype, typestore=store)
-            writer.write(conn, log_ns, store.serialize_cdr(msg, msgtype))
+            data = msg if isinstance(msg, bytes) else store.serialize_cdr(msg, msgtype)  # bytes: already CDR
+            writer.write(conn, log_ns, data)
             count += 1
             if progress is not None:
                 progress(1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .geodesy import LocalFrame
+from .gnss_velocity import PositionDifferencer
 from .kf2 import Kf2
 from .kf5 import AXES, Kf5
 from .params import FilterParams
@@ -47,18 +48,25 @@ class FusionResult:
 
 
 class SprintFusion:
-    def __init__(self, params: FilterParams | None = None):
+    def __init__(self, params: FilterParams | None = None, observer=None):
+        """`observer` (optional) is told what each graph node would publish: datum(fix, datum),
+        gnss_enu(fix, enu), aligned(stamp, estimator, aligned), axis(stamp, axis, state, cov),
+        speed(stamp, estimate, axes), kf2(stamp, state, cov) — the offline replay writes them."""
         self.params = params or FilterParams()
+        self.observer = observer
         self.frame = LocalFrame.from_params(self.params)
         self.kf2 = Kf2(self.params, self.frame)
         self.kf5 = Kf5(self.params, self.frame)
+        self.kf2.observer = self.kf5.observer = observer
         self.guard = StampGuard(self.params["time.reset_jump_back"])
+        self.differencer = PositionDifferencer()
         self.stats = FusionStats()
         self.latency = self.params["gnss.latency"]
         self.reorder = ReorderBuffer(self.params["time.reorder_window"])
 
     def reset(self) -> None:
         self.frame.reset()
+        self.differencer.reset()
         self.kf2.reset()
         self.kf5.reset()
 
@@ -97,6 +105,10 @@ class SprintFusion:
             self.reset()
         if kind == GNSS:
             self.stats.gnss += 1
+            sample = self.differencer.fill(sample)
+            if self.observer and self.frame.datum is None:
+                self.frame.to_enu(sample)  # sets the datum, as the first fix does live
+                self.observer.datum(sample, self.frame.datum)
             self.kf2.on_gnss(sample)
             self.kf5.on_gnss(sample)
             return None

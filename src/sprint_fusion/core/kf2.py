@@ -65,6 +65,7 @@ class Kf2:
         self.track = AlongTrack(params["kf2.along_track"], params["gnss.heading_min_speed"])
         self.cj = CjFuser(params["kf2.q_diag"], params["kf2.r_imu"], params["gnss.r_from"],
                           params["process_noise"], params["p0"])
+        self.observer = None  # optional: told what the kf2_filter node would publish
 
     def reset(self) -> None:
         self.attitude.reset()
@@ -84,4 +85,7 @@ class Kf2:
 
     def on_imu(self, s: ImuSample) -> bool:
         a = self.forward_acceleration(s)
-        return a is not None and self.cj.acceleration(s.stamp, a)
+        updated = a is not None and self.cj.acceleration(s.stamp, a)
+        if updated and self.observer:
+            self.observer.kf2(s.stamp, self.cj.state, self.cj.covariance)
+        return updated

@@ -16,6 +16,7 @@ from sensor_msgs.msg import Imu, NavSatFix
 from std_msgs.msg import UInt8
 
 from .. import msgs, topics
+from ..core.gnss_velocity import PositionDifferencer
 from ..core.params import FILTER_PARAMS, FilterParams, Param
 from ..core.samples import FixType
 from ..core.timeline import ReorderBuffer, StampGuard
@@ -96,6 +97,7 @@ class FusionNode(Node):
         self.create_subscription(UInt8, topics.GNSS_FIX_TYPE, self._on_fix_type, qos)
         self.companions = {"vel": {}, "heading": {}}
         self.fix_type: FixType | None = None
+        self.differencer = PositionDifferencer()
 
     def _on_imu_data(self, msg) -> None:
         if self.raw_sub is not None:  # the device reports its orientation: the raw copy is redundant
@@ -144,7 +146,7 @@ class FusionNode(Node):
         if not fix.is_finite():
             self.counts["rejected"] += 1
             return None
-        return fix
+        return self.differencer.fill(fix)
 
     # --- diagnostics -------------------------------------------------------------------------
     def gnss_silence(self) -> float | None:

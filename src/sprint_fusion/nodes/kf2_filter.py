@@ -25,6 +25,7 @@ class Kf2Node(FusionNode):
         self.subscribe_sensors()
 
     def reset_filters(self) -> None:
+        self.differencer.reset()
         self.kf2.reset()
         self.kf2.frame.reset()
 

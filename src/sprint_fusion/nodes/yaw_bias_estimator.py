@@ -38,6 +38,7 @@ class YawBiasNode(FusionNode):
         self.subscribe_sensors()
 
     def reset_filters(self) -> None:
+        self.differencer.reset()
         self.estimator.reset()
         self.frame.reset()
 
