@@ -60,6 +60,9 @@ class ReorderBuffer:
         newest = max(stamp, self._heap[0][0])
         return self._release(lambda s: s <= newest - self.window)
 
+    def __len__(self) -> int:
+        return len(self._heap)
+
     def discard(self, predicate) -> int:
         """Forget held items for which predicate(kind, item) holds; returns how many."""
         keep = [e for e in self._heap if not predicate(e[1], e[3])]

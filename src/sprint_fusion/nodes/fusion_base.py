@@ -20,6 +20,7 @@ from ..core.gnss_velocity import PositionDifferencer
 from ..core.params import FILTER_PARAMS, FilterParams, Param
 from ..core.samples import FixType
 from ..core.timeline import ReorderBuffer, StampGuard
+from .parameters import declare
 
 # SensorDataQoS (best effort, volatile) with a queue of a second of 200 Hz data, so a busy
 # executor delays samples instead of dropping them.
@@ -41,8 +42,6 @@ class FusionNode(Node):
     def __init__(self, name: str, extra_params: tuple[Param, ...] = (), **kwargs):
         super().__init__(name, **kwargs)
         try:
-            from .parameters import declare
-
             values = declare(self, FILTER_PARAMS + COMMON_PARAMS + extra_params)
             self.fp = FilterParams({p.name: values[p.name] for p in FILTER_PARAMS})
             self.p = values
@@ -52,10 +51,10 @@ class FusionNode(Node):
             self.counts = {"rejected": 0, "no fix": 0, "dropped (late)": 0, "resets": 0}
             self.last_gnss_wall: float | None = None
             self.last_input_wall = time.monotonic()
+            self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
             self.setup_node()
             self.create_timer(self.p["diagnostics_period"], self.publish_diagnostics)
             self.create_timer(max(self.reorder.window, 0.01), self.flush_if_idle)
-            self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         except Exception:
             self.destroy_node()
             raise
@@ -68,7 +67,7 @@ class FusionNode(Node):
 
     def flush_if_idle(self) -> None:
         """Inputs paused (a sensor stopped, a bag ended): release what the window holds."""
-        if self.reorder._heap and time.monotonic() - self.last_input_wall > self.reorder.window:
+        if len(self.reorder) and time.monotonic() - self.last_input_wall > self.reorder.window:
             for s, k, i in self.reorder.flush():
                 self._process(s, k, i)
 

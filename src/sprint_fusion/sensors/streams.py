@@ -1,10 +1,10 @@
 """Byte stream → decoded events, the one path shared by the driver nodes and the converters.
 
 UbxStream: UBX (with NMEA/RTCM3 interleaved) → navigation epochs and ESF IMU samples.
-NmeaStream: NMEA → fixes. PosStream: RTKLIB solution lines → fixes.
-LineStream: delimited IMU lines → IMU samples. Neither raises on bad bytes: damage is counted (`counters()`),
-and pyubx2's own exceptions on a checked frame (it raises more than its own types on odd
-payloads) are caught and counted as undecodable.
+NmeaStream: NMEA → fixes. PosStream: RTKLIB solution lines → fixes. LineStream: delimited IMU
+lines → IMU samples. None raises on bad bytes: damage is counted (`counters()`), and pyubx2's
+own exceptions on a checked frame (it raises more than its own types on odd payloads) are
+caught and counted as undecodable.
 """
 
 from __future__ import annotations
