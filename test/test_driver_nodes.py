@@ -45,7 +45,13 @@ def test_gnss_driver_publishes_a_ubx_log_as_the_bag_has_it(ros):
         transport="file", path=str(REPO / "bags" / "sprint_40m.ubx"), realtime=False, diagnostics_period=0.2))
     ros.track(driver)
     expected = [s for k, s, _ in read_samples(REPO / "bags" / "sprint_40m") if k == "gnss"]
-    assert spin_until(ros, [sub, driver], lambda: len(got["/gnss/fix"]) == len(expected) and got["/diagnostics"])
+    n = len(expected)
+
+    def reported():  # a status from after the log was read (earlier ones say "no epoch yet")
+        return any(kv.key == "fix type" for d in got["/diagnostics"] for kv in d.status[0].values)
+
+    assert spin_until(ros, [sub, driver], lambda: len(got["/gnss/fix"]) == len(got["/gnss/fix_type"]) == n
+                      and len(got["/gnss/vel"]) == n and reported())
     for msg, fix in zip(got["/gnss/fix"], expected, strict=True):
         stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
         assert stamp == pytest.approx(fix.stamp, abs=1e-6)  # the receiver's UTC time, not arrival
@@ -55,7 +61,8 @@ def test_gnss_driver_publishes_a_ubx_log_as_the_bag_has_it(ros):
         assert msg.header.frame_id == "gnss_link"
     assert [m.data for m in got["/gnss/fix_type"]] == [int(FixType.RTK_FIXED)] * len(expected)
     assert len(got["/gnss/vel"]) == len(expected)
-    values = {kv.key: kv.value for kv in got["/diagnostics"][-1].status[0].values}
+    last = [d for d in got["/diagnostics"] if any(kv.key == "fix type" for kv in d.status[0].values)][-1]
+    values = {kv.key: kv.value for kv in last.status[0].values}
     assert values["fix type"] == "RTK_FIXED" and int(values["ubx frames"]) == 2 * len(expected)
 
 

@@ -75,10 +75,8 @@ class DriverNode(Node):
         return self.get_clock().now().nanoseconds * 1e-9
 
     def run(self) -> None:
-        if isinstance(self.source, FileSource):  # a log: let subscribers connect first
-            end = time.monotonic() + self.p["start_timeout"]
-            while self.main_publisher.get_subscription_count() == 0 and time.monotonic() < end:
-                self.stop_event.wait(0.02)
+        if isinstance(self.source, FileSource):
+            self.wait_for_subscribers()
         while not self.stop_event.is_set() and self.context.ok():
             data = self.source.read(0.1)
             live = not isinstance(self.source, FileSource)
@@ -89,6 +87,20 @@ class DriverNode(Node):
                 self.emit(self.finish())
                 self.get_logger().info(f"end of {self.source.describe()}")
                 return
+
+    def wait_for_subscribers(self, settle: float = 0.25) -> None:
+        """A log is played once a subscriber has connected to the main topic and the matching of
+        all topics has settled (a subscriber's topics are discovered one by one), or after
+        start_timeout."""
+        end = time.monotonic() + self.p["start_timeout"]
+        counts, since = None, time.monotonic()
+        while time.monotonic() < end and not self.stop_event.is_set():
+            now = [p.get_subscription_count() for p in self.publishers]
+            if now != counts:
+                counts, since = now, time.monotonic()
+            elif self.main_publisher.get_subscription_count() and time.monotonic() - since >= settle:
+                return
+            self.stop_event.wait(0.02)
 
     def emit(self, items) -> None:
         for stamp, publish in items:
