@@ -162,17 +162,6 @@ class FilterParams(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
-    def replace(self, **changes: Any) -> FilterParams:
-        """A copy with some parameters changed; names use '__' for '.' (kf2__r_imu=…)."""
-        values = dict(self._values)
-        values.update({k.replace("__", "."): v for k, v in changes.items()})
-        return FilterParams(values)
-
-    def updated(self, changes: Mapping[str, Any]) -> FilterParams:
-        values = dict(self._values)
-        values.update(changes)
-        return FilterParams(values)
-
     @classmethod
     def from_yaml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> FilterParams:
         values = read_params_file(path)

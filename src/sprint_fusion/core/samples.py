@@ -84,16 +84,6 @@ class AlignedImu:
 
 
 @dataclass(frozen=True)
-class AxisEstimate:
-    """One constant-jerk filter's state (d, v, a, j) with its 4×4 covariance."""
-
-    stamp: float
-    axis: str
-    state: np.ndarray
-    covariance: np.ndarray
-
-
-@dataclass(frozen=True)
 class SpeedEstimate:
     stamp: float
     speed: float  # m/s

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 
@@ -85,7 +84,3 @@ class ReorderBuffer:
             out.append((stamp, kind, item))
         return out
 
-
-def merge_sorted(streams: Iterable[Iterable[tuple[float, str, Any]]]) -> Iterator[tuple[float, str, Any]]:
-    """Merge already-sorted (stamp, kind, item) streams into one stream in stamp order."""
-    return heapq.merge(*streams, key=lambda e: e[0])

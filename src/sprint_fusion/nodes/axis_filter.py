@@ -15,8 +15,8 @@ from geometry_msgs.msg import AccelWithCovarianceStamped, PoseWithCovarianceStam
 from .. import msgs, outputs, topics
 from ..core.kf5 import axis_filter
 from ..core.params import Param
-from .driver_base import run_node
 from .fusion_base import STAGE_QOS, FusionNode
+from .runner import run_node
 
 AXIS_PARAM = (Param("axis", "east", "Which axis this filter estimates", choices=topics.AXES),)
 

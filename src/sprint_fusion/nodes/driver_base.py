@@ -7,9 +7,7 @@ import math
 import threading
 import time
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
 from ..core.params import ParameterError
@@ -138,21 +136,3 @@ class DriverNode(Node):
             self.source.close()
         return super().destroy_node()
 
-
-def run_node(factory, args=None) -> int:
-    """main() of a node: refuse bad parameters with a clear message, shut down cleanly."""
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = factory()
-        rclpy.spin(node)
-    except ParameterError as err:
-        print(f"error: {err}", flush=True)
-        return 2
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return 0

@@ -5,7 +5,6 @@ the reorder window when inputs pause, and a /diagnostics status."""
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
@@ -169,6 +168,3 @@ class FusionNode(Node):
             return DiagnosticStatus.WARN, f"no GNSS for {silence:.1f} s: IMU-only prediction"
         return DiagnosticStatus.OK, "ok"
 
-
-def finite(*values: float) -> bool:
-    return all(math.isfinite(v) for v in values)

@@ -15,8 +15,9 @@ from ..sensors.driver_params import GNSS_DRIVER_PARAMS
 from ..sensors.streams import NmeaStream, PosStream, UbxStream
 from ..sensors.ubx_nav import NavEpoch
 from ..topics import GNSS_FIX, GNSS_TOPICS, TYPES
-from .driver_base import DriverNode, make_source, run_node
+from .driver_base import DriverNode, make_source
 from .parameters import declare
+from .runner import run_node
 
 STREAMS = {"ubx": UbxStream, "nmea": NmeaStream, "rtklib_pos": PosStream}
 

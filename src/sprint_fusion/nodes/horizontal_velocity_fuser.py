@@ -10,8 +10,8 @@ from nav_msgs.msg import Odometry
 
 from .. import msgs, outputs, topics
 from ..core.speed import HorizontalSpeedFilter
-from .driver_base import run_node
 from .fusion_base import STAGE_QOS, FusionNode
+from .runner import run_node
 
 
 class SpeedFuserNode(FusionNode):

@@ -17,8 +17,9 @@ from ..sensors.rtklib import PosFormatError, read_tag
 from ..sensors.streams import LineStream, UbxStream
 from ..sensors.ubx_esf import EsfDecoder
 from ..topics import IMU_DATA, IMU_RAW, TYPES
-from .driver_base import DriverNode, make_source, run_node
+from .driver_base import DriverNode, make_source
 from .parameters import declare
+from .runner import run_node
 
 
 def imu_stream(p: dict):

@@ -9,8 +9,8 @@ from diagnostic_msgs.msg import DiagnosticStatus
 
 from .. import outputs, topics
 from ..core.kf2 import Kf2
-from .driver_base import run_node
 from .fusion_base import STAGE_QOS, FusionNode
+from .runner import run_node
 
 
 class Kf2Node(FusionNode):

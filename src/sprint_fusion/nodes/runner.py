@@ -60,26 +60,25 @@ def make_executor(kind: str = "events", context=None):
 def spin(executor, context=None, stop=None) -> None:
     """Spin until shutdown (or `stop` is set). The EventsExecutor of this rclpy is driven by
     spin_once: its spin() does not return and blocks publishers on other threads."""
-    import rclpy
-
     while rclpy.ok(context=context) and not (stop is not None and stop.is_set()):
         executor.spin_once(timeout_sec=0.1)
 
 
-def run(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bool = False, drivers: bool = True,
-        overrides: dict | None = None, executor: str = "events") -> int:
-    rclpy.init(args=ros_arguments(sensors, filters, namespace, use_sim_time, overrides))
+def serve(make_nodes, executor: str = "single", label: str = "error") -> int:
+    """Build nodes and spin them until shutdown (rclpy already initialised). A parameter the
+    nodes refuse ends it with exit code 2 and a message naming it; nothing is left behind."""
     built = []
     try:
-        built = build(None, drivers)
-        executor = make_executor(executor)
+        built = make_nodes()
+        spinner = make_executor(executor)
         for n in built:
-            executor.add_node(n)
-        names = ", ".join(n.get_fully_qualified_name() for n in built)
-        built[0].get_logger().info(f"running {len(built)} nodes: {names}")
-        spin(executor)
+            spinner.add_node(n)
+        if len(built) > 1:
+            names = ", ".join(n.get_fully_qualified_name() for n in built)
+            built[0].get_logger().info(f"running {len(built)} nodes: {names}")
+        spin(spinner)
     except ParameterError as err:
-        print(f"sprint-fusion graph: error: {err}", flush=True)
+        print(f"{label}: {err}", flush=True)
         return 2
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
@@ -88,3 +87,16 @@ def run(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bo
             n.destroy_node()
         rclpy.try_shutdown()
     return 0
+
+
+def run_node(factory, args=None) -> int:
+    """main() of a single node's executable."""
+    rclpy.init(args=args)
+    return serve(lambda: [factory()])
+
+
+def run(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bool = False, drivers: bool = True,
+        overrides: dict | None = None, executor: str = "events") -> int:
+    """`sprint-fusion graph`: the whole graph in this process."""
+    rclpy.init(args=ros_arguments(sensors, filters, namespace, use_sim_time, overrides))
+    return serve(lambda: build(None, drivers), executor, "sprint-fusion graph: error")

@@ -18,8 +18,8 @@ from .. import outputs, topics
 from ..core.geodesy import LocalFrame
 from ..core.samples import GnssFix
 from ..core.yaw_bias import YawBiasEstimator
-from .driver_base import run_node
 from .fusion_base import STAGE_QOS, FusionNode
+from .runner import run_node
 
 DATUM_QOS = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
