@@ -1,6 +1,7 @@
 """Offline replay: the graph's outputs from a bag, deterministic, on our bags and others'."""
 
 import csv
+import shutil
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ from rosbags.highlevel import AnyReader
 
 from sprint_fusion.bags.reader import BagError, read_samples
 from sprint_fusion.bags.replay import replay
+from sprint_fusion.bags.salvage import BagDamageError
 from sprint_fusion.bags.writer import typestore
 from sprint_fusion.cli import main
 from sprint_fusion.core.fusion import COLUMNS, run
@@ -72,13 +74,62 @@ def test_replay_of_another_drivers_bag_with_remapped_topics(shared_data, tmp_pat
     assert "expected FROM:=TO" in capsys.readouterr().err
 
 
-def test_a_truncated_bag_is_refused_naming_the_file(tmp_path):
-    import shutil
+TRACK = REPO / "bags" / "track_400m"  # 3.6 MB: several chunks
 
+
+def damaged_copy(tmp_path, damage):
     broken = tmp_path / "broken"
-    shutil.copytree(BAG, broken)
-    mcap = broken / "sprint_40m.mcap"
-    mcap.write_bytes(mcap.read_bytes()[: mcap.stat().st_size // 2])
-    with pytest.raises(BagError, match=r"broken.*(cannot open|cannot read)"):
-        replay(broken, tmp_path / "out")
-    assert not (tmp_path / "out").exists()  # nothing half-written under the requested name
+    shutil.copytree(TRACK, broken)
+    mcap = broken / "track_400m.mcap"
+    mcap.write_bytes(damage(mcap.read_bytes()))
+    return broken, mcap
+
+
+def assert_prefix_replayed(done, intact):
+    """Everything before the damage was replayed: the fused rows equal the intact bag's rows
+    (the last reorder window aside), and there are many of them."""
+    got = done.result.table
+    assert len(got) > 0.25 * len(intact.table)
+    same = got[:, 0] < got[-1, 0] - 0.5
+    assert np.array_equal(got[same], intact.table[: same.sum()], equal_nan=True)
+
+
+def test_a_truncated_bag_is_replayed_up_to_the_cut_and_the_cut_reported(tmp_path, capsys):
+    broken, mcap = damaged_copy(tmp_path, lambda data: data[: len(data) // 2])  # a recording cut by a crash
+    intact = run([(k, s) for k, s, _ in read_samples(TRACK)])
+    done = replay(broken, tmp_path / "out")
+    assert isinstance(done.damage, BagDamageError)
+    assert str(mcap) in str(done.damage) and "damaged at byte" in str(done.damage)
+    assert done.damage.offset < mcap.stat().st_size
+    assert_prefix_replayed(done, intact)
+    # the messages of the chunk cut in half are read too, not only whole chunks
+    assert done.damage.last_log_ns * 1e-9 > intact["t"][0] + 0.4 * (intact["t"][-1] - intact["t"][0])
+    assert (tmp_path / "out" / "metadata.yaml").exists()  # the output is a complete bag
+    assert bag_messages(tmp_path / "out")["/fusion/speed"]
+
+    assert main(["replay", str(broken), "-o", str(tmp_path / "cli")]) == 1
+    err = capsys.readouterr().err
+    assert "damaged at byte" in err and "track_400m.mcap" in err
+
+
+def test_a_corrupted_region_is_reported_with_its_byte_offset(tmp_path):
+    def scribble(data):
+        data = bytearray(data)
+        at = len(data) // 3
+        data[at:at + 64] = b"\xff" * 64
+        return bytes(data)
+
+    broken, mcap = damaged_copy(tmp_path, scribble)
+    intact = run([(k, s) for k, s, _ in read_samples(TRACK)])
+    done = replay(broken, tmp_path / "out")
+    assert isinstance(done.damage, BagDamageError) and str(mcap) in str(done.damage)
+    assert done.damage.offset <= mcap.stat().st_size // 3  # the chunk holding the scribble
+    assert_prefix_replayed(done, intact)
+
+
+def test_a_file_that_is_no_bag_is_refused_naming_it(tmp_path):
+    junk = tmp_path / "junk.mcap"
+    junk.write_bytes(b"not a bag at all")
+    with pytest.raises(BagError, match=r"junk\.mcap.*not an MCAP file"):
+        replay(junk, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

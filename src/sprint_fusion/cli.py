@@ -41,6 +41,9 @@ def cmd_replay(args) -> int:
     print(f"{_shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
     print(f"fused state: {_shown(csv_path)}")
     _print_summary(args.bag, done.result, args.namespace)
+    if done.damage:
+        print(f"sprint-fusion: error: {done.damage} (replayed up to there)", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -136,6 +139,63 @@ def cmd_graph(args) -> int:
                      drivers=not args.no_drivers, overrides=overrides, executor=args.executor)
 
 
+def _init_ros(use_sim_time: bool) -> None:
+    import rclpy
+
+    rclpy.init(args=["--ros-args", "-p", f"use_sim_time:={'true' if use_sim_time else 'false'}"])
+
+
+def cmd_record(args) -> int:
+    from .nodes.recorder import BagRecorder
+    from .nodes.runner import serve
+
+    _init_ros(args.use_sim_time)
+    made = []
+
+    def make():
+        made.append(BagRecorder(args.output, args.topics, args.flush_period))
+        return made
+
+    code = serve(make, "single", "sprint-fusion record: error")
+    if made:
+        bag = made[0].bag
+        print(f"{args.output}: {sum(bag.counts.values())} messages")
+        for topic, count in bag.counts.items():
+            print(f"  {topic}: {count}")
+        for topic in made[0].missing():
+            print(f"  {topic}: never published", file=sys.stderr)
+    return code
+
+
+def cmd_play(args) -> int:
+    import threading
+
+    import rclpy
+
+    from .bags.reader import parse_remap
+    from .bags.salvage import BagDamageError
+    from .nodes.player import BagPlayer
+
+    _init_ros(False)
+    player = None
+    try:
+        player = BagPlayer(args.bag, args.rate, args.clock, args.topics, parse_remap(args.remap), args.start_timeout)
+        for note in player.stats.skipped_topics:
+            print(f"not played: {note}", file=sys.stderr)
+        stats = player.play(threading.Event())
+        print(f"{_shown(args.bag)}: {stats.published} messages played")
+    except BagDamageError as damage:
+        print(f"sprint-fusion: error: {damage} (played up to there)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if player is not None:
+            player.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
 def _progress(total: int, what: str):
     from tqdm import tqdm
 
@@ -212,6 +272,26 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--executor", choices=("events", "single", "multi"), default="events",
                        help="rclpy executor (see README: the multi-threaded one cannot keep up here)")
     graph.set_defaults(func=cmd_graph)
+
+    rec = sub.add_parser("record", help="live topics → rosbag2 (MCAP), crash-safe (ros2 bag record without ROS)")
+    rec.add_argument("-o", "--output", required=True, help="bag folder to create")
+    rec.add_argument("topics", nargs="*", help="topics to record (default: all but /rosout, /parameter_events)")
+    rec.add_argument("--flush-period", type=float, default=0.5,
+                     help="seconds between flushes to disk: the most a crash can lose (default 0.5)")
+    rec.add_argument("--use-sim-time", action="store_true", help="stamp messages with /clock time")
+    rec.set_defaults(func=cmd_record)
+
+    play = sub.add_parser("play", help="a bag onto live topics at its pace, optionally with /clock")
+    play.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
+    play.add_argument("--rate", type=float, default=1.0, help="playback speed factor (default 1)")
+    play.add_argument("--clock", type=float, nargs="?", const=40.0, default=0.0, metavar="HZ",
+                      help="publish /clock at HZ (default 40 Hz when given) for use_sim_time graphs")
+    play.add_argument("--topics", nargs="+", metavar="TOPIC", help="only these topics")
+    play.add_argument("--remap", action="append", default=[], metavar="FROM:=TO",
+                      help="publish a topic under another name")
+    play.add_argument("--start-timeout", type=float, default=10.0,
+                      help="seconds to wait for subscribers before playing anyway (default 10)")
+    play.set_defaults(func=cmd_play)
 
     ubx = converter("ubx2bag", "a u-blox UBX log (NAV epochs, ESF IMU data) → rosbag2 of the driver topics")
     ubx.add_argument("log")

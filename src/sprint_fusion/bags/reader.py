@@ -17,6 +17,7 @@ from rosbags.highlevel import AnyReader
 
 from .. import msgs, topics
 from ..core.samples import FixType
+from .salvage import BagDamageError, mcap_file, salvage_mcap
 from .writer import BagError, typestore
 
 
@@ -33,50 +34,133 @@ class TruthSeries:
         return np.hypot(self.velocity[:, 0], self.velocity[:, 1])
 
 
-def _reader(path: str | Path) -> AnyReader:
-    path = Path(path)
-    if not path.exists():
-        raise BagError(f"{path}: no such bag")
-    try:
-        reader = AnyReader([path], default_typestore=typestore())
-        reader.open()
-    except Exception as err:  # rosbags raises several types for unreadable bags
-        raise BagError(f"{path}: cannot open bag: {err}") from err
-    return reader
+class BagSource:
+    """One bag's connections and messages (log-time order), from rosbags' AnyReader — or, for
+    an MCAP file that reader refuses (a crashed recording, a damaged region), from the salvage
+    scanner, which reads every message up to the damage and then raises BagDamageError."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise BagError(f"{self.path}: no such bag")
+        self.store = typestore()
+        self._reader: AnyReader | None = None
+        try:
+            reader = AnyReader([self.path], default_typestore=self.store)
+            reader.open()
+            self._reader = reader
+            self.connections = list(reader.connections)
+        except Exception as err:  # rosbags raises several types for unreadable bags
+            if not self._mcap():
+                raise BagError(f"{self.path}: cannot open bag: {err}") from err
+            self.connections = self._salvage_connections()
+
+    def _mcap(self) -> bool:
+        try:
+            return mcap_file(self.path).suffix == ".mcap"
+        except BagError:
+            return False
+
+    def _salvage_connections(self) -> list:
+        found: dict = {}
+        try:
+            for conn, _, _ in salvage_mcap(self.path):
+                found.setdefault(conn, None)
+        except BagDamageError as damage:
+            if not damage.messages:
+                raise
+        return list(found)
+
+    def _locate_damage(self, err: Exception):
+        """Raise the error of a read that failed mid-way, with its byte offset for an MCAP file."""
+        if self._mcap():
+            try:
+                for _ in salvage_mcap(self.path):
+                    pass
+            except BagDamageError as damage:
+                raise damage from err
+        raise BagError(f"{self.path}: cannot read bag: {err}") from err
+
+    @property
+    def salvaging(self) -> bool:
+        return self._reader is None
+
+    def messages(self, connections=None):
+        if self._reader is not None:
+            try:
+                yield from self._reader.messages(connections=connections)
+            except Exception as err:  # damage behind an intact summary
+                self._locate_damage(err)
+            return
+        wanted = set(connections) if connections is not None else None
+        for conn, log_ns, raw in salvage_mcap(self.path):
+            if wanted is None or conn in wanted:
+                yield conn, log_ns, raw
+
+    def deserialize(self, raw, msgtype: str):
+        if self._reader is not None:
+            return self._reader.deserialize(raw, msgtype)
+        return self.store.deserialize_cdr(raw, msgtype)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def topics_in(path: str | Path) -> dict[str, str]:
-    reader = _reader(path)
-    try:
-        return {c.topic: c.msgtype for c in reader.connections}
-    finally:
-        reader.close()
+    with BagSource(path) as bag:
+        return {c.topic: c.msgtype for c in bag.connections}
 
 
 class GnssAssembler:
-    def __init__(self):
-        self.fix_type: FixType | None = None
-        self.velocity: dict[int, object] = {}
-        self.heading: dict[int, object] = {}
+    """gnss/fix + the gnss/vel and gnss/heading of its stamp + the latest gnss/fix_type.
 
-    def group(self, items: list[tuple[str, object]]) -> list:
+    Bags record each topic as it was received, and DDS does not order deliveries across topics,
+    so a fix may be logged before its companions: it waits for them (those the bag has at all)
+    up to HOLD_NS of log time, as the live nodes wait for their reorder window.
+    """
+
+    HOLD_NS = 50_000_000
+
+    def __init__(self, companions=(topics.GNSS_VEL, topics.GNSS_HEADING)):
+        self.fix_type: FixType | None = None
+        self.parts: dict[str, dict[int, object]] = {part: {} for part in companions}
+        self.pending: list[tuple[int, object]] = []  # (log time, gnss/fix) waiting for companions
+
+    def group(self, items: list[tuple[str, object]], log_ns: int) -> list:
         """Handle the GNSS messages of one log time; return the fixes completed."""
         for part, msg in items:
             if part == topics.GNSS_FIX_TYPE:
                 self.fix_type = FixType(int(msg.data))
-            elif part == topics.GNSS_VEL:
-                self.velocity[msgs.stamp_to_ns(msgs.stamp_of(msg))] = msg
-            elif part == topics.GNSS_HEADING:
-                self.heading[msgs.stamp_to_ns(msgs.stamp_of(msg))] = msg
+            elif part in self.parts:
+                self.parts[part][msgs.stamp_to_ns(msgs.stamp_of(msg))] = msg
+            elif part == topics.GNSS_FIX:
+                self.pending.append((log_ns, msg))
+        return self._release(log_ns)
+
+    def finish(self) -> list:
+        return self._release(None)
+
+    def _release(self, now_ns: int | None) -> list:
         fixes = []
-        for part, msg in items:
-            if part == topics.GNSS_FIX:
-                key = msgs.stamp_to_ns(msgs.stamp_of(msg))
-                fixes.append(msgs.gnss_fix(msg, self.velocity.pop(key, None), self.heading.pop(key, None),
-                                           self.fix_type))
-                # companions of older epochs whose fix never came are dropped
-                self.velocity = {k: v for k, v in self.velocity.items() if k > key}
-                self.heading = {k: v for k, v in self.heading.items() if k > key}
+        while self.pending:
+            logged, msg = self.pending[0]
+            key = msgs.stamp_to_ns(msgs.stamp_of(msg))
+            complete = all(key in part for part in self.parts.values())
+            if not (complete or now_ns is None or now_ns - logged >= self.HOLD_NS):
+                break
+            self.pending.pop(0)
+            vel, heading = (self.parts.get(t, {}).pop(key, None) for t in (topics.GNSS_VEL, topics.GNSS_HEADING))
+            fixes.append(msgs.gnss_fix(msg, vel, heading, self.fix_type))
+            for part in self.parts.values():  # companions of older epochs whose fix never came
+                for k in [k for k in part if k <= key]:
+                    del part[k]
         return fixes
 
 
@@ -91,17 +175,22 @@ def parse_remap(rules) -> dict[str, str]:
     return out
 
 
-def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None):
+def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None,
+                on_damage=None):
     """Every message of the bag in log-time order as (connection, log_ns, raw, events), where
-    events are the ('imu' | 'gnss', sample) it completes (see read_samples).
+    events are the ('imu' | 'gnss', sample) it completes (see read_samples); a last item with
+    connection None carries fixes still waiting for companions at the end.
 
     `remap` maps bag topics onto this package's names ({'/fix': 'gnss/fix'}); names without
     a leading '/' are taken under `namespace`.
+
+    Damage: a damaged file is read up to the damage; a message that does not decode is skipped
+    (the rest is read). Then on_damage(BagError) is called once, saying where — or, without
+    on_damage, that error is raised after the last readable message.
     """
     remap = {src: topics.resolve(dst, namespace) if not dst.startswith("/") else dst
              for src, dst in (remap or {}).items()}
-    reader = _reader(path)
-    position = "at the start"
+    reader = BagSource(path)
     try:
         def name(conn):
             return remap.get(conn.topic, conn.topic)
@@ -111,26 +200,44 @@ def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = N
             data = topics.resolve(topics.IMU_DATA, namespace)
             imu_topic = data if data in present else topics.resolve(topics.IMU_RAW, namespace)
         gnss = {topics.resolve(t, namespace): t for t in topics.GNSS_TOPICS}
-        assembler = GnssAssembler()
-        for log_ns, group in itertools.groupby(reader.messages(), key=lambda m: m[1]):
-            position = f"at log time {log_ns * 1e-9:.6f} s"
-            items, gnss_items, imu_items = [], [], []
-            for conn, _, raw in group:
-                topic = name(conn)
-                if topic == imu_topic or topic in gnss:
-                    msg = reader.deserialize(raw, conn.msgtype)
-                    if topic == imu_topic:
-                        imu_items.append(msgs.imu_sample(msg))
-                    else:
-                        gnss_items.append((gnss[topic], msg))
-                items.append((conn, raw))
-            events = [("gnss", f) for f in assembler.group(gnss_items)] + [("imu", s) for s in imu_items]
-            for k, (conn, raw) in enumerate(items):
-                yield conn, log_ns, raw, events if k == len(items) - 1 else []
-    except BagError:
-        raise
-    except Exception as err:
-        raise BagError(f"{path}: cannot read bag {position}: {err}") from err
+        assembler = GnssAssembler([gnss[t] for t in gnss if t in present and gnss[t] in
+                                   (topics.GNSS_VEL, topics.GNSS_HEADING)])
+        undecodable: list[str] = []
+        damage: BagError | None = None
+        log_ns = None
+        try:
+            for log_ns, group in itertools.groupby(reader.messages(), key=lambda m: m[1]):
+                items, gnss_items, imu_items = [], [], []
+                for conn, _, raw in group:
+                    topic = name(conn)
+                    if topic == imu_topic or topic in gnss:
+                        try:
+                            msg = reader.deserialize(raw, conn.msgtype)
+                        except Exception as err:  # rosbags raises several types for bad CDR
+                            undecodable.append(f"{conn.topic} at log time {log_ns * 1e-9:.6f} s: {err}")
+                            continue
+                        if topic == imu_topic:
+                            imu_items.append(msgs.imu_sample(msg))
+                        else:
+                            gnss_items.append((gnss[topic], msg))
+                    items.append((conn, raw))
+                events = [("gnss", f) for f in assembler.group(gnss_items, log_ns)] + [("imu", s) for s in imu_items]
+                for k, (conn, raw) in enumerate(items):
+                    yield conn, log_ns, raw, events if k == len(items) - 1 else []
+        except BagError as err:
+            damage = err
+        except Exception as err:  # a reader failing inside an intact container
+            damage = BagError(f"{path}: cannot read bag after log time {(log_ns or 0) * 1e-9:.6f} s: {err}")
+        last = [("gnss", f) for f in assembler.finish()]
+        if last:
+            yield None, log_ns, None, last
+        if damage is None and undecodable:
+            damage = BagError(f"{path}: {len(undecodable)} messages do not decode and were skipped; the first: "
+                              f"{undecodable[0]}")
+        if damage is not None:
+            if on_damage is None:
+                raise damage
+            on_damage(damage)
     finally:
         reader.close()
 
@@ -148,7 +255,7 @@ def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = 
 
 
 def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:
-    reader = _reader(path)
+    reader = BagSource(path)
     try:
         names = (topics.TRUTH_TRACK, topics.TRUTH_VELOCITY, topics.TRUTH_POSE, topics.TRUTH_ORIGIN)
         want = {topics.resolve(t, namespace): t for t in names}
@@ -157,8 +264,11 @@ def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:
             track = topics.resolve(topics.TRUTH_TRACK, namespace)
             raise BagError(f"{path}: no truth topics (a simulated bag has {track})")
         rows: dict[str, list] = {k: [] for k in want.values()}
-        for conn, _, raw in reader.messages(connections=conns):
-            rows[want[conn.topic]].append(reader.deserialize(raw, conn.msgtype))
+        try:
+            for conn, _, raw in reader.messages(connections=conns):
+                rows[want[conn.topic]].append(reader.deserialize(raw, conn.msgtype))
+        except BagDamageError:
+            pass  # the truth up to the damage; read_stream reports the damage itself
     finally:
         reader.close()
     track, vel, pose = rows[topics.TRUTH_TRACK], rows[topics.TRUTH_VELOCITY], rows[topics.TRUTH_POSE]

@@ -1,7 +1,8 @@
 """Offline replay: a bag through the very same core the live graph runs, as fast as the CPU
 allows, deterministic. Writes a rosbag2 (MCAP) with the input topics and every topic the graph
 would publish (built by outputs.py, as the nodes build them), a CSV of the fused state, and
-returns a summary. Streams: memory does not grow with the bag's length.
+returns a summary. Streams: memory does not grow with the bag's length. A damaged input is
+replayed up to the damage, and the result says where it was.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .. import msgs, outputs, topics
 from ..core.fusion import COLUMNS, FusionResult, SprintFusion
 from ..core.params import FilterParams
 from .reader import read_stream
-from .writer import typestore, write_bag
+from .writer import BagError, typestore, write_bag
 
 
 class OutputRecorder:
@@ -59,6 +60,7 @@ class OutputRecorder:
 class ReplayResult:
     messages: int
     result: FusionResult  # the fused rows (also written as CSV)
+    damage: BagError | None = None  # the input was damaged here; everything before it was replayed
 
 
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
@@ -79,12 +81,14 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         if writer:
             writer.writerows(new_rows)
 
+    damage: list[BagError] = []
+
     def records():
         copy_inputs = None
-        for conn, log_ns, raw, events in read_stream(bag, namespace, remap=remap):
+        for conn, log_ns, raw, events in read_stream(bag, namespace, remap=remap, on_damage=damage.append):
             if copy_inputs is None:  # ROS 1 messages are not CDR: only rosbag2 inputs are copied
                 copy_inputs = Path(bag).suffix != ".bag"
-            if copy_inputs:
+            if copy_inputs and conn is not None:
                 yield conn.topic, conn.msgtype, log_ns, bytes(raw)
             for kind, sample in events:
                 keep(fusion.push(kind, sample))
@@ -100,5 +104,5 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         if csv_file:
             csv_file.close()
     table = np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
-    return ReplayResult(count, FusionResult(table, fusion.stats))
+    return ReplayResult(count, FusionResult(table, fusion.stats), damage[0] if damage else None)
 

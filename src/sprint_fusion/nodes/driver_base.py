@@ -12,6 +12,7 @@ from rclpy.node import Node
 
 from ..core.params import ParameterError
 from ..sensors.sources import ByteSource, FileSource, SerialSource, TcpSource
+from .matching import wait_for_matching
 
 
 def make_source(p: dict) -> ByteSource:
@@ -86,19 +87,11 @@ class DriverNode(Node):
                 self.get_logger().info(f"end of {self.source.describe()}")
                 return
 
-    def wait_for_subscribers(self, settle: float = 0.25) -> None:
+    def wait_for_subscribers(self) -> None:
         """A log is played once a subscriber has connected to the main topic and the matching of
-        all topics has settled (a subscriber's topics are discovered one by one), or after
-        start_timeout."""
-        end = time.monotonic() + self.p["start_timeout"]
-        counts, since = None, time.monotonic()
-        while time.monotonic() < end and not self.stop_event.is_set():
-            now = [p.get_subscription_count() for p in self.publishers]
-            if now != counts:
-                counts, since = now, time.monotonic()
-            elif self.main_publisher.get_subscription_count() and time.monotonic() - since >= settle:
-                return
-            self.stop_event.wait(0.02)
+        all topics has settled, or after start_timeout."""
+        wait_for_matching(self.publishers, lambda: self.main_publisher.get_subscription_count() > 0,
+                          self.stop_event, self.p["start_timeout"])
 
     def emit(self, items) -> None:
         for stamp, publish in items:

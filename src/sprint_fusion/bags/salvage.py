@@ -1,0 +1,178 @@
+"""Read what is readable of a damaged MCAP file.
+
+A recording cut by a crash has no summary and usually a last chunk cut short; a corrupted file
+has a region that does not parse. Readers that start from the summary (rosbags, ros2 bag) refuse
+both. This scanner walks the records from the start instead, with the `mcap` library's record
+parsers: schemas and channels are written inside the data (before their first message, by every
+MCAP writer we know), so every message up to the damage can be attributed to its topic — even
+the complete records of a chunk that was cut short, when the chunk is uncompressed (as this
+package's recorder and ros2 bag write them).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcap.data_stream import ReadDataStream
+from mcap.exceptions import McapError
+from mcap.opcode import Opcode
+from mcap.records import Channel, Chunk, Message, Schema
+from mcap.stream_reader import get_chunk_data_stream
+
+from .writer import BagError
+
+MAGIC = b"\x89MCAP0\r\n"
+_RECORD_HEAD = struct.Struct("<BQ")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The part of a rosbags Connection the readers use."""
+
+    topic: str
+    msgtype: str
+
+
+class BagDamageError(BagError):
+    """Raised after the last readable message of a damaged bag: where, why and how much was read."""
+
+    def __init__(self, path: Path, offset: int, reason: str, messages: int, last_log_ns: int | None):
+        self.path, self.offset, self.reason = path, offset, reason
+        self.messages, self.last_log_ns = messages, last_log_ns
+        last = f", the last at log time {last_log_ns * 1e-9:.6f} s" if last_log_ns is not None else ""
+        super().__init__(f"{path}: damaged at byte {offset}: {reason}; {messages} messages before it "
+                         f"were read{last}")
+
+
+def mcap_file(path: str | Path) -> Path:
+    """The MCAP file of a bag given as the file itself or as a rosbag2 folder."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.mcap"))
+        if len(files) != 1:
+            raise BagError(f"{path}: expected one .mcap file in the bag folder, found {len(files)}")
+        return files[0]
+    return path
+
+
+class _Scan:
+    def __init__(self, path: Path):
+        self.path = path
+        self.schemas: dict[int, str] = {}
+        self.channels: dict[int, Connection] = {}
+        self.count = 0
+        self.last_log_ns: int | None = None
+
+    def damage(self, offset: int, reason: str) -> BagDamageError:
+        return BagDamageError(self.path, offset, reason, self.count, self.last_log_ns)
+
+    def inner(self, data: bytes, offset: int, complete: bool) -> Iterator[tuple[Connection, int, bytes]]:
+        """The records of one chunk's (uncompressed) data, up to the last readable one; a chunk
+        said to be complete whose records do not parse to its end is damage (after its messages)."""
+        pos = 0
+        messages: list = []
+        problem = None
+        while pos + _RECORD_HEAD.size <= len(data):
+            opcode, length = _RECORD_HEAD.unpack_from(data, pos)
+            end = pos + _RECORD_HEAD.size + length
+            if end > len(data):
+                break
+            try:
+                self.record(opcode, length, ReadDataStream(io.BytesIO(data[pos + _RECORD_HEAD.size:end])), messages)
+            except (McapError, struct.error, UnicodeDecodeError, EOFError) as err:
+                problem = f"unreadable record in chunk: {err}"
+                break
+            pos = end
+        if problem is None and complete and pos != len(data):
+            problem = f"chunk records stop parsing {len(data) - pos} bytes before the chunk's end"
+        # a chunk may hold messages slightly out of log-time order; the readers want them in order
+        messages.sort(key=lambda m: m.log_time)
+        yield from self.emit(messages, offset)
+        if problem:
+            raise self.damage(offset, problem)
+
+    def emit(self, messages: list, offset: int) -> Iterator[tuple[Connection, int, bytes]]:
+        for msg in messages:
+            conn = self.channels.get(msg.channel_id)
+            if conn is None:
+                raise self.damage(offset, f"message on channel {msg.channel_id}, which was never defined")
+            self.count += 1
+            self.last_log_ns = msg.log_time
+            yield conn, msg.log_time, msg.data
+
+    def record(self, opcode: int, length: int, stream: ReadDataStream, messages: list) -> None:
+        if opcode == Opcode.SCHEMA:
+            schema = Schema.read(stream)
+            self.schemas[schema.id] = schema.name
+        elif opcode == Opcode.CHANNEL:
+            channel = Channel.read(stream)
+            self.channels[channel.id] = Connection(channel.topic, self.schemas.get(channel.schema_id, ""))
+        elif opcode == Opcode.MESSAGE:
+            messages.append(Message.read(stream, length))
+
+
+def salvage_mcap(path: str | Path) -> Iterator[tuple[Connection, int, bytes]]:
+    """(connection, log_ns, raw CDR) of every readable message, in file order (each chunk in
+    log-time order). Raises BagDamageError after the last one if the file is damaged; returns quietly
+    on an intact file."""
+    path = mcap_file(path)
+    scan = _Scan(path)
+    with open(path, "rb") as fh:
+        if fh.read(len(MAGIC)) != MAGIC:
+            raise scan.damage(0, "not an MCAP file: bad magic")
+        while True:
+            offset = fh.tell()
+            head = fh.read(_RECORD_HEAD.size)
+            if not head:
+                raise scan.damage(offset, "the file ends without a footer (recording interrupted?)")
+            if len(head) < _RECORD_HEAD.size:
+                raise scan.damage(offset, "truncated record header")
+            opcode, length = _RECORD_HEAD.unpack(head)
+            if opcode == Opcode.FOOTER:
+                return
+            if opcode == Opcode.DATA_END:  # the summary after it repeats what the data held
+                return
+            content = fh.read(min(length, 1 << 32))
+            if len(content) < length:
+                if opcode == Opcode.CHUNK:
+                    yield from _partial_chunk(scan, content, offset)
+                raise scan.damage(offset, f"record of {length} bytes runs past the end of the file "
+                                          f"({len(content)} bytes left)")
+            if opcode == Opcode.CHUNK:
+                yield from _chunk(scan, content, offset)
+            else:
+                messages: list = []
+                try:
+                    scan.record(opcode, length, ReadDataStream(io.BytesIO(content)), messages)
+                except (McapError, struct.error, UnicodeDecodeError, EOFError) as err:
+                    raise scan.damage(offset, f"unreadable record (opcode {opcode:#04x}): {err}") from err
+                yield from scan.emit(messages, offset)  # a message outside chunks (unchunked files)
+
+
+def _chunk(scan: _Scan, content: bytes, offset: int):
+    try:
+        chunk = Chunk.read(ReadDataStream(io.BytesIO(content)))
+        stream, size = get_chunk_data_stream(chunk)
+        data = stream.read(size)
+    except (McapError, struct.error, UnicodeDecodeError, EOFError, ValueError, RuntimeError) as err:
+        raise scan.damage(offset, f"unreadable chunk: {err}") from err
+    if chunk.uncompressed_crc and zlib.crc32(data) != chunk.uncompressed_crc:
+        raise scan.damage(offset, "chunk checksum mismatch (corrupted data)")
+    yield from scan.inner(data, offset, True)
+
+
+def _partial_chunk(scan: _Scan, content: bytes, offset: int):
+    """The complete records at the start of a chunk that was cut short (uncompressed only)."""
+    fixed = struct.Struct("<QQQI")
+    if len(content) < fixed.size + 4:
+        return
+    (name_len,) = struct.unpack_from("<I", content, fixed.size)
+    start = fixed.size + 4 + name_len + 8
+    if content[fixed.size + 4:fixed.size + 4 + name_len] != b"" or len(content) < start:
+        return  # compressed: nothing of it can be read without its end
+    yield from scan.inner(content[start:], offset, False)
