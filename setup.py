@@ -46,6 +46,7 @@ setup(
         "pyyaml>=6",
         "pymap3d>=3",
         "rosbags>=0.10",
+        "mcap>=1.1",  # crash-safe recording, salvage of damaged files
         "tqdm>=4",
         "pynmeagps>=1.0",
         "pyserial>=3.5",
@@ -60,6 +61,7 @@ setup(
             "ros-geometry-msgs",
             "ros-nav-msgs",
             "ros-diagnostic-msgs",
+            "ros-rosgraph-msgs",
         ],
         # Test tools, plus colcon and ament_package to check the ROS 2 workspace build.
         "test": ["pytest>=7", "filterpy>=1.4.5", "ruff>=0.6", "colcon-common-extensions", "ros-ament-package"],
