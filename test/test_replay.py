@@ -133,3 +133,24 @@ def test_a_file_that_is_no_bag_is_refused_naming_it(tmp_path):
     with pytest.raises(BagError, match=r"junk\.mcap.*not an MCAP file"):
         replay(junk, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_replayed_bag_reproduces_the_truth(tmp_path):
+    """What replay writes — the graph's topics in OUT — against the simulator's truth, within the
+    published ±2 % on distance and top speed."""
+    from sprint_fusion.bags.reader import read_truth
+
+    from .sprint_cases import PUBLISHED_TOLERANCE, relative_errors
+
+    replay(BAG, tmp_path / "out")
+    got = bag_messages(tmp_path / "out")
+    truth = read_truth(BAG)
+    for topic in ("/fusion/speed", "/fusion/kf2/speed"):
+        t = np.array([m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in got[topic]])
+        speed = np.array([m.twist.twist.linear.x for m in got[topic]])
+        distance_error, top_error = relative_errors(t, speed, truth)
+        assert abs(distance_error) <= PUBLISHED_TOLERANCE and abs(top_error) <= PUBLISHED_TOLERANCE, topic
+    kf2 = got["/fusion/kf2/distance"]
+    span = truth.distance[-1] - np.interp(kf2[0].header.stamp.sec + kf2[0].header.stamp.nanosec * 1e-9,
+                                          truth.t, truth.distance)
+    assert kf2[-1].point.x - kf2[0].point.x == pytest.approx(span, rel=PUBLISHED_TOLERANCE)

@@ -47,6 +47,36 @@ def cmd_replay(args) -> int:
     return 0
 
 
+def cmd_tune(args) -> int:
+    from .bags.reader import parse_remap, read_truth
+    from .bags.tune import parse_grid, table, tune
+    from .core.params import params_file_text
+    from .scoring import from_truth, read_reference_csv
+
+    base = _filter_params(args)
+    grid = parse_grid(args.grid)
+    if args.reference == "truth":
+        truth = read_truth(args.bag, args.namespace)
+        reference = from_truth(truth.t, truth.distance, truth.speed)
+    else:
+        reference = read_reference_csv(args.reference, args.time_offset)
+    trials = tune(args.bag, reference, grid, base, args.estimator, args.metric, args.jobs, args.namespace,
+                  parse_remap(args.remap))
+    metric = args.metric or reference.metrics[0]
+    print(f"{len(trials)} runs of {args.estimator.upper()} on {_shown(args.bag)} against {reference.name}, "
+          f"ranked by {metric}:")
+    print(table(trials, list(grid), reference.metrics))
+    best = trials[0]
+    start = next(tr for tr in trials if tr.baseline)
+    values = {**base, **best.overrides}
+    note = (f"Tuned by `sprint-fusion tune` on {Path(args.bag).name} against {reference.name}, {args.estimator}:\n"
+            f"{metric} {best.scores[metric]:.4f} (start profile {start.scores[metric]:.4f}); changed: "
+            f"{best.overrides or 'nothing (the start profile was best)'}")
+    Path(args.output).write_text(params_file_text(values, note), encoding="utf-8")
+    print(f"best parameters: {_shown(args.output)}")
+    return 0
+
+
 def _print_summary(bag, result, namespace: str = "") -> None:
     from .bags.reader import read_truth, topics_in
     from .topics import TRUTH_TRACK, resolve
@@ -240,6 +270,25 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
     rep.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
     rep.set_defaults(func=cmd_replay)
+
+    tun = with_filters(sub.add_parser("tune", help="replay a bag over a parameter grid, rank against a reference, "
+                                                   "write the best parameter file"))
+    tun.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
+    tun.add_argument("--reference", required=True,
+                     help="'truth' (a simulated bag's truth topics), a timing-gate CSV (distance,time) or a "
+                          "radar/laser CSV (time,velocity); times on the bag clock in s")
+    tun.add_argument("--time-offset", type=float, default=0.0,
+                     help="seconds added to the reference's times (e.g. the bag time of the start signal)")
+    tun.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,…",
+                     help="values to try for one parameter, e.g. --grid speed.r=5,10,20,40 (repeat for more)")
+    tun.add_argument("--estimator", choices=("kf5", "kf2"), default="kf5")
+    tun.add_argument("--metric", choices=("velocity", "split", "distance"),
+                     help="ranking score (default: velocity when the reference has speeds, else split)")
+    tun.add_argument("--jobs", type=int, help="parallel processes (default: one per core)")
+    tun.add_argument("-o", "--output", default="tuned.yaml", help="best parameter file (default tuned.yaml)")
+    tun.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
+    tun.add_argument("--remap", action="append", default=[], metavar="FROM:=TO", help="as for replay")
+    tun.set_defaults(func=cmd_tune)
 
     sim = sub.add_parser("simulate", help="simulate a scenario into a rosbag2 (+ UBX log) with ground truth")
     sim.add_argument("scenario", help="scenario YAML (see config/scenarios/)")

@@ -183,6 +183,19 @@ def read_params_file(path: str | Path, node: str = "/**") -> dict[str, Any]:
     return flatten(params)
 
 
+def params_file_text(values: Mapping[str, Any], comment: str = "") -> str:
+    """A ROS 2 parameter file (``/**: ros__parameters:``) holding these dotted names, nested."""
+    tree: dict[str, Any] = {}
+    for name, value in values.items():
+        *path, leaf = name.split(".")
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = [float(v) for v in value] if isinstance(value, (list, tuple)) else value
+    body = yaml.safe_dump({"/**": {"ros__parameters": tree}}, sort_keys=False)
+    return "".join(f"# {line}\n" for line in comment.splitlines()) + body
+
+
 def parse_override(text: str) -> tuple[str, Any]:
     """'kf2.r_imu=0.2' → ('kf2.r_imu', 0.2); values are read as YAML."""
     name, sep, raw = text.partition("=")
