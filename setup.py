@@ -7,7 +7,7 @@ from setuptools import find_packages, setup
 
 PACKAGE = "sprint_fusion"
 
-# Console scripts: the CLI for everyone, and (later issues) one executable per node, which
+# Console scripts: the CLI for everyone, and one executable per node, which
 # setup.cfg installs into lib/sprint_fusion so that `ros2 run sprint_fusion <node>` finds them.
 CONSOLE_SCRIPTS = [
     "sprint-fusion = sprint_fusion.cli:main",
@@ -17,6 +17,7 @@ CONSOLE_SCRIPTS = [
     "axis_filter = sprint_fusion.nodes.axis_filter:main",
     "horizontal_velocity_fuser = sprint_fusion.nodes.horizontal_velocity_fuser:main",
     "kf2_filter = sprint_fusion.nodes.kf2_filter:main",
+    "sprint_analyzer = sprint_fusion.nodes.sprint_analyzer:main",
 ]
 
 setup(
@@ -34,6 +35,7 @@ setup(
         ("share/" + PACKAGE + "/config/filters", glob("config/filters/*.yaml")),
         ("share/" + PACKAGE + "/config/scenarios", glob("config/scenarios/*.yaml")),
         ("share/" + PACKAGE + "/config/sensors", glob("config/sensors/*.yaml")),
+        ("share/" + PACKAGE + "/config/sprint", glob("config/sprint/*.yaml")),
         ("share/" + PACKAGE + "/bags", glob("bags/*.ubx")),
         *[("share/" + PACKAGE + "/bags/" + bag.name, sorted(str(f) for f in bag.iterdir()))
           for bag in sorted(Path("bags").iterdir()) if bag.is_dir()],
@@ -47,6 +49,7 @@ setup(
         "pymap3d>=3",
         "rosbags>=0.10",
         "mcap>=1.1",  # crash-safe recording, salvage of damaged files
+        "matplotlib>=3.5",  # the sprint report's plots
         "tqdm>=4",
         "pynmeagps>=1.0",
         "pyserial>=3.5",

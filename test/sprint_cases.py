@@ -40,3 +40,38 @@ def relative_errors(t, speed, truth):
     span = (truth.t >= t[0]) & (truth.t <= t[-1])
     true_top = top_speed(truth.t[span], truth.speed[span])[0]
     return (integrate(t, speed)[-1] - true_distance) / true_distance, (top_speed(t, speed)[0] - true_top) / true_top
+
+
+RUNNING = {"step_frequency": 4.5, "speed_oscillation": 0.05, "vertical_amplitude": 0.03,
+           "trunk_yaw_amplitude": 4.0, "lean_deg": 8.0}
+
+
+def session_onsets(reps, standstill=3.0):
+    from sprint_fusion.sim.profiles import SprintSession
+
+    return [standstill + t for t in SprintSession(reps).starts]
+
+
+def session_scenario(reps, outages=(), fix_type="rtk_fixed", duration=None, seed=4, imu_rate=100.0, standstill=3.0):
+    """A simulated session of repeated sprints (see sim.profiles.SprintSession); returns the
+    Scenario and the true onset of each repetition on the scenario's clock."""
+    from sprint_fusion.sim.profiles import SprintSession
+    from sprint_fusion.sim.scenario import build
+
+    session = SprintSession(reps)
+    onsets = [standstill + t for t in session.starts]
+    last = session.reps[-1]
+    end = onsets[-1] + last.run_time + session.stop(last)[0] + last.rest  # the last rest ends the recording
+    doc = {"run": {"seed": seed, "duration": duration or end, "standstill": standstill, "heading_deg": 25.0,
+                   "profile": {"model": "session", "repetitions": list(reps)}, "running": RUNNING},
+           "gnss": {"rate": 10.0, "fix_type": fix_type, "outages": [list(o) for o in outages]},
+           "imu": {"rate": imu_rate, "orientation": True}}
+    return build(doc), onsets
+
+
+def truth_split_times(truth, onset, distances):
+    """Times from the true onset at which the truth's distance (from the onset) reaches each mark."""
+    from sprint_fusion.scoring import crossing_times
+
+    d0 = np.interp(onset, truth.t, truth.distance)
+    return crossing_times(truth.t, truth.distance - d0, np.asarray(distances, dtype=float)) - onset

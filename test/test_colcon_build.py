@@ -42,11 +42,13 @@ def test_colcon_build_installs_a_working_ros_package(tmp_path):
 
     for spec in GRAPH:  # `ros2 run sprint_fusion <executable>` finds these; each refuses a bad value
         exe = prefix / "lib" / "sprint_fusion" / spec.executable
-        wrong = ["path:=/no/such/log", "transport:=file"] if spec.role == "driver" else ["speed.r:=-1.0"]
+        wrong, named = {"driver": (["path:=/no/such/log", "transport:=file"], "parameter 'path'"),
+                        "fusion": (["speed.r:=-1.0"], "speed.r"),
+                        "analysis": (["trial.end_fraction:=1.5"], "trial.end_fraction")}[spec.role]
         args = [str(exe), "--ros-args"] + [x for w in wrong for x in ("-p", w)]
         refused = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
         assert refused.returncode == 2, refused.stdout + refused.stderr
-        assert ("parameter 'path'" if spec.role == "driver" else "speed.r") in refused.stdout
+        assert named in refused.stdout
     # The installed copy reads its config from the install's share/, not from the source tree.
     where = subprocess.run([sys.executable, "-c", "import sprint_fusion.paths as p; print(p.share_dir())"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)

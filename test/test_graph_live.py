@@ -24,7 +24,7 @@ class Graph:
     """Fusion nodes + a player + a listener in one executor, spun in a background thread."""
 
     def __init__(self, context, namespaces=("",)):
-        from diagnostic_msgs.msg import DiagnosticArray
+        from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
         from geometry_msgs.msg import TwistWithCovarianceStamped
         from nav_msgs.msg import Odometry
 
@@ -35,11 +35,12 @@ class Graph:
             self.nodes += built
             self.players[ns] = Player(context, ns)
             listener = Node("listener", namespace=ns, context=context)
-            got = {"speed": [], "kf2": [], "east": [], "diag": []}
+            got = {"speed": [], "kf2": [], "east": [], "diag": [], "trial": []}
             listener.create_subscription(TwistWithCovarianceStamped, "fusion/speed", got["speed"].append, 1000)
             listener.create_subscription(TwistWithCovarianceStamped, "fusion/kf2/speed", got["kf2"].append, 1000)
             listener.create_subscription(Odometry, "fusion/axis/east", got["east"].append, 1000)
             listener.create_subscription(DiagnosticArray, "/diagnostics", got["diag"].append, 1000)
+            listener.create_subscription(DiagnosticStatus, "sprint/trial", got["trial"].append, 10)
             self.got[ns] = got
             self.nodes += [listener, self.players[ns].node]
         self.executor = make_executor("events", context)
@@ -169,3 +170,38 @@ def test_a_wrong_parameter_is_refused_at_start_up(ros):
         AxisFilterNode(context=ros, parameter_overrides=[Parameter("axis", value="west")])
     with pytest.raises(ParameterError, match=r"speed\.r"):
         AxisFilterNode(context=ros, parameter_overrides=[Parameter("speed.r", value=-1.0)])
+
+
+def test_sprint_analyzer_publishes_each_trial_as_replay_finds_it(graph, tmp_path):
+    """A two-sprint session (short outage in the first, long in the second) played into the live
+    graph: sprint_analyzer publishes both trials with the verdicts and splits offline replay gives."""
+    from sprint_fusion.bags.replay import replay
+    from sprint_fusion.bags.simulation import simulation_records
+    from sprint_fusion.bags.writer import typestore, write_bag
+    from sprint_fusion.msgs import bag_types
+
+    from .sprint_cases import session_onsets, session_scenario
+
+    reps = [{"mss": 9.0, "tau": 1.1, "run_time": 5.0, "decel": 3.5, "rest": 4.0},
+            {"mss": 8.6, "tau": 1.2, "run_time": 5.0, "decel": 3.5, "rest": 3.0}]
+    first, second = session_onsets(reps)
+    scenario, _ = session_scenario(reps, outages=[(first + 3.5, 0.7), (second + 3.0, 2.0)])
+    store = typestore()
+    write_bag(tmp_path / "session", simulation_records(scenario, bag_types(store)), store)
+    offline = replay(tmp_path / "session", tmp_path / "out").trials
+
+    g = graph()
+    player = g.players[""]
+    assert player.wait_for_graph(subscribers_per_topic=2)
+    player.play(sensor_records(tmp_path / "session"), rate=2.0).join()
+    got = g.got[""]
+    end = time.monotonic() + 10.0
+    while time.monotonic() < end and len(got["trial"]) < len(offline):
+        time.sleep(0.2)
+    assert len(offline) == 2 and len(got["trial"]) == 2
+    assert [s.level for s in got["trial"]] == [b"\x01", b"\x02"]  # WARN bridged, ERROR unusable
+    for status, trial in zip(got["trial"], offline, strict=True):
+        values = {kv.key: kv.value for kv in status.values}
+        assert status.message.startswith(trial.quality.verdict)
+        for s in trial.estimators["kf2"].splits:
+            assert float(values[f"KF2 time at {s.distance:g} m [s]"]) == pytest.approx(s.time, abs=1e-3)

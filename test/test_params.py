@@ -72,11 +72,13 @@ def test_override_parsing():
         parse_override("kf2.r_imu")
 
 
-@pytest.mark.parametrize("name", ["filters", "gnss_driver", "imu_driver"])
+@pytest.mark.parametrize("name", ["filters", "gnss_driver", "imu_driver", "sprint_analyzer"])
 def test_readme_parameter_tables_are_current(name):
     from sprint_fusion.sensors.driver_params import GNSS_DRIVER_PARAMS, IMU_DRIVER_PARAMS
+    from sprint_fusion.sprint.params import SPRINT_PARAMS
 
-    tables = {"filters": FILTER_PARAMS, "gnss_driver": GNSS_DRIVER_PARAMS, "imu_driver": IMU_DRIVER_PARAMS}
+    tables = {"filters": FILTER_PARAMS, "gnss_driver": GNSS_DRIVER_PARAMS, "imu_driver": IMU_DRIVER_PARAMS,
+              "sprint_analyzer": SPRINT_PARAMS}
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     marker = "params" if name == "filters" else f"params:{name}"
     table = re.search(rf"<!-- {marker}:begin -->\n(.*?)\n<!-- {marker}:end -->", readme, re.S)
@@ -92,6 +94,17 @@ def test_sensor_configs_are_valid_for_both_drivers(config):
 
     validate_all(GNSS_DRIVER_PARAMS, read_params_file(config, "/**/gnss_driver"))
     validate_all(IMU_DRIVER_PARAMS, read_params_file(config, "/**/imu_driver"))
+
+
+def test_sprint_analysis_file_sets_every_parameter_validly():
+    from sprint_fusion.core.params import read_params_file, validate_all
+    from sprint_fusion.sprint.params import SPRINT_PARAMS
+
+    values = read_params_file(REPO / "config" / "sprint" / "analysis.yaml", "/**/sprint_analyzer")
+    assert set(values) == {p.name for p in SPRINT_PARAMS}
+    assert validate_all(SPRINT_PARAMS, values) == validate_all(SPRINT_PARAMS, {})  # the defaults, written out
+    with pytest.raises(ParameterError, match=r"splits\.distances"):
+        validate_all(SPRINT_PARAMS, {"splits.distances": []})
 
 
 def test_readme_graph_table_is_current():

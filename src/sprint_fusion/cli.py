@@ -37,10 +37,11 @@ def cmd_replay(args) -> int:
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
     with _progress(None, "replaying") as bar:
         done = replay(args.bag, args.output, params, args.namespace, parse_remap(args.remap), args.storage, csv_path,
-                      progress=bar.update)
+                      progress=bar.update, analyzer=_analyzer(args))
     print(f"{_shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
     print(f"fused state: {_shown(csv_path)}")
     _print_summary(args.bag, done.result, args.namespace)
+    _print_trials(done.trials)
     if done.damage:
         print(f"sprint-fusion: error: {done.damage} (replayed up to there)", file=sys.stderr)
         return 1
@@ -74,6 +75,68 @@ def cmd_tune(args) -> int:
             f"{best.overrides or 'nothing (the start profile was best)'}")
     Path(args.output).write_text(params_file_text(values, note), encoding="utf-8")
     print(f"best parameters: {_shown(args.output)}")
+    return 0
+
+
+SPRINT_FLAGS = {"mass": "athlete.bodymass", "height": "athlete.bodyheight", "temperature": "air.temperature",
+                "pressure": "air.pressure", "wind": "air.wind", "start_speed": "trial.start_speed",
+                "min_top_speed": "trial.min_top_speed", "end_fraction": "trial.end_fraction",
+                "max_bridge": "quality.max_bridge", "min_rtk_fixed": "quality.min_rtk_fixed_share",
+                "detect_on": "trial.detect_on"}
+
+
+def _sprint_values(args) -> dict:
+    from .core.params import read_params_file, validate_all
+    from .sprint.params import SPRINT_PARAMS
+
+    values = read_params_file(args.sprint_params, "/**/sprint_analyzer") if args.sprint_params else {}
+    values.update({name: getattr(args, flag) for flag, name in SPRINT_FLAGS.items() if getattr(args, flag) is not None})
+    if args.distances:
+        try:
+            values["splits.distances"] = [float(x) for x in args.distances.split(",")]
+        except ValueError:
+            raise ParameterError(f"--distances {args.distances}: numbers in metres, e.g. 10,20,30") from None
+    values.update(dict(parse_override(text) for text in args.sprint_set))
+    return validate_all(SPRINT_PARAMS, values)
+
+
+def _analyzer(args):
+    from .sprint.params import analyzer_from
+
+    return analyzer_from(_sprint_values(args))
+
+
+def _analyze_bag(args, params):
+    from .bags.reader import parse_remap, read_samples, read_start_signals
+    from .sprint.session import analyze_samples
+
+    samples = ((kind, sample) for kind, sample, _ in read_samples(args.bag, args.namespace,
+                                                                   remap=parse_remap(args.remap)))
+    return analyze_samples(samples, params, _analyzer(args), read_start_signals(args.bag, args.namespace))
+
+
+def _print_trials(trials) -> None:
+    print(f"{len(trials)} trial(s)")
+    for tr in trials:
+        note = " (cut off)" if tr.cut_off else ""
+        print(f"trial {tr.index}: {tr.quality.verdict}{note} — {'; '.join(tr.quality.reasons)}")
+        for name, e in tr.estimators.items():
+            splits = "  ".join(f"{s.distance:g} m {s.time:.2f} s" for s in e.splits[:6])
+            mss = f"  MSS {e.profile.mss:.2f} TAU {e.profile.tau:.2f}" if e.profile else ""
+            print(f"  {name.upper()}: top speed {e.top_speed:.2f} m/s at {e.top_speed_distance:.1f} m;  {splits}{mss}")
+
+
+def cmd_report(args) -> int:
+    from .sprint.report import SessionReport, write_report
+
+    session = _analyze_bag(args, _filter_params(args))
+    analyzer = _analyzer(args)
+    report = SessionReport(Path(args.bag).name, session.trials, analyzer.conditions, session.in_situ,
+                           analyzer.distances)
+    paths = write_report(report, args.output, figures=not args.no_figures)
+    _print_trials(session.trials)
+    for kind, path in paths.items():
+        print(f"{kind}: {_shown(path)}")
     return 0
 
 
@@ -166,7 +229,7 @@ def cmd_graph(args) -> int:
     FilterParams.from_yaml(args.filters, dict(parse_override(x) for x in args.set))  # refuse bad values early
     overrides = dict(parse_override(x) for x in args.set)
     return run_graph(None if args.no_drivers else args.sensors, args.filters, args.namespace, args.use_sim_time,
-                     drivers=not args.no_drivers, overrides=overrides, executor=args.executor)
+                     drivers=not args.no_drivers, overrides=overrides, executor=args.executor, sprint=args.sprint)
 
 
 def _init_ros(use_sim_time: bool) -> None:
@@ -235,13 +298,36 @@ def _progress(total: int, what: str):
 def cmd_params(args) -> int:
     if args.markdown:
         from .core.params import FILTER_PARAMS
+        from .sprint.params import SPRINT_PARAMS
 
-        tables = {"filters": FILTER_PARAMS, "gnss_driver": GNSS_DRIVER_PARAMS, "imu_driver": IMU_DRIVER_PARAMS}
+        tables = {"filters": FILTER_PARAMS, "gnss_driver": GNSS_DRIVER_PARAMS, "imu_driver": IMU_DRIVER_PARAMS,
+                  "sprint_analyzer": SPRINT_PARAMS}
         print(markdown_table(tables[args.table]))
     else:
         for name, value in _filter_params(args).items():
             print(f"{name}: {value}")
     return 0
+
+
+def sprint_options(p) -> None:
+    """The sprint analysis options: shortcuts into the sprint_analyzer parameter table (README,
+    "Sprint diagnostics"), whose defaults apply when a flag is not given."""
+    g = p.add_argument_group("sprint analysis")
+    g.add_argument("--sprint-params", help="sprint analysis parameter file (config/sprint/analysis.yaml layout)")
+    g.add_argument("--mass", type=float, help="athlete body mass, kg (enables the force–velocity profile)")
+    g.add_argument("--height", type=float, help="athlete height, m (default 1.75)")
+    g.add_argument("--temperature", type=float, help="air temperature, °C (default 25)")
+    g.add_argument("--pressure", type=float, help="barometric pressure, mmHg (default 760)")
+    g.add_argument("--wind", type=float, help="wind along the run, m/s, + from behind (default 0)")
+    g.add_argument("--distances", help="split distances, m (default 5,10,20,30,40,50,60,100,200,400)")
+    g.add_argument("--start-speed", type=float, help="speed that starts a trial, m/s (default 1)")
+    g.add_argument("--min-top-speed", type=float, help="slower trials are not sprints, m/s (default 4)")
+    g.add_argument("--end-fraction", type=float, help="a trial ends below this share of its top speed (0.8)")
+    g.add_argument("--max-bridge", type=float, help="longest GNSS outage the IMU bridges, s (default 1.5)")
+    g.add_argument("--min-rtk-fixed", type=float, help="least share of RTK fixed epochs (default 0.5)")
+    g.add_argument("--detect-on", choices=("kf2", "kf5"), help="filter whose speed finds trials (default kf2)")
+    g.add_argument("--sprint-set", action="append", default=[], metavar="NAME=VALUE",
+                   help="any sprint_analyzer parameter, e.g. --sprint-set trial.onset_speed=0.3")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -269,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="read a bag topic as one of ours, e.g. --remap /fix:=gnss/fix --remap /imu/data:=imu/data")
     rep.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
     rep.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
+    sprint_options(rep)
     rep.set_defaults(func=cmd_replay)
 
     tun = with_filters(sub.add_parser("tune", help="replay a bag over a parameter grid, rank against a reference, "
@@ -290,6 +377,16 @@ def build_parser() -> argparse.ArgumentParser:
     tun.add_argument("--remap", action="append", default=[], metavar="FROM:=TO", help="as for replay")
     tun.set_defaults(func=cmd_tune)
 
+    rpt = with_filters(sub.add_parser("report", help="sprint diagnostics of a bag (or a replay's output): "
+                                                     "sprint.json, trials.csv, plots, an HTML page"))
+    rpt.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag, or the output of replay")
+    rpt.add_argument("-o", "--output", required=True, help="folder for the report files")
+    rpt.add_argument("--no-figures", action="store_true", help="only sprint.json and trials.csv")
+    rpt.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
+    rpt.add_argument("--remap", action="append", default=[], metavar="FROM:=TO", help="as for replay")
+    sprint_options(rpt)
+    rpt.set_defaults(func=cmd_report)
+
     sim = sub.add_parser("simulate", help="simulate a scenario into a rosbag2 (+ UBX log) with ground truth")
     sim.add_argument("scenario", help="scenario YAML (see config/scenarios/)")
     sim.add_argument("-o", "--output", required=True, help="bag folder to create; the UBX log goes to OUTPUT.ubx")
@@ -301,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = with_filters(sub.add_parser("params", help="print the effective filter parameters"))
     params.add_argument("--markdown", action="store_true", help="the README table of every parameter")
-    params.add_argument("--table", choices=("filters", "gnss_driver", "imu_driver"), default="filters",
+    params.add_argument("--table", choices=("filters", "gnss_driver", "imu_driver", "sprint_analyzer"),
+                        default="filters",
                         help="with --markdown: which parameter table")
     params.set_defaults(func=cmd_params)
     def converter(name, help_text):
@@ -315,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
     graph = with_filters(sub.add_parser("graph", help="run the node graph in one process (no launch_ros needed)"))
     graph.add_argument("--sensors", default=str(config_file("sensors", "f9p_external_imu.yaml")),
                        help="sensor config for the drivers (config/sensors/*.yaml)")
+    graph.add_argument("--sprint", default=str(config_file("sprint", "analysis.yaml")),
+                       help="sprint analysis parameters for sprint_analyzer (config/sprint/analysis.yaml)")
     graph.add_argument("--namespace", default="", help="one athlete's namespace, e.g. athlete1")
     graph.add_argument("--use-sim-time", action="store_true", help="follow /clock (bag replay)")
     graph.add_argument("--no-drivers", action="store_true", help="fusion nodes only (input from a bag player)")

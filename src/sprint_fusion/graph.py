@@ -18,7 +18,7 @@ class GraphNode:
     name: str
     executable: str  # console script, installed to lib/sprint_fusion
     factory: str  # module:class
-    role: str  # "driver" or "fusion"
+    role: str  # "driver", "fusion" or "analysis"
     subscribes: tuple[str, ...]
     publishes: tuple[str, ...]
     parameters: dict = field(default_factory=dict)
@@ -46,6 +46,9 @@ GRAPH: tuple[GraphNode, ...] = (
               tuple(t.axis_state(a) for a in t.AXES), (t.SPEED, t.ODOMETRY)),
     GraphNode("kf2_filter", "kf2_filter", "sprint_fusion.nodes.kf2_filter:Kf2Node", "fusion", SENSOR_TOPICS,
               (t.KF2_SPEED, t.KF2_DISTANCE)),
+    GraphNode("sprint_analyzer", "sprint_analyzer", "sprint_fusion.nodes.sprint_analyzer:SprintAnalyzerNode",
+              "analysis", (t.KF2_SPEED, t.KF2_DISTANCE, t.SPEED, t.ODOMETRY, t.GNSS_ENU, t.GNSS_FIX_TYPE, t.GNSS_FIX,
+                           t.SPRINT_START), (t.SPRINT_TRIAL, t.SPRINT_SPLITS)),
 )
 
 

@@ -10,6 +10,7 @@ DRIVER_ARGUMENTS = ("sensors", "gnss_path", "imu_path", "imu_tag")
 ARGUMENTS = (
     ("sensors", ["config", "sensors", "f9p_external_imu.yaml"], "sensor config (config/sensors/*.yaml)"),
     ("filters", ["config", "filters", "paper.yaml"], "filter profile (config/filters/*.yaml)"),
+    ("sprint", ["config", "sprint", "analysis.yaml"], "sprint analysis parameters (config/sprint/*.yaml)"),
     ("namespace", "", "namespace of this athlete's topics and nodes"),
     ("use_sim_time", None, "follow /clock (bag replay)"),
     ("gnss_path", "", "GNSS log/solution file, for file-based sensor configs (empty: the config's)"),
@@ -47,6 +48,8 @@ def graph_nodes(context, drivers: bool) -> list:
     actions = []
     for spec in nodes(drivers):
         parameters = [value["filters"], {"use_sim_time": sim_time}, dict(spec.parameters)]
+        if spec.role == "analysis":
+            parameters.insert(0, value["sprint"])
         if spec.role == "driver":
             parameters.insert(0, value["sensors"])
             paths = {"gnss_driver": {"path": value["gnss_path"]},

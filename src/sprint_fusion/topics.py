@@ -30,6 +30,9 @@ SPEED = "fusion/speed"
 ODOMETRY = "fusion/odometry"
 KF2_SPEED = "fusion/kf2/speed"
 KF2_DISTANCE = "fusion/kf2/distance"
+SPRINT_START = "sprint/start"  # an external start signal: its header stamp is the start
+SPRINT_TRIAL = "sprint/trial"
+SPRINT_SPLITS = "sprint/splits"
 AXES = ("east", "north", "up")
 
 
@@ -62,6 +65,9 @@ TYPES = {
     ODOMETRY: "nav_msgs/msg/Odometry",
     KF2_SPEED: "geometry_msgs/msg/TwistWithCovarianceStamped",
     KF2_DISTANCE: "geometry_msgs/msg/PointStamped",
+    SPRINT_START: "std_msgs/msg/Header",
+    SPRINT_TRIAL: "diagnostic_msgs/msg/DiagnosticStatus",
+    SPRINT_SPLITS: "std_msgs/msg/Float64MultiArray",
     **{axis_state(a): "nav_msgs/msg/Odometry" for a in AXES},
     **{axis_accel(a): "geometry_msgs/msg/AccelWithCovarianceStamped" for a in AXES},
 }

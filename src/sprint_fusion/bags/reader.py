@@ -280,3 +280,20 @@ def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:
         np.array([[m.twist.linear.x, m.twist.linear.y, m.twist.linear.z] for m in vel]),
         (origin.latitude, origin.longitude, origin.altitude) if origin else None,
     )
+
+
+def read_start_signals(path: str | Path, namespace: str = "") -> list[float]:
+    """Stamps of the bag's external start signals (sprint/start, std_msgs/Header), if any."""
+    topic = topics.resolve(topics.SPRINT_START, namespace)
+    with BagSource(path) as reader:
+        conns = [c for c in reader.connections if c.topic == topic]
+        if not conns:
+            return []
+        stamps = []
+        try:
+            for c, _, raw in reader.messages(conns):
+                header = reader.deserialize(raw, c.msgtype)
+                stamps.append(header.stamp.sec + header.stamp.nanosec * 1e-9)
+        except BagDamageError:
+            pass  # those before the damage; read_stream reports the damage
+        return stamps

@@ -8,7 +8,8 @@ replayed up to the damage, and the result says where it was.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,15 +17,20 @@ import numpy as np
 from .. import msgs, outputs, topics
 from ..core.fusion import COLUMNS, FusionResult, SprintFusion
 from ..core.params import FilterParams
-from .reader import read_stream
+from ..core.samples import FixType
+from ..sprint.analysis import SessionAnalyzer
+from ..sprint.quality import GnssEpoch
+from ..sprint.session import EpochRecorder, row_values
+from .reader import read_start_signals, read_stream
 from .writer import BagError, typestore, write_bag
 
 
 class OutputRecorder:
-    """The SprintFusion observer that turns each stage's result into the node's messages."""
+    """The SprintFusion observer that turns each stage's result into the node's messages (and
+    hands the placed fixes to the sprint analysis, as sprint_analyzer receives them)."""
 
-    def __init__(self, types, params: FilterParams, namespace: str = ""):
-        self.types, self.namespace = types, namespace
+    def __init__(self, types, params: FilterParams, namespace: str = "", analyzer: SessionAnalyzer | None = None):
+        self.types, self.namespace, self.analyzer = types, namespace, analyzer
         self.accel_cov = np.eye(3) * params["axis.r_imu"]
         self.pending: list = []
 
@@ -38,6 +44,8 @@ class OutputRecorder:
 
     def gnss_enu(self, fix, enu):
         self._add(outputs.gnss_enu_output(self.types, fix, enu))
+        if self.analyzer is not None:
+            EpochRecorder(self.analyzer).gnss_enu(fix, enu)
 
     def aligned(self, stamp, estimator, aligned):
         self._add(outputs.yaw_bias_outputs(self.types, stamp, estimator, aligned, self.accel_cov))
@@ -51,6 +59,12 @@ class OutputRecorder:
     def kf2(self, stamp, state, covariance):
         self._add(outputs.kf2_outputs(self.types, stamp, state, covariance))
 
+    def trials(self, results) -> None:
+        for tr in results:
+            for topic, msg in outputs.trial_outputs(self.types, tr, "/" + self.namespace.strip("/")):
+                self.pending.append((topics.resolve(topic, self.namespace), topics.TYPES[topic],
+                                     msgs.stamp_to_ns(tr.end), msg))
+
     def take(self) -> list:
         out, self.pending = self.pending, []
         return out
@@ -61,25 +75,37 @@ class ReplayResult:
     messages: int
     result: FusionResult  # the fused rows (also written as CSV)
     damage: BagError | None = None  # the input was damaged here; everything before it was replayed
+    trials: list = field(default_factory=list)  # the sprint trials found (sprint_analyzer's results)
 
 
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
-           progress=None) -> ReplayResult:
+           progress=None, analyzer: SessionAnalyzer | None = None) -> ReplayResult:
     params = params or FilterParams()
     store = typestore()
-    recorder = OutputRecorder(msgs.bag_types(store), params, namespace)
+    analyzer = analyzer or SessionAnalyzer()
+    for t in read_start_signals(bag, namespace):
+        analyzer.start_signal(t)
+    recorder = OutputRecorder(msgs.bag_types(store), params, namespace, analyzer)
     fusion = SprintFusion(params, recorder)
     rows: list[list[float]] = []
+    if csv_path:
+        Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
     csv_file = open(csv_path, "w", newline="", encoding="utf-8") if csv_path else None  # noqa: SIM115
     writer = csv.writer(csv_file) if csv_file else None
     if writer:
         writer.writerow(COLUMNS)
 
+    found = []
+
     def keep(new_rows):
         rows.extend(new_rows)
         if writer:
             writer.writerows(new_rows)
+        for row in new_rows:
+            results = analyzer.push_row(row[0], **row_values(row))
+            recorder.trials(results)
+            found.extend(results)
 
     damage: list[BagError] = []
 
@@ -91,11 +117,16 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             if copy_inputs and conn is not None:
                 yield conn.topic, conn.msgtype, log_ns, bytes(raw)
             for kind, sample in events:
+                if kind == "gnss" and sample.fix_type == FixType.NO_FIX:
+                    analyzer.push_gnss(GnssEpoch(sample.stamp, FixType.NO_FIX, math.nan))
                 keep(fusion.push(kind, sample))
             yield from recorder.take()
             if progress:
                 progress(1)
         keep(fusion.flush())
+        last = analyzer.finish()
+        recorder.trials(last)
+        found.extend(last)
         yield from recorder.take()
 
     try:
@@ -104,5 +135,5 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         if csv_file:
             csv_file.close()
     table = np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
-    return ReplayResult(count, FusionResult(table, fusion.stats), damage[0] if damage else None)
+    return ReplayResult(count, FusionResult(table, fusion.stats), damage[0] if damage else None, found)
 

@@ -29,6 +29,7 @@ class Param:
     choices: tuple[str, ...] | None = None
     low: float | None = None
     high: float | None = None
+    any_length: bool = False  # a list of numbers of any (non-zero) length
 
     @property
     def length(self) -> int | None:
@@ -57,8 +58,11 @@ class Param:
                 if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value) or not value:
                     raise ParameterError(f"{where} = {value!r}: must be a list of names")
                 return list(value)
-            if not isinstance(value, (list, tuple)) or len(value) != self.length:
-                raise ParameterError(f"{where} = {value!r}: must be a list of {self.length} numbers")
+            if self.any_length and isinstance(value, (list, tuple)) and value:
+                return [self._number(v, where) for v in value]
+            if not isinstance(value, (list, tuple)) or len(value) != self.length or self.any_length:
+                count = "one or more" if self.any_length else str(self.length)
+                raise ParameterError(f"{where} = {value!r}: must be a list of {count} numbers")
             return [self._number(v, where) for v in value]
         return self._number(value, where)
 

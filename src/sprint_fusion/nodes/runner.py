@@ -20,9 +20,9 @@ from ..graph import nodes
 
 
 def ros_arguments(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bool = False,
-                  overrides: dict | None = None) -> list[str]:
+                  overrides: dict | None = None, sprint: str | None = None) -> list[str]:
     args = ["--ros-args"]
-    for f in (sensors, filters):
+    for f in (sensors, filters, sprint):
         if f:
             args += ["--params-file", str(f)]
     if namespace:
@@ -96,7 +96,7 @@ def run_node(factory, args=None) -> int:
 
 
 def run(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bool = False, drivers: bool = True,
-        overrides: dict | None = None, executor: str = "events") -> int:
+        overrides: dict | None = None, executor: str = "events", sprint: str | None = None) -> int:
     """`sprint-fusion graph`: the whole graph in this process."""
-    rclpy.init(args=ros_arguments(sensors, filters, namespace, use_sim_time, overrides))
+    rclpy.init(args=ros_arguments(sensors, filters, namespace, use_sim_time, overrides, sprint))
     return serve(lambda: build(None, drivers), executor, "sprint-fusion graph: error")

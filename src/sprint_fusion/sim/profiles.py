@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,66 @@ class ConstantAccelerationRamp:
         v = np.where(t < t1, self.accel * t, self.top_speed)
         s = np.where(t < t1, 0.5 * self.accel * t * t, 0.5 * self.accel * t1 * t1 + self.top_speed * (t - t1))
         a = np.where(ramp, self.accel, 0.0)
+        return s, v, a
+
+
+@dataclass(frozen=True)
+class Repetition:
+    mss: float
+    tau: float
+    run_time: float  # s of sprinting (mono-exponential from standstill)
+    decel: float = 4.0  # m/s², constant deceleration to a stop after it
+    rest: float = 10.0  # s standing before the next repetition
+
+
+class SprintSession:
+    """Repeated sprints: each from a standstill, decelerating to a stop, then a rest — the
+    kind of recording sprint diagnostics has to cut into trials."""
+
+    def __init__(self, repetitions):
+        self.reps = [r if isinstance(r, Repetition) else Repetition(**r) for r in repetitions]
+        if not self.reps:
+            raise ValueError("a session needs at least one repetition")
+        for r in self.reps:
+            if min(r.mss, r.tau, r.run_time, r.decel) <= 0 or r.rest < 0:
+                raise ValueError(f"repetition {r}: mss, tau, run_time, decel must be > 0, rest ≥ 0")
+
+    @property
+    def starts(self) -> list[float]:
+        """When each repetition starts, s after the profile's t = 0."""
+        out, t0 = [], 0.0
+        for r in self.reps:
+            out.append(t0)
+            t0 += r.run_time + self.stop(r)[0] + r.rest
+        return out
+
+    @staticmethod
+    def stop(r: Repetition) -> tuple[float, float]:
+        """(duration, end speed) of the deceleration after the sprint."""
+        v_end = r.mss * (1.0 - math.exp(-r.run_time / r.tau))
+        return v_end / r.decel, v_end
+
+    def __call__(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        t = np.asarray(t, dtype=float)
+        s, v, a = np.zeros_like(t), np.zeros_like(t), np.zeros_like(t)
+        s_base = 0.0
+        for t0, r in zip(self.starts, self.reps, strict=True):
+            sprint = MonoExponential(r.mss, r.tau)
+            stop_time, v_end = self.stop(r)
+            s_run = float(sprint(np.array([r.run_time]))[0][0])
+            tr = t - t0
+            run = (tr > 0) & (tr <= r.run_time)
+            ss, vs, acc = sprint(np.where(run, tr, 0.0))
+            s = np.where(run, s_base + ss, s)
+            v = np.where(run, vs, v)
+            a = np.where(run, acc, a)
+            td = tr - r.run_time
+            slowing = (td > 0) & (td <= stop_time)
+            s = np.where(slowing, s_base + s_run + v_end * td - 0.5 * r.decel * td * td, s)
+            v = np.where(slowing, v_end - r.decel * td, v)
+            a = np.where(slowing, -r.decel, a)
+            s_base += s_run + v_end * stop_time / 2
+            s = np.where(td > stop_time, s_base, s)
         return s, v, a
 
 

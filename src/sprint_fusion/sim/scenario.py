@@ -21,7 +21,7 @@ import yaml
 
 from ..core.samples import FixType
 from .paths import Straight, Track
-from .profiles import ConstantAccelerationRamp, MonoExponential, RecordedTrace
+from .profiles import ConstantAccelerationRamp, MonoExponential, RecordedTrace, SprintSession
 from .sensors import GnssModel, ImuModel, Simulated, simulate
 from .truth import Running, sprint_truth
 
@@ -58,6 +58,11 @@ def _profile(spec: Mapping[str, Any], where: str, base: Path):
         return _build(MonoExponential, spec, where)
     if model == "constant_acceleration":
         return _build(ConstantAccelerationRamp, spec, where)
+    if model == "session":
+        try:
+            return SprintSession(spec.pop("repetitions", []))
+        except (TypeError, ValueError) as err:
+            raise ScenarioError(f"{where}: {err}") from None
     if model == "recorded":
         csv = Path(spec.pop("csv", ""))
         path = csv if csv.is_absolute() or not (base / csv).exists() else base / csv
@@ -68,7 +73,7 @@ def _profile(spec: Mapping[str, Any], where: str, base: Path):
             return RecordedTrace.from_csv(path, spec.get("athlete"), spec.get("smoothing"))
         except (OSError, KeyError, ValueError) as err:
             raise ScenarioError(f"{where}: {err}") from None
-    raise ScenarioError(f"{where}.model must be mono_exponential, constant_acceleration or recorded")
+    raise ScenarioError(f"{where}.model must be mono_exponential, constant_acceleration, session or recorded")
 
 
 def _path(spec: Mapping[str, Any] | None, where: str):

@@ -66,10 +66,11 @@ class ForceVelocityProfile:
         return asdict(self)
 
 
-def fv_profile(mss: float, mac: float, c: Conditions = Conditions(), max_time: float = 6.0,
+def fv_profile(mss: float, mac: float, c: Conditions | None = None, max_time: float = 6.0,
                frequency: float = 100.0, rf_cutoff: float = 0.3) -> ForceVelocityProfile:
     """F0, V0 analytically from the model's force F(v) = m·MAC·(1 − v/MSS) + F_air(v), as shorts'
     create_FVP; RFmax and D_RF from the model sampled over max_time (Samozino et al. 2016)."""
+    c = c or Conditions()
     m, k, w = c.bodymass, drag_constant(c), c.wind
     f0 = m * mac + float(air_resistance(0.0, c))
     # the lower root of k·(v − w)² − (m·MAC/MSS)·v + m·MAC = 0: where the force falls to zero

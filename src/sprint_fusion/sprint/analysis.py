@@ -1,0 +1,183 @@
+"""One trial's diagnostics, for KF5 and KF2 side by side: times at distances, splits, top speed,
+the acceleration profile (and the force–velocity profile when the athlete's mass is known), and
+the quality verdict. `SessionAnalyzer` streams a session's fused rows and GNSS epochs through the
+trial detector — the live node and the offline report both use it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..scoring import crossing_times
+from ..summary import integrate, top_speed
+from .forces import Conditions, ForceVelocityProfile, fv_profile
+from .model import SprintProfile, fit_velocity
+from .quality import GnssEpoch, Quality, QualityParams, judge
+from .trials import TrialDetector, TrialParams, TrialWindow
+
+DEFAULT_DISTANCES = (5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 100.0, 200.0, 400.0)
+ESTIMATORS = ("kf5", "kf2")
+MIN_PROFILE_SAMPLES = 20
+
+
+@dataclass(frozen=True)
+class Split:
+    distance: float  # m from the start
+    time: float  # s from the onset
+    split: float  # s since the previous distance
+    mean_velocity: float  # m/s over the split
+    mean_acceleration: float  # m/s² over the split
+
+
+@dataclass
+class EstimatorResult:
+    splits: list[Split]
+    distance: float  # m covered from onset to end
+    top_speed: float  # m/s, best 0.5 s mean
+    top_speed_time: float  # s from onset
+    top_speed_distance: float  # m from the start
+    profile: SprintProfile | None
+    fv: ForceVelocityProfile | None
+    t: np.ndarray = field(repr=False)  # s from onset
+    speed: np.ndarray = field(repr=False)
+    distance_curve: np.ndarray = field(repr=False)
+
+
+@dataclass
+class TrialResult:
+    index: int
+    onset: float  # s, bag clock
+    end: float
+    start_signal: bool
+    cut_off: bool
+    quality: Quality
+    estimators: dict[str, EstimatorResult]  # "kf5", "kf2" (those that ran)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.onset
+
+
+def estimator_result(t: np.ndarray, speed: np.ndarray, distance: np.ndarray | None, onset: float,
+                     distances=DEFAULT_DISTANCES, conditions: Conditions | None = None) -> EstimatorResult | None:
+    """From one estimator's speed (and distance; None: integrate the speed) over a trial."""
+    ok = np.isfinite(speed) & (t >= onset)
+    if distance is not None:
+        ok &= np.isfinite(distance)
+    if ok.sum() < 2:
+        return None
+    rel, v = t[ok] - onset, speed[ok]
+    d = integrate(rel, v) if distance is None else distance[ok] - distance[ok][0]
+    marks = np.array([x for x in distances if x <= d.max()])
+    times = crossing_times(rel, d, marks)
+    splits, prev_t, prev_d, prev_v = [], 0.0, 0.0, float(v[0])
+    for mark, when in zip(marks, times, strict=True):
+        v_at = float(np.interp(when, rel, v))
+        dt = when - prev_t
+        splits.append(Split(float(mark), float(when), float(dt), (mark - prev_d) / dt, (v_at - prev_v) / dt))
+        prev_t, prev_d, prev_v = when, mark, v_at
+    top, top_t = top_speed(rel, v)
+    profile = fv = None
+    accel = rel <= top_t
+    if accel.sum() >= MIN_PROFILE_SAMPLES:
+        try:
+            profile = fit_velocity(rel[accel], v[accel], time_correction=True)
+        except (ValueError, RuntimeError):
+            profile = None
+        if profile is not None and not (0 < profile.tau < 10 and 0 < profile.mss < 15):
+            profile = None  # no acceleration phase to speak of (a rolling start, a cut trial)
+        if profile is not None and conditions is not None:
+            fv = fv_profile(profile.mss, profile.mac, conditions)
+    return EstimatorResult(splits, float(d[-1]), top, top_t, float(np.interp(top_t, rel, d)), profile, fv, rel, v, d)
+
+
+def analyze_trial(window: TrialWindow, epochs: list[GnssEpoch], distances=DEFAULT_DISTANCES,
+                  conditions: Conditions | None = None, quality: QualityParams | None = None) -> TrialResult:
+    c = window.columns
+    results = {}
+    for name in ESTIMATORS:
+        speed = c.get(f"{name}_speed")
+        if speed is None:
+            continue
+        distance = c.get("kf2_distance") if name == "kf2" else None
+        r = estimator_result(window.t, speed, distance, window.onset, distances, conditions)
+        if r is not None:
+            results[name] = r
+    nan = np.full(len(window.t), math.nan)
+    verdict = judge(epochs, window.onset, window.end, window.t, c.get("kf5_east", nan), c.get("kf5_north", nan),
+                    quality or QualityParams())
+    return TrialResult(window.index, window.onset, window.end, window.start_signal, window.cut_off, verdict,
+                       results)
+
+
+class SessionAnalyzer:
+    """push_row/push_gnss/start_signal as data arrives; finished TrialResults come back."""
+
+    ROW_COLUMNS = ("kf5_speed", "kf2_speed", "kf2_distance", "kf5_east", "kf5_north")
+
+    def __init__(self, trial: TrialParams | None = None, distances=DEFAULT_DISTANCES,
+                 conditions: Conditions | None = None, quality: QualityParams | None = None,
+                 detect_on: str = "kf2"):
+        trial = trial or TrialParams()
+        if detect_on not in ESTIMATORS:
+            raise ValueError(f"detect_on '{detect_on}': one of {', '.join(ESTIMATORS)}")
+        self.detector = TrialDetector(trial)
+        self.distances, self.conditions, self.quality = tuple(distances), conditions, quality or QualityParams()
+        self.detect_on = detect_on
+        self.epochs: list[GnssEpoch] = []
+        self.lookback = trial.lookback
+
+    def push_gnss(self, epoch: GnssEpoch) -> None:
+        self.epochs.append(epoch)
+
+    def start_signal(self, t: float) -> None:
+        self.detector.start_signal(t)
+
+    def push_row(self, t: float, **values) -> list[TrialResult]:
+        speed = values.get(f"{self.detect_on}_speed", math.nan)
+        if not math.isfinite(speed):  # before its filter runs, detect on the other one
+            other = "kf5" if self.detect_on == "kf2" else "kf2"
+            speed = values.get(f"{other}_speed", math.nan)
+        return self._results(self.detector.push(t, speed, **values), t)
+
+    def finish(self) -> list[TrialResult]:
+        return self._results(self.detector.finish(), math.inf)
+
+    def _results(self, windows: list[TrialWindow], now: float) -> list[TrialResult]:
+        out = [analyze_trial(w, self.epochs, self.distances, self.conditions, self.quality) for w in windows]
+        if not self.detector.active and math.isfinite(now):  # keep the epochs a next trial may need
+            self.epochs = [e for e in self.epochs if e.t >= now - self.lookback - 1.0]
+        return out
+
+
+class RowJoiner:
+    """Rows of one stamp assembled from several topics (the live graph publishes KF2, KF5 and the
+    odometry of one IMU step separately): a row is released once a later stamp is `delay` s
+    newer, or `required` fields are all present and no other field is still awaited."""
+
+    def __init__(self, required: tuple[str, ...], delay: float = 0.25):
+        self.required, self.delay = required, delay
+        self.rows: dict[int, dict[str, float]] = {}
+        self.released_ns = -1
+
+    def add(self, stamp_ns: int, **values) -> list[tuple[float, dict[str, float]]]:
+        if stamp_ns <= self.released_ns:
+            return []  # too late for its row: dropped (a stage far behind the others)
+        self.rows.setdefault(stamp_ns, {}).update(values)
+        newest = max(self.rows)
+        ready = sorted(k for k in self.rows if (newest - k) * 1e-9 >= self.delay)
+        return self._release(ready)
+
+    def flush(self) -> list[tuple[float, dict[str, float]]]:
+        return self._release(sorted(self.rows))
+
+    def _release(self, keys) -> list[tuple[float, dict[str, float]]]:
+        out = []
+        for k in keys:
+            values = self.rows.pop(k)
+            if all(name in values for name in self.required):
+                out.append((k * 1e-9, values))
+            self.released_ns = k
+        return out

@@ -1,0 +1,56 @@
+"""The in-situ acceleration–speed profile (Morin et al. 2021; Clavel et al. 2023) from all the
+running of a session, as shorts' `model_in_situ` builds it: keep positive accelerations at
+speeds ≥ 3 m/s, cut the speeds into 0.2 m/s brackets, keep the two highest accelerations of
+each, and fit a line a = MAC − (MAC/MSS)·v. No maximal sprint needed — but only as good as the
+athlete's best efforts in the session."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class InSituProfile:
+    mss: float  # m/s, speed where the line reaches zero acceleration
+    mac: float  # m/s², acceleration at zero speed
+    points: int  # observations kept for the fit
+    r_squared: float
+
+    @property
+    def tau(self) -> float:
+        return self.mss / self.mac
+
+    @property
+    def pmax(self) -> float:
+        return self.mss * self.mac / 4.0
+
+
+def in_situ_profile(speed, acceleration, speed_threshold: float = 3.0, speed_step: float = 0.2,
+                    per_bracket: int = 2) -> InSituProfile | None:
+    v = np.asarray(speed, dtype=float)
+    a = np.asarray(acceleration, dtype=float)
+    keep = np.isfinite(v) & np.isfinite(a) & (a >= 0) & (v >= speed_threshold)
+    v, a = v[keep], a[keep]
+    if len(v) < 2:
+        return None
+    # brackets (lo, lo + step], the first one closed, as R's cut(include.lowest = TRUE)
+    bracket = np.maximum(np.ceil((v - speed_threshold) / speed_step) - 1, 0).astype(int)
+    xs, ys = [], []
+    for b in np.unique(bracket):
+        idx = np.flatnonzero(bracket == b)
+        best = idx[np.argsort(-a[idx], kind="stable")[:per_bracket]]
+        xs.extend(v[best])
+        ys.extend(a[best])
+    xs, ys = np.array(xs), np.array(ys)
+    if len(xs) < 3 or np.ptp(xs) == 0:
+        return None
+    slope, mac = np.polyfit(xs, ys, 1)
+    if not slope < 0:
+        return None  # acceleration not falling with speed: no profile in this session
+    resid = ys - (mac + slope * xs)
+    total = np.sum((ys - ys.mean()) ** 2)
+    r2 = 1 - float(np.sum(resid ** 2)) / float(total) if total > 0 else math.nan
+    return InSituProfile(float(-mac / slope), float(mac), len(xs), r2)

@@ -1,0 +1,126 @@
+"""Finding the sprints in a session's fused speed, as it streams in (live) or from a table
+(offline) — the same code both ways.
+
+A trial starts when the speed rises through `start_speed` from a standstill or a crouch, and
+counts only if it then reaches `min_top_speed`; it ends when the athlete decelerates below
+`end_fraction` of the trial's top speed (or the recording ends: a trial cut off). Its onset —
+the moment the first movement began — is found by looking back from the rise to where the
+speed was last at or below `onset_speed`; an external start signal (a gun, a timing system's
+start, on `sprint/start`) replaces it when one came shortly before the rise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TrialParams:
+    start_speed: float = 1.0  # m/s, speed whose crossing starts a trial
+    onset_speed: float = 0.2  # m/s, standstill level the onset is searched back to
+    min_top_speed: float = 4.0  # m/s, a trial slower than this is not a sprint
+    end_fraction: float = 0.8  # the trial ends below this share of its top speed
+    lookback: float = 3.0  # s kept before a rise, for the onset and a start signal
+    max_duration: float = 120.0  # s, a trial longer than this is closed
+
+    def __post_init__(self):
+        ok = (0 <= self.onset_speed < self.start_speed < self.min_top_speed and 0 < self.end_fraction < 1
+              and self.lookback > 0 and self.max_duration > 0)
+        if not ok:
+            raise ValueError(f"trial parameters {self}: need 0 ≤ onset_speed < start_speed < min_top_speed, "
+                             "0 < end_fraction < 1, lookback and max_duration > 0")
+
+
+@dataclass
+class TrialWindow:
+    """One detected sprint: its samples from the look-back before the onset to the end."""
+
+    onset: float  # s, movement onset (or the start signal)
+    end: float  # s
+    t: np.ndarray
+    columns: dict[str, np.ndarray]  # the streamed columns over t
+    start_signal: bool = False
+    cut_off: bool = False  # the recording ended before the athlete slowed down
+    index: int = 0
+
+
+@dataclass
+class TrialDetector:
+    """Feed rows with push(t, speed, **columns); finished trials come back from push/finish."""
+
+    params: TrialParams = field(default_factory=TrialParams)
+
+    def __post_init__(self):
+        self.rows: deque = deque()
+        self.active = False
+        self.top = 0.0
+        self.rise_t = math.nan
+        self.starts: deque = deque()
+        self.count = 0
+
+    def start_signal(self, t: float) -> None:
+        self.starts.append(t)
+
+    def push(self, t: float, speed: float, **columns) -> list[TrialWindow]:
+        if not math.isfinite(speed):
+            speed = math.nan
+        self.rows.append((t, speed, columns))
+        p = self.params
+        done: list[TrialWindow] = []
+        if not self.active:
+            while self.rows and self.rows[0][0] < t - p.lookback:
+                self.rows.popleft()
+            while self.starts and self.starts[0] < t - p.lookback:
+                self.starts.popleft()
+            if speed > p.start_speed and self._was_slow():
+                self.active, self.top, self.rise_t = True, speed, t
+            return done
+        if math.isfinite(speed):
+            self.top = max(self.top, speed)
+        slowed = self.top >= p.min_top_speed and speed < p.end_fraction * self.top
+        gave_up = self.top < p.min_top_speed and speed < p.onset_speed  # a jog, not a sprint
+        if slowed or gave_up or t - self.rise_t > p.max_duration:
+            trial = self._close(cut_off=False) if not gave_up else None
+            if trial is not None:
+                done.append(trial)
+        return done
+
+    def finish(self) -> list[TrialWindow]:
+        """The recording ended: a trial in progress is closed as cut off."""
+        if self.active:
+            trial = self._close(cut_off=True)
+            return [trial] if trial is not None else []
+        return []
+
+    def _was_slow(self) -> bool:
+        return any(math.isfinite(s) and s <= self.params.start_speed for _, s, _ in list(self.rows)[:-1])
+
+    def _close(self, cut_off: bool) -> TrialWindow | None:
+        rows = list(self.rows)
+        self.active = False
+        self.rows = deque(rows[-1:])  # the last sample may already be the next standstill
+        if self.top < self.params.min_top_speed:
+            return None
+        t = np.array([r[0] for r in rows])
+        speed = np.array([r[1] for r in rows])
+        columns = {"speed": speed}
+        for name in rows[0][2]:
+            columns[name] = np.array([r[2].get(name, math.nan) for r in rows])
+        onset, signal = self._onset(t, speed)
+        self.count += 1
+        return TrialWindow(onset, float(t[-1]), t, columns, signal, cut_off, self.count)
+
+    def _onset(self, t: np.ndarray, speed: np.ndarray) -> tuple[float, bool]:
+        signals = [s for s in self.starts if self.rise_t - self.params.lookback <= s <= self.rise_t]
+        self.starts = deque(s for s in self.starts if s > self.rise_t)  # later signals: later trials
+        if signals:
+            return float(signals[-1]), True
+        before = np.flatnonzero((t <= self.rise_t) & (speed <= self.params.onset_speed))
+        if len(before):
+            return float(t[before[-1]]), False
+        lead = t <= self.rise_t  # never that slow (a rolling start, a noisy standstill): the slowest moment
+        return float(t[lead][np.nanargmin(np.where(np.isfinite(speed[lead]), speed[lead], np.inf))]), False

@@ -1,0 +1,88 @@
+"""The report files: sprint.json (documented schema), trials.csv, plots, one self-contained HTML
+page — from `sprint-fusion report` and from the trials `replay` writes into its output bag."""
+
+import csv
+import json
+
+import pytest
+
+from sprint_fusion.bags.replay import replay
+from sprint_fusion.bags.simulation import simulation_records
+from sprint_fusion.bags.writer import typestore, write_bag
+from sprint_fusion.cli import main
+from sprint_fusion.msgs import bag_types
+from sprint_fusion.sprint.quality import BRIDGED, UNUSABLE
+
+from .sprint_cases import session_onsets, session_scenario, truth_split_times
+from .test_replay import bag_messages
+
+REPS = [{"mss": 9.2, "tau": 1.1, "run_time": 6.0, "decel": 3.0, "rest": 8.0},
+        {"mss": 8.8, "tau": 1.2, "run_time": 6.0, "decel": 3.0, "rest": 5.0}]
+
+
+@pytest.fixture(scope="module")
+def session_bag(tmp_path_factory):
+    """Two sprints; a short outage in the first, a long one in the second; with a start signal."""
+    first, second = session_onsets(REPS)
+    scenario, onsets = session_scenario(REPS, outages=[(first + 4.0, 0.7), (second + 3.0, 2.5)])
+    store = typestore()
+    types = bag_types(store)
+    records = list(simulation_records(scenario, types))
+    path = tmp_path_factory.mktemp("session") / "session"
+    write_bag(path, records, store)
+    return path, scenario, [scenario.start_utc + t for t in onsets]
+
+
+def test_report_writes_the_documented_files(session_bag, tmp_path, capsys):
+    bag, scenario, onsets = session_bag
+    out = tmp_path / "report"
+    assert main(["report", str(bag), "-o", str(out), "--mass", "78", "--height", "1.80", "--temperature", "18"]) == 0
+    assert "2 trial(s)" in capsys.readouterr().out
+    doc = json.loads((out / "sprint.json").read_text())
+    assert doc["schema"] == "sprint_fusion/sprint/1" and doc["conditions"]["bodymass"] == 78
+    assert [t["quality"]["verdict"] for t in doc["trials"]] == [BRIDGED, UNUSABLE]
+    first = doc["trials"][0]
+    assert first["onset"] == pytest.approx(onsets[0], abs=0.04)
+    for name in ("kf5", "kf2"):  # side by side
+        assert {"splits", "profile", "force_velocity", "top_speed"} <= set(first[name])
+        assert first[name]["force_velocity"]["F0"] > 0 and first[name]["profile"]["MSS"] > 8
+    truth = scenario.simulated.truth
+    splits = first["kf2"]["splits"]
+    expected = truth_split_times(truth, onsets[0] - scenario.start_utc, [s["distance"] for s in splits])
+    assert max(abs(s["time"] + first["onset"] - onsets[0] - e) for s, e in zip(splits, expected, strict=True)) < 0.02
+
+    with open(out / "trials.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["trial"], r["filter"]) for r in rows] == [("1", "KF5"), ("1", "KF2"), ("2", "KF5"), ("2", "KF2")]
+    assert float(rows[1]["t_10m_s"]) == pytest.approx(next(s["time"] for s in splits if s["distance"] == 10), abs=5e-4)
+    assert rows[0]["t_400m_s"] == ""  # not run
+
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "src='http" not in page  # self-contained
+    assert "usable with bridged outage" in page and "GNSS outage of 2." in page
+    assert (out / "trial_01.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_replay_writes_the_trials_into_its_output_bag(session_bag, tmp_path):
+    bag, _, _ = session_bag
+    done = replay(bag, tmp_path / "out")
+    assert [t.quality.verdict for t in done.trials] == [BRIDGED, UNUSABLE]
+    got = bag_messages(tmp_path / "out")
+    statuses = got["/sprint/trial"]
+    assert [s.level for s in statuses] == [1, 2]  # DiagnosticStatus WARN, ERROR
+    keys = {kv.key: kv.value for kv in statuses[0].values}
+    assert float(keys["KF2 time at 10 m [s]"]) == pytest.approx(
+        next(s.time for s in done.trials[0].estimators["kf2"].splits if s.distance == 10), abs=1e-3)
+    splits = got["/sprint/splits"][0]
+    assert [d.label for d in splits.layout.dim] == ["splits", "distance_kf5_kf2"]
+    assert list(splits.data[0::3][:3]) == [5.0, 10.0, 20.0]
+
+
+def test_report_refuses_a_wrong_sprint_parameter(tmp_path, capsys):
+    from .conftest import REPO
+
+    bag = REPO / "bags" / "sprint_40m"
+    assert main(["report", str(bag), "-o", str(tmp_path / "r"), "--end-fraction", "1.5"]) == 2
+    assert "trial.end_fraction" in capsys.readouterr().err
+    assert main(["report", str(bag), "-o", str(tmp_path / "r"), "--sprint-set", "athlete.bodymass=-1"]) == 2
+    assert "athlete.bodymass" in capsys.readouterr().err
