@@ -191,6 +191,9 @@ def test_sprint_analyzer_publishes_each_trial_as_replay_finds_it(graph, tmp_path
     offline = replay(tmp_path / "session", tmp_path / "out").trials
 
     g = graph()
+    analyzer = next(n for n in g.nodes if n.get_name() == "sprint_analyzer")
+    analyzer.set_parameters([Parameter("output_dir", value=str(tmp_path / "trials")),
+                             Parameter("figures", value=False)])
     player = g.players[""]
     assert player.wait_for_graph(subscribers_per_topic=2)
     player.play(sensor_records(tmp_path / "session"), rate=2.0).join()
@@ -205,3 +208,7 @@ def test_sprint_analyzer_publishes_each_trial_as_replay_finds_it(graph, tmp_path
         assert status.message.startswith(trial.quality.verdict)
         for s in trial.estimators["kf2"].splits:
             assert float(values[f"KF2 time at {s.distance:g} m [s]"]) == pytest.approx(s.time, abs=1e-3)
+    import json
+
+    written = json.loads((tmp_path / "trials" / "sprint.json").read_text())  # the node's trial files
+    assert [t["quality"]["verdict"] for t in written["trials"]] == [t.quality.verdict for t in offline]

@@ -93,14 +93,15 @@ class SprintAnalyzerNode(Node):
             self._write()
 
     def _write(self) -> None:
-        if not self.p["output_dir"]:
+        out = self.get_parameter("output_dir").value  # may be set while running (ros2 param set)
+        if not out:
             return
         report = SessionReport(f"live {self.get_fully_qualified_name()}", self.trials, self.analyzer.conditions,
                                None, self.analyzer.distances)
         try:
-            write_report(report, Path(self.p["output_dir"]), figures=self.p["figures"])
+            write_report(report, Path(out), figures=self.get_parameter("figures").value)
         except OSError as err:
-            self.get_logger().error(f"cannot write the trial files to {self.p['output_dir']}: {err}")
+            self.get_logger().error(f"cannot write the trial files to {out}: {err}")
 
     def destroy_node(self):
         """A trial still running when the node stops is closed as cut off, published and written."""
