@@ -36,6 +36,8 @@ setup(
         ("share/" + PACKAGE + "/config/scenarios", glob("config/scenarios/*.yaml")),
         ("share/" + PACKAGE + "/config/sensors", glob("config/sensors/*.yaml")),
         ("share/" + PACKAGE + "/config/sprint", glob("config/sprint/*.yaml")),
+        ("share/" + PACKAGE + "/config/vbt", glob("config/vbt/*.yaml")),
+        ("share/" + PACKAGE + "/config", ["config/monitoring.yaml"]),
         ("share/" + PACKAGE + "/bags", glob("bags/*.ubx")),
         *[("share/" + PACKAGE + "/bags/" + bag.name, sorted(str(f) for f in bag.iterdir()))
           for bag in sorted(Path("bags").iterdir()) if bag.is_dir()],
@@ -50,6 +52,8 @@ setup(
         "rosbags>=0.10",
         "mcap>=1.1",  # crash-safe recording, salvage of damaged files
         "matplotlib>=3.5",  # the sprint report's plots
+        "sqlalchemy>=2.0",  # the athlete store (SQLite by default, PostgreSQL by URL)
+        "alembic>=1.12",  # its migrations
         "tqdm>=4",
         "pynmeagps>=1.0",
         "pyserial>=3.5",
@@ -67,7 +71,10 @@ setup(
             "ros-rosgraph-msgs",
         ],
         # Test tools, plus colcon and ament_package to check the ROS 2 workspace build.
-        "test": ["pytest>=7", "filterpy>=1.4.5", "ruff>=0.6", "colcon-common-extensions", "ros-ament-package"],
+        "test": ["pytest>=7", "filterpy>=1.4.5", "ruff>=0.6", "colcon-common-extensions", "ros-ament-package",
+                 "psycopg[binary]>=3.1"],
+        # The athlete store on PostgreSQL.
+        "postgres": ["psycopg[binary]>=3.1"],
     },
     zip_safe=True,
     entry_points={"console_scripts": CONSOLE_SCRIPTS},

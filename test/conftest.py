@@ -60,3 +60,75 @@ def spin_until(context, nodes, done, timeout=20.0):
             executor.remove_node(n)
         executor.shutdown(timeout_sec=5.0)  # let callbacks in flight finish before nodes go
     return done()
+
+
+# --- database servers for the athlete store --------------------------------------------------
+def _postgres_bin():
+    import glob
+    import shutil
+
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(versions[-1]).parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throw-away PostgreSQL cluster on a private unix socket, when the server binaries are
+    installed (CI installs them); yields a function making a fresh database URL."""
+    import pwd
+    import shutil
+    import subprocess
+    import tempfile
+
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb) are not installed")
+    run_as = []
+    if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres user
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root without a 'postgres' user to own the test cluster")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    base = Path(tempfile.mkdtemp(prefix="sprint-fusion-pg-"))
+    data, socket_dir = base / "data", base / "socket"
+    socket_dir.mkdir()
+    if run_as:
+        shutil.chown(base, "postgres")
+        shutil.chown(socket_dir, "postgres")
+    port = str(40000 + os.getpid() % 20000)
+    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
+                    f"-k {socket_dir} -c listen_addresses='' -p {port}", "start"], check=True, capture_output=True)
+    counter = iter(range(1_000_000))
+
+    def new_database() -> str:
+        import psycopg
+
+        name = f"test_{next(counter)}"
+        with psycopg.connect(host=str(socket_dir), port=port, user="postgres", dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg://postgres@/{name}?host={socket_dir}&port={port}"
+
+    try:
+        yield new_database
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The athlete store on SQLite and, where a server can be started, on PostgreSQL."""
+    from sprint_fusion.monitoring.store import Store
+
+    target = tmp_path / "athletes.db" if request.param == "sqlite" else request.getfixturevalue("postgres_server")()
+    s = Store(target)
+    yield s
+    s.close()

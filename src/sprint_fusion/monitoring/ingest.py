@@ -1,0 +1,271 @@
+"""Imports into the store. Each import is one transaction: it is written whole or not at all (a
+bad row names its file and line and leaves the store as it was). Importing the same content
+twice adds nothing: a file already imported (by content hash) is skipped, and a session the store
+already holds (athlete, kind, start time) is not added again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from .gps_load import SessionLoad
+from .schema import GpsLoad, Import, SprintTrial, TrainingSession, VbtRep, VbtSet
+from .store import Store
+from .vbt import ImportRowError, VbtMapping, VbtRow, read_vbt_csv
+
+VBT_SESSION_GAP = dt.timedelta(hours=2)  # reps further apart than this belong to different sessions
+
+
+@dataclass
+class ImportReport:
+    source: str
+    kind: str
+    added: int = 0  # sessions written
+    present: int = 0  # sessions the store already had
+    skipped_file: bool = False  # this exact content was imported before
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if self.skipped_file:
+            return f"{self.source}: already imported, nothing added"
+        return f"{self.source}: {self.added} {self.kind} session(s) added, {self.present} already present"
+
+
+def content_hash(path: Path) -> str:
+    """Of the content only: the same export under another name is the same import (a bag folder:
+    its files' names inside it count too)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for p in files:
+        if path.is_dir():
+            digest.update(str(p.relative_to(path)).encode())
+        with open(p, "rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+class _Import:
+    """The bookkeeping every import shares, inside one transaction."""
+
+    def __init__(self, store: Store, session, kind: str, source: str, sha: str, zone: str):
+        self.store, self.db, self.kind, self.zone = store, session, kind, ZoneInfo(zone)
+        self.record = Import(kind=kind, source=source, sha256=sha, imported_at=dt.datetime.now(dt.timezone.utc),
+                             sessions=0)
+        session.add(self.record)
+        session.flush()
+        self.days: set[tuple[int, dt.date]] = set()
+
+    def new_session(self, athlete_name: str, started_at: dt.datetime) -> TrainingSession | None:
+        """A session to fill, or None when the store already has it."""
+        athlete = self.store.athlete(self.db, athlete_name)
+        exists = self.db.scalar(select(TrainingSession).where(
+            TrainingSession.athlete_id == athlete.id, TrainingSession.kind == self.kind,
+            TrainingSession.started_at == started_at))
+        if exists is not None:
+            return None
+        day = started_at.astimezone(self.zone).date()
+        session = TrainingSession(athlete_id=athlete.id, kind=self.kind, started_at=started_at, day=day, day_order=0,
+                                  import_id=self.record.id)
+        self.db.add(session)
+        self.db.flush()
+        self.record.sessions += 1
+        self.days.add((athlete.id, day))
+        return session
+
+    def finish(self) -> None:
+        """Number each touched day's sessions of an athlete in time order (all kinds)."""
+        for athlete_id, day in self.days:
+            same_day = self.db.scalars(select(TrainingSession).where(
+                TrainingSession.athlete_id == athlete_id, TrainingSession.day == day)
+                .order_by(TrainingSession.started_at, TrainingSession.id)).all()
+            for order, s in enumerate(same_day, start=1):
+                s.day_order = order
+
+
+def _run_import(store: Store, kind: str, path: Path, zone: str, fill) -> ImportReport:
+    report = ImportReport(str(path), kind)
+    sha = content_hash(path)
+    with store.transaction() as db:
+        if db.scalar(select(Import).where(Import.kind == kind, Import.sha256 == sha)) is not None:
+            report.skipped_file = True
+            return report
+        job = _Import(store, db, kind, path.name, sha, zone)
+        fill(job, report)
+        job.finish()
+    return report
+
+
+# --- VBT -------------------------------------------------------------------------------------
+def import_vbt(store: Store, path: str | Path, mapping: VbtMapping) -> ImportReport:
+    path = Path(path)
+    rows = read_vbt_csv(path, mapping)  # every row checked before anything is written
+
+    def fill(job: _Import, report: ImportReport) -> None:
+        for athlete, session_rows in _vbt_sessions(rows):
+            session = job.new_session(athlete, session_rows[0].recorded)
+            if session is None:
+                report.present += 1
+                continue
+            report.added += 1
+            for number, set_rows in enumerate(_vbt_sets(path, session_rows), start=1):
+                first = set_rows[0]
+                s = VbtSet(session_id=session.id, set_number=first.set_number or number, exercise=first.exercise,
+                           load_kg=first.load_kg)
+                s.reps = [VbtRep(rep=r.rep, recorded_at=r.recorded, mean_velocity=r.mean_velocity,
+                                 peak_velocity=r.peak_velocity, mean_power=r.mean_power, peak_power=r.peak_power)
+                          for r in set_rows]
+                job.db.add(s)
+
+    return _run_import(store, "vbt", path, mapping.timezone, fill)
+
+
+def _vbt_sessions(rows: list[VbtRow]):
+    by_athlete: dict[str, list[VbtRow]] = defaultdict(list)
+    for r in rows:
+        by_athlete[r.athlete].append(r)
+    for athlete, mine in by_athlete.items():
+        mine.sort(key=lambda r: (r.recorded, r.line))
+        current = [mine[0]]
+        for r in mine[1:]:
+            if r.recorded - current[-1].recorded > VBT_SESSION_GAP:
+                yield athlete, current
+                current = []
+            current.append(r)
+        yield athlete, current
+
+
+def _vbt_sets(path, rows: list[VbtRow]) -> list[list[VbtRow]]:
+    """Sets in time order: by the export's set column, else a new set wherever the rep count
+    starts again or the exercise or load changes."""
+    if rows[0].set_number is not None:
+        by_set: dict[int, list[VbtRow]] = defaultdict(list)
+        for r in rows:
+            if r.set_number is None:
+                raise ImportRowError(path, r.line, "set is empty while other rows have one")
+            by_set[r.set_number].append(r)
+        sets = [by_set[k] for k in sorted(by_set, key=lambda k: by_set[k][0].recorded)]
+    else:
+        sets = [[rows[0]]]
+        for r in rows[1:]:
+            last = sets[-1][-1]
+            if r.rep <= last.rep or r.exercise != last.exercise or r.load_kg != last.load_kg:
+                sets.append([])
+            sets[-1].append(r)
+    for s in sets:
+        reps = [r.rep for r in s]
+        if len(set(reps)) != len(reps) or len({(r.exercise, r.load_kg) for r in s}) != 1:
+            raise ImportRowError(path, s[0].line, "a set repeats a rep number or mixes exercises or loads")
+    return sets
+
+
+# --- sprint results ----------------------------------------------------------------------------
+def import_sprint(store: Store, path: str | Path, athlete: str, zone: str = "UTC") -> ImportReport:
+    """Trials from a sprint.json (`sprint-fusion report` / the sprint_analyzer node)."""
+    path = Path(path)
+    doc = _sprint_doc(path)
+
+    def fill(job: _Import, report: ImportReport) -> None:
+        started = min(_utc(t["onset_utc"]) for t in doc["trials"])
+        session = job.new_session(athlete, started)
+        if session is None:
+            report.present += 1
+            return
+        report.added += 1
+        for t in doc["trials"]:
+            for name in ("kf5", "kf2"):
+                est = t.get(name)
+                if not est:
+                    continue
+                at = {s["distance"]: s["time"] for s in est.get("splits", [])}
+                prof, fv = est.get("profile") or {}, est.get("force_velocity") or {}
+                job.db.add(SprintTrial(
+                    session_id=session.id, trial=t["index"], filter=name, onset=_utc(t["onset_utc"]),
+                    verdict=t["quality"]["verdict"], distance=est.get("distance"), top_speed=est.get("top_speed"),
+                    t_10m=at.get(10.0), t_20m=at.get(20.0), t_30m=at.get(30.0), t_40m=at.get(40.0),
+                    mss=prof.get("MSS"), tau=prof.get("TAU"), pmax=prof.get("PMAX"), f0=fv.get("F0"),
+                    v0=fv.get("V0")))
+
+    return _run_import(store, "sprint", path, zone, fill)
+
+
+def _sprint_doc(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: not a sprint.json: {err}") from None
+    if doc.get("schema") != "sprint_fusion/sprint/1":
+        raise ValueError(f"{path}: schema {doc.get('schema')!r}, expected 'sprint_fusion/sprint/1'")
+    if not doc.get("trials"):
+        raise ValueError(f"{path}: no trials to import")
+    return doc
+
+
+def _utc(text: str) -> dt.datetime:
+    when = dt.datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        raise ValueError(f"time {text!r} has no offset")
+    return when
+
+
+# --- GPS session load ----------------------------------------------------------------------------
+def import_gps_load(store: Store, athlete: str, started_at: dt.datetime, load: SessionLoad, source: str,
+                    zone: str = "UTC", content: str | None = None) -> ImportReport:
+    """A computed session load (import_gps_bag computes one from a bag)."""
+    values = (load.duration, load.total_distance, load.hsr_distance, load.sprint_distance, load.sprint_count,
+              load.accelerations, load.decelerations, load.top_speed)
+    if not all(math.isfinite(v) and v >= 0 for v in values):
+        raise ValueError(f"{source}: session load has a negative or non-finite value: {load}")
+    report = ImportReport(source, "gps")
+    sha = content or hashlib.sha256(f"{athlete}|{started_at.isoformat()}|{values}".encode()).hexdigest()
+    with store.transaction() as db:
+        if db.scalar(select(Import).where(Import.kind == "gps", Import.sha256 == sha)) is not None:
+            report.skipped_file = True
+            return report
+        job = _Import(store, db, "gps", source, sha, zone)
+        session = job.new_session(athlete, started_at)
+        if session is None:
+            report.present += 1
+        else:
+            report.added += 1
+            db.add(GpsLoad(session_id=session.id, duration=load.duration, total_distance=load.total_distance,
+                           hsr_distance=load.hsr_distance, sprint_distance=load.sprint_distance,
+                           sprint_count=load.sprint_count, accelerations=load.accelerations,
+                           decelerations=load.decelerations, top_speed=load.top_speed,
+                           hsr_threshold=load.thresholds.hsr_speed, sprint_threshold=load.thresholds.sprint_speed))
+        job.finish()
+    return report
+
+
+def bag_load(bag: str | Path, params=None, thresholds=None, namespace: str = "", remap=None):
+    """(start time, SessionLoad) of a whole session's bag, from KF2's speed and acceleration."""
+    from ..bags.reader import read_samples
+    from ..core.fusion import run
+    from .gps_load import session_load
+
+    result = run(((k, s) for k, s, _ in read_samples(bag, namespace, remap=remap)), params)
+    t, v, a = result["t"], result["kf2_speed"], result["kf2_accel"]
+    ok = [i for i in range(len(t)) if math.isfinite(v[i])]
+    if len(ok) < 2:
+        raise ValueError(f"{bag}: no fused speed (no GNSS fix?)")
+    started = dt.datetime.fromtimestamp(float(t[ok[0]]), dt.timezone.utc)
+    return started, session_load(t, v, a, thresholds)
+
+
+def import_gps_bag(store: Store, bag: str | Path, athlete: str, params=None, thresholds=None, zone: str = "UTC",
+                   namespace: str = "", remap=None) -> ImportReport:
+    bag = Path(bag)
+    sha = content_hash(bag)
+    with store.transaction() as db:  # the cheap check first: a bag imported before is not replayed
+        if db.scalar(select(Import).where(Import.kind == "gps", Import.sha256 == sha)) is not None:
+            return ImportReport(str(bag), "gps", skipped_file=True)
+    started, load = bag_load(bag, params, thresholds, namespace, remap)
+    return import_gps_load(store, athlete, started, load, bag.name, zone, content=sha)

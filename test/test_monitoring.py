@@ -1,0 +1,252 @@
+"""The athlete store and its flags: a synthetic squad with planted fatigue episodes, imports
+that are idempotent and transactional, on SQLite and (where a server starts) PostgreSQL."""
+
+import csv
+import datetime as dt
+import json
+import math
+import shutil
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from sprint_fusion.monitoring import ingest
+from sprint_fusion.monitoring.analysis import MonitoringParams, load_velocity, set_summary
+from sprint_fusion.monitoring.gps_load import LoadThresholds, SessionLoad
+from sprint_fusion.monitoring.schema import Base, TrainingSession
+from sprint_fusion.monitoring.trends import athlete_trend
+from sprint_fusion.monitoring.vbt import ImportRowError, VbtMapping
+
+from .conftest import REPO
+
+BERLIN = ZoneInfo("Europe/Berlin")
+FIRST_MONDAY = dt.date(2026, 3, 2)
+WEEKS = 10
+LOADS = (60.0, 80.0, 100.0, 120.0)
+GYMAWARE = replace(VbtMapping.load(REPO / "config" / "vbt" / "gymaware.yaml"), timezone="Europe/Berlin")
+HEADER = ["Athlete", "Recorded", "Exercise", "Bar Load", "Rep", "Mean Velocity", "Peak Velocity", "Mean Power",
+          "Peak Power"]
+# athlete: (v0 m/s, slope m/s per kg, top speed m/s)
+SQUAD = {"Ana": (1.55, 0.0072, 9.1), "Ben": (1.45, 0.0065, 8.7), "Cleo": (1.60, 0.0078, 8.2)}
+# The planted episodes: (athlete, week index) → what changes that week
+FATIGUE = {("Ana", 5): {"velocity": 0.90},  # velocity down 10 %, sprint flat: velocity-down-sprint-flat
+           ("Ben", 6): {"hsr": 2.0},  # a week of twice the usual high-speed running …
+           ("Ben", 7): {"velocity": 0.90, "top_speed": 0.97}}  # … then velocity and sprint down: hsr-then-velocity-down
+PLANTED = {("Ana", FIRST_MONDAY + dt.timedelta(weeks=5), "velocity-down-sprint-flat"),
+           ("Ben", FIRST_MONDAY + dt.timedelta(weeks=7), "hsr-then-velocity-down")}
+
+
+def squad_files(folder):
+    """The squad's ten weeks as the staff would have them: one VBT export (GymAware style, local
+    times), a sprint.json per sprint session, and each GPS session's load."""
+    rng = np.random.default_rng(7)
+    rows, sprints, loads = [], [], []
+    for name, (v0, slope, top) in SQUAD.items():
+        for week in range(WEEKS):
+            change = FATIGUE.get((name, week), {})
+            monday = FIRST_MONDAY + dt.timedelta(weeks=week)
+            for day in (1, 4):  # Tuesday and Friday squats, 09:00 local
+                t = dt.datetime.combine(monday + dt.timedelta(days=day), dt.time(9, 0), BERLIN)
+                for load in LOADS:
+                    v_set = (v0 - slope * load) * change.get("velocity", 1.0)
+                    for rep in range(1, 4):
+                        v = v_set * (1 - 0.03 * (rep - 1)) + rng.normal(0, 0.005)
+                        rows.append([name, t.replace(tzinfo=None).isoformat(), "Back Squat", load, rep, f"{v:.3f}",
+                                     f"{v * 1.6:.3f}", f"{load * 9.81 * v:.0f}", f"{load * 9.81 * v * 1.9:.0f}"])
+                        t += dt.timedelta(seconds=5)
+                    t += dt.timedelta(minutes=3)
+            onset = dt.datetime.combine(monday + dt.timedelta(days=3), dt.time(10, 0), BERLIN)
+            speed = top * change.get("top_speed", 1.0) + rng.normal(0, 0.03)
+            sprints.append((name, week, sprint_doc(onset, speed)))
+            hsr = (600 + (10 if week % 2 else -10)) * change.get("hsr", 1.0)
+            started = dt.datetime.combine(monday + dt.timedelta(days=2), dt.time(17, 0), BERLIN)
+            loads.append((name, started, SessionLoad(5400.0, 6000.0, hsr, 150.0, 6, 20, 18, top, LoadThresholds())))
+    vbt = folder / "squad_gymaware.csv"
+    with open(vbt, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    files = []
+    for name, week, doc in sprints:
+        path = folder / f"{name}_w{week:02d}_sprint.json"
+        path.write_text(json.dumps(doc))
+        files.append((name, path))
+    return vbt, files, loads
+
+
+def sprint_doc(onset: dt.datetime, top: float) -> dict:
+    """The part of sprint.json (schema sprint_fusion/sprint/1, README) the store reads."""
+    trial = {"distance": 40.0, "top_speed": top, "splits": [{"distance": 10.0, "time": 1.9}],
+             "profile": {"MSS": top, "TAU": 1.1, "PMAX": 18.0}, "force_velocity": None}
+    return {"schema": "sprint_fusion/sprint/1", "trials": [
+        {"index": 1, "onset_utc": onset.astimezone(dt.timezone.utc).isoformat(), "quality": {"verdict": "usable"},
+         "kf2": trial, "kf5": trial}]}
+
+
+def import_squad(store, folder):
+    vbt, sprints, loads = squad_files(folder)
+    ingest.import_vbt(store, vbt, GYMAWARE)
+    for name, path in sprints:
+        ingest.import_sprint(store, path, name, "Europe/Berlin")
+    for name, started, load in loads:
+        ingest.import_gps_load(store, name, started, load, f"{name} {started:%Y-%m-%d}", "Europe/Berlin")
+    return vbt
+
+
+def counts(store) -> dict[str, int]:
+    with store.transaction() as db:
+        return {t.name: db.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+
+
+def test_flags_fire_exactly_in_the_planted_weeks(store, tmp_path):
+    import_squad(store, tmp_path)
+    fired = set()
+    for name in SQUAD:
+        trend = athlete_trend(store, name)
+        assert len(trend.weeks) == WEEKS and trend.standard_load == 90.0  # the median set load
+        for f in trend.flags:
+            fired.add((name, f.week, f.rule))
+            assert f.numbers["change m/s"] < -f.numbers["TE + SWC m/s"]  # every flag shows its numbers
+    assert fired == PLANTED
+    ana = athlete_trend(store, "Ana")
+    drop = ana.weeks[5].velocity / np.mean([w.velocity for w in ana.weeks[1:5]]) - 1
+    assert drop == pytest.approx(-0.10, abs=0.01)  # the planted 10 %, measured back from the store
+    assert ana.weeks[5].z["velocity"] < -3
+
+
+def test_the_same_file_twice_adds_nothing(store, tmp_path):
+    vbt = import_squad(store, tmp_path)
+    before = counts(store)
+    assert ingest.import_vbt(store, vbt, GYMAWARE).skipped_file
+    renamed = tmp_path / "again.csv"
+    shutil.copy(vbt, renamed)
+    assert ingest.import_vbt(store, renamed, GYMAWARE).skipped_file  # same content, another name
+    # a later export holding the old sessions and one new: only the new one is added
+    with open(vbt) as fh:
+        lines = fh.read().splitlines()
+    new_day = "2026-05-12T09:00:00"
+    extended = tmp_path / "extended.csv"
+    extended.write_text("\n".join([*lines, f"Ana,{new_day},Back Squat,100,1,0.810,1.3,800,1500"]) + "\n")
+    report = ingest.import_vbt(store, extended, GYMAWARE)
+    assert (report.added, report.present) == (1, 3 * WEEKS * 2)
+    after = counts(store)
+    assert after["sessions"] == before["sessions"] + 1 and after["vbt_reps"] == before["vbt_reps"] + 1
+
+
+def test_a_malformed_csv_is_rejected_with_its_line_and_the_store_unchanged(store, tmp_path):
+    vbt = import_squad(store, tmp_path)
+    before = counts(store)
+    with open(vbt) as fh:
+        lines = fh.read().splitlines()
+    rows = lines[1:40]
+    new = [r.replace("2026-03", "2026-07") for r in rows]  # a new month: these would all be added …
+    new[20] = new[20].replace(",Back Squat,", ",Back Squat,heavy-ish,").replace(",100.0,", ",")  # … but one is broken
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], *new]) + "\n")
+    with pytest.raises(ImportRowError, match=r"bad\.csv, line 22: load .* is not a number"):
+        ingest.import_vbt(store, bad, GYMAWARE)
+    assert counts(store) == before  # nothing half-written
+    # a set that repeats a rep number (generic layout, with a set column) is refused too: found
+    # while writing, inside the transaction, after a first session was already added to it
+    generic = VbtMapping.load(REPO / "config" / "vbt" / "generic.yaml")
+    twice = tmp_path / "twice.csv"
+    twice.write_text("athlete,time,exercise,load_kg,set,rep,mean_velocity,peak_velocity,mean_power,peak_power\n"
+                     "Cleo,2026-08-03T09:00:00+02:00,Back Squat,80,1,1,0.95,,,\n"
+                     "Ana,2026-08-03T09:00:00+02:00,Back Squat,80,1,1,0.91,,,\n"
+                     "Ana,2026-08-03T09:00:05+02:00,Back Squat,80,1,1,0.90,,,\n")
+    with pytest.raises(ImportRowError, match=r"twice\.csv, line 3: a set repeats a rep number"):
+        ingest.import_vbt(store, twice, generic)
+    assert counts(store) == before
+
+
+def test_sessions_of_one_day_are_linked_in_time_order(store, tmp_path):
+    """A GPS session at 23:30 Berlin time is on the same local day as that morning's squats
+    (not the next UTC day) and comes after them."""
+    vbt, _, _ = squad_files(tmp_path)
+    ingest.import_vbt(store, vbt, GYMAWARE)
+    late = dt.datetime(2026, 3, 3, 23, 30, tzinfo=BERLIN)  # Tuesday of week 1, after the 09:00 squats
+    load = SessionLoad(3600.0, 5000.0, 500.0, 100.0, 4, 10, 10, 8.0, LoadThresholds())
+    ingest.import_gps_load(store, "Ana", late, load, "evening", "Europe/Berlin")
+    with store.transaction() as db:
+        day = db.scalars(select(TrainingSession).where(TrainingSession.day == dt.date(2026, 3, 3))
+                         .order_by(TrainingSession.day_order)).all()
+        ana = [(s.kind, s.day_order, s.started_at) for s in day if s.athlete.name == "Ana"]
+    assert [k for k, _, _ in ana] == ["vbt", "gps"] and [o for _, o, _ in ana] == [1, 2]
+    assert ana[1][2] == late and ana[1][2].tzinfo is not None  # stored UTC, returned aware
+
+
+def test_load_velocity_profile_1rm_and_velocity_loss():
+    sets = [set_summary("back squat", load, [1.5 - 0.008 * load, (1.5 - 0.008 * load) * 0.8]) for load in LOADS]
+    profile = load_velocity(sets)
+    assert profile.intercept == pytest.approx(1.5) and profile.slope == pytest.approx(-0.008)
+    assert profile.load_at(MonitoringParams().mvt_of("Back Squat")) == pytest.approx((1.5 - 0.30) / 0.008)
+    assert all(s.velocity_loss == pytest.approx(20.0) for s in sets)
+    assert load_velocity(sets[:1]) is None  # one load: no profile
+
+
+def test_gps_load_from_a_session_bag_against_the_truth(tmp_path):
+    """HSR and sprint distance, efforts, accelerations from a simulated session bag (through the
+    filters) against the same definitions applied to the simulator's truth."""
+    from sprint_fusion.bags.simulation import simulation_records
+    from sprint_fusion.bags.writer import typestore, write_bag
+    from sprint_fusion.monitoring.gps_load import session_load
+    from sprint_fusion.monitoring.store import Store
+    from sprint_fusion.msgs import bag_types
+
+    from .sprint_cases import session_scenario
+
+    reps = [{"mss": 8.8, "tau": 1.1, "run_time": 6.0, "decel": 3.0, "rest": 6.0},
+            {"mss": 7.6, "tau": 1.2, "run_time": 8.0, "decel": 2.0, "rest": 5.0}]
+    scenario, _ = session_scenario(reps)
+    store_ = typestore()
+    write_bag(tmp_path / "session", simulation_records(scenario, bag_types(store_)), store_)
+    truth = scenario.simulated.truth
+    accel = np.gradient(truth.speed, truth.t)
+    expected = session_load(truth.t, truth.speed, accel)
+    store = Store(tmp_path / "a.db")
+    assert ingest.import_gps_bag(store, tmp_path / "session", "Ana").added == 1
+    assert ingest.import_gps_bag(store, tmp_path / "session", "Ana").skipped_file
+    started, got = ingest.bag_load(tmp_path / "session")
+    assert got.hsr_distance == pytest.approx(expected.hsr_distance, rel=0.05)
+    assert got.sprint_distance == pytest.approx(expected.sprint_distance, rel=0.08)
+    assert got.total_distance == pytest.approx(expected.total_distance, rel=0.02)
+    assert (got.sprint_count, got.accelerations) == (expected.sprint_count, expected.accelerations) == (2, 2)
+    assert got.decelerations == expected.decelerations
+    assert got.top_speed == pytest.approx(expected.top_speed, rel=0.02)
+    assert started.tzinfo is not None and not math.isnan(got.duration)
+    store.close()
+
+
+def test_migrations_build_exactly_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from sprint_fusion.monitoring.store import Store
+
+    store = Store(tmp_path / "m.db")
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    store.close()
+
+
+def test_cli_import_and_report(tmp_path, capsys):
+    from sprint_fusion.cli import main
+
+    vbt, sprints, _ = squad_files(tmp_path)
+    db = str(tmp_path / "cli.db")
+    assert main(["athletes", "--db", db, "import", "vbt", str(vbt)]) == 0
+    name, path = sprints[0]
+    assert main(["athletes", "--db", db, "import", "sprint", str(path), "--athlete", name]) == 0
+    assert main(["athletes", "--db", db, "import", "sprint", str(path), "--athlete", name]) == 0
+    assert "already imported, nothing added" in capsys.readouterr().out
+    html = tmp_path / "ana.html"
+    assert main(["athletes", "--db", db, "report", "--athlete", "Ana", "-o", str(html)]) == 0
+    out = capsys.readouterr().out
+    assert "standard load 90 kg" in out and "velocity-down-sprint-flat" not in out.split("flag(s)")[0][:0]
+    page = html.read_text()
+    assert "data:image/png;base64," in page and "<h2>Flags</h2>" in page
+    assert main(["athletes", "--db", db, "report", "--athlete", "Nobody"]) == 2
+    assert "no athlete 'Nobody'" in capsys.readouterr().err
