@@ -72,7 +72,7 @@ setup(
         ],
         # Test tools, plus colcon and ament_package to check the ROS 2 workspace build.
         "test": ["pytest>=7", "filterpy>=1.4.5", "ruff>=0.6", "colcon-common-extensions", "ros-ament-package",
-                 "psycopg[binary]>=3.1"],
+                 "psycopg[binary]>=3.1", "hypothesis>=6"],
         # The athlete store on PostgreSQL.
         "postgres": ["psycopg[binary]>=3.1"],
     },

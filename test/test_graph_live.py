@@ -212,3 +212,70 @@ def test_sprint_analyzer_publishes_each_trial_as_replay_finds_it(graph, tmp_path
 
     written = json.loads((tmp_path / "trials" / "sprint.json").read_text())  # the node's trial files
     assert [t["quality"]["verdict"] for t in written["trials"]] == [t.quality.verdict for t in offline]
+
+
+def test_bad_input_of_every_kind_is_survived_flagged_and_the_output_stays_finite(graph):
+    """NaN and absurd values, duplicated and out-of-order stamps, time jumping back, GNSS and then
+    the IMU going silent and coming back, a 10× IMU rate burst — one after the other, mid-sprint."""
+    from sprint_fusion.bags.writer import typestore
+
+    store = typestore()
+    records = sensor_records(BAG)
+    t0 = records[0][1]
+
+    def edit(raw, msgtype, change):
+        msg = store.deserialize_cdr(raw, msgtype)
+        change(msg)
+        return bytes(store.serialize_cdr(msg, msgtype))
+
+    def restamp(msg, dt):
+        ns = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec + int(dt * 1e9)
+        msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(ns, 1_000_000_000)
+
+    imu = "sensor_msgs/msg/Imu"
+    out = []
+    for k, (topic, t, raw) in enumerate(records):
+        rel = t - t0
+        is_imu, is_fix = topic.startswith("imu/"), topic == "gnss/fix"
+        if is_imu and 1.0 < rel < 2.0 and k % 7 == 0:
+            raw = edit(raw, imu, lambda m: setattr(m.linear_acceleration, "x", float("nan")))
+        elif is_imu and 2.4 < rel < 2.5:
+            raw = edit(raw, imu, lambda m: setattr(m.angular_velocity, "z", 1e6))
+        elif is_fix and 3.0 < rel < 3.2:
+            raw = edit(raw, "sensor_msgs/msg/NavSatFix", lambda m: setattr(m, "latitude", float("nan")))
+        elif is_fix and 3.4 < rel < 3.6:
+            raw = edit(raw, "sensor_msgs/msg/NavSatFix", lambda m: setattr(m, "latitude", 1000.0))
+        if (topic.startswith("gnss/") and 5.5 < rel < 6.5) or (is_imu and 6.5 < rel < 7.0):
+            continue  # GNSS silent for 1 s, then the IMU for 0.5 s
+        out.append((topic, t, raw))
+        if is_imu and 4.0 < rel < 4.1:
+            out.append((topic, t, raw))  # duplicated
+        if is_imu and 5.0 < rel < 5.05:
+            out.append((topic, t, edit(raw, imu, lambda m: restamp(m, -10.0))))  # from 10 s ago
+        if is_imu and 7.0 < rel < 7.5:  # a 10× rate burst: nine more samples between this one and the next
+            for j in range(1, 10):
+                out.append((topic, t, edit(raw, imu, lambda m, j=j: restamp(m, j * 0.0005))))
+    swap = [i for i, (topic, t, _) in enumerate(out) if topic == "imu/data" and 4.5 < t - t0 < 4.6]
+    for a, b in zip(swap[::2], swap[1::2], strict=False):  # out of order
+        out[a], out[b] = out[b], out[a]
+
+    g = graph()
+    player = g.players[""]
+    assert player.wait_for_graph(subscribers_per_topic=2)
+    player.play(out).join()
+    time.sleep(1.2)  # a diagnostics period
+    got = g.got[""]
+    settle(got, "speed")
+    for key in ("speed", "kf2"):
+        v = np.array([m.twist.twist.linear.x for m in got[key]])
+        assert len(v) and np.all(np.isfinite(v)), key
+        assert stamps(got[key]).max() > records[-1][1] - 0.3  # still running after it all
+    warned: dict[str, str] = {}
+    for d in got["diag"]:
+        for s in d.status:
+            if s.level == b"\x01" and "since the last report" in s.message:
+                name = s.name.rsplit("/", 1)[-1]
+                warned[name] = warned.get(name, "") + s.message
+    for node in ("yaw_bias_estimator", "kf2_filter"):  # the bad input was flagged, each kind
+        assert "rejected" in warned[node] and "dropped (late)" in warned[node], warned.get(node)
+    assert all("resets" not in m for m in warned.values())  # one stray old stamp does not reset the filters

@@ -85,24 +85,26 @@ class SprintFusion:
         return self._drain(self.reorder.flush())
 
     def _drain(self, released) -> list[list[float]]:
-        rows = (self.process(kind, sample) for _, kind, sample in released)
-        return [r for r in rows if r is not None]
+        return [row for _, kind, sample in released for row in self.process(kind, sample)]
 
-    def process(self, kind: str, sample) -> list[float] | None:
-        """Feed one sample already in stamp order; for an IMU sample return its fused row."""
+    def process(self, kind: str, sample) -> list[list[float]]:
+        """Feed one sample already in stamp order; return the fused rows of the IMU samples it
+        let through (usually none or its own; after a confirmed jump back, those held for it)."""
         if kind == GNSS and sample.fix_type == FixType.NO_FIX:
             self.stats.no_fix += 1
-            return None
-        if not sample.is_finite():
+            return []
+        if not sample.is_valid():
             self.stats.rejected += 1
-            return None
-        verdict = self.guard.check(sample.stamp)
-        if verdict == StampGuard.DROP:
-            self.stats.dropped += 1
-            return None
-        if verdict == StampGuard.RESET:
+            return []
+        reset, ready = self.guard.admit(sample.stamp, (kind, sample))
+        self.stats.dropped = self.guard.dropped
+        if reset:
             self.stats.resets += 1
             self.reset()
+        rows = [self._step(k, s) for k, s in ready]
+        return [r for r in rows if r is not None]
+
+    def _step(self, kind: str, sample) -> list[float] | None:
         if kind == GNSS:
             self.stats.gnss += 1
             sample = self.differencer.fill(sample)

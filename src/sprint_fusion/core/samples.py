@@ -8,9 +8,15 @@ sensor's body frame (x forward, y left, z up), gravity included; orientations ar
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+# Plausibility limits: beyond them a sample is a fault, not a measurement.
+MAX_ACCEL = 32 * 9.80665  # m/s², the widest range MEMS IMUs offer (±32 g)
+MAX_RATE = 70.0  # rad/s, about 4000 °/s
+MAX_SPEED = 100.0  # m/s
 
 
 class FixType(enum.IntEnum):
@@ -31,10 +37,14 @@ class ImuSample:
     gyro: np.ndarray  # angular rate, body frame, rad/s
     orientation: np.ndarray | None = None  # the device's own (w, x, y, z), yaw may drift
 
-    def is_finite(self) -> bool:
-        ok = bool(np.all(np.isfinite(self.accel)) and np.all(np.isfinite(self.gyro)))
+    def is_valid(self) -> bool:
+        """Finite and physically possible: a value no MEMS IMU on a runner reports is a fault."""
+        accel, gyro = np.asarray(self.accel, dtype=float), np.asarray(self.gyro, dtype=float)
+        ok = bool(np.all(np.isfinite(accel)) and np.all(np.isfinite(gyro)) and math.isfinite(self.stamp)
+                  and np.all(np.abs(accel) <= MAX_ACCEL) and np.all(np.abs(gyro) <= MAX_RATE))
         if self.orientation is not None:
-            ok = ok and bool(np.all(np.isfinite(self.orientation)))
+            norm = float(np.linalg.norm(self.orientation))
+            ok = ok and math.isfinite(norm) and abs(norm - 1.0) < 0.1
         return ok
 
 
@@ -51,11 +61,16 @@ class GnssFix:
     heading: float | None = None  # heading of motion, degrees clockwise from north
     heading_accuracy: float | None = None  # degrees (1σ)
 
-    def is_finite(self) -> bool:
-        vals = [self.latitude, self.longitude, self.altitude]
-        ok = bool(np.all(np.isfinite(vals)) and np.all(np.isfinite(self.position_covariance)))
+    def is_valid(self) -> bool:
+        """Finite and possible: on the globe, near the ground, a covariance with no negative
+        variance, a speed a runner (or a robot) can have."""
+        vals = [self.latitude, self.longitude, self.altitude, self.stamp]
+        cov = np.asarray(self.position_covariance, dtype=float)
+        ok = bool(np.all(np.isfinite(vals)) and np.all(np.isfinite(cov)) and np.all(np.diag(cov) >= 0)
+                  and abs(self.latitude) <= 90 and abs(self.longitude) <= 180 and -1000 <= self.altitude <= 10000)
         if self.velocity is not None:
-            ok = ok and bool(np.all(np.isfinite(self.velocity)))
+            v = np.asarray(self.velocity, dtype=float)
+            ok = ok and bool(np.all(np.isfinite(v)) and np.linalg.norm(v) <= MAX_SPEED)
         return ok
 
     @property

@@ -3,7 +3,9 @@
 The filters need stamps in order. A ReorderBuffer holds samples for a short window and
 releases them sorted; a StampGuard then drops what is still too old (counted, never silent)
 and asks for a reset when time jumps back further than a threshold (a bag restarted, a
-clock reset), as robot_localization does on a time jump.
+clock reset), as robot_localization does on a time jump — but only once the clock has stayed
+back for a few samples: one stray message stamped in the past is dropped, not allowed to throw
+away the filters' state.
 """
 
 from __future__ import annotations
@@ -14,24 +16,41 @@ from typing import Any
 
 
 class StampGuard:
-    OK, DROP, RESET = "ok", "drop", "reset"
+    """admit(stamp, item) → (reset?, items to process now, in order).
+
+    In order: the item. A little behind the newest stamp: dropped (counted). Far behind (more
+    than reset_jump_back): held; once CONFIRM such samples came in a row, in order, the clock
+    really went back — reset, then process the held ones and this one. A sample in order again
+    before that: the held ones were strays and are dropped (counted)."""
+
+    CONFIRM = 5
 
     def __init__(self, reset_jump_back: float = 1.0):
         self.reset_jump_back = reset_jump_back
         self.newest: float | None = None
+        self.held: list[tuple[float, Any]] = []
         self.dropped = 0
         self.resets = 0
 
-    def check(self, stamp: float) -> str:
+    def admit(self, stamp: float, item: Any) -> tuple[bool, list[Any]]:
         if self.newest is None or stamp >= self.newest:
             self.newest = stamp
-            return self.OK
-        if self.newest - stamp > self.reset_jump_back:
-            self.newest = stamp
-            self.resets += 1
-            return self.RESET
-        self.dropped += 1
-        return self.DROP
+            self.dropped += len(self.held)
+            self.held = []
+            return False, [item]
+        if self.newest - stamp <= self.reset_jump_back:
+            self.dropped += 1
+            return False, []
+        if self.held and stamp < self.held[-1][0]:  # not a clock running on from an earlier time
+            self.dropped += len(self.held)
+            self.held = []
+        self.held.append((stamp, item))
+        if len(self.held) < self.CONFIRM:
+            return False, []
+        ready = [i for _, i in self.held]
+        self.newest, self.held = stamp, []
+        self.resets += 1
+        return True, ready
 
 
 class ReorderBuffer:

@@ -48,6 +48,7 @@ class FusionNode(Node):
             self.reorder = ReorderBuffer(self.fp[self.window_param])
             self.guard = StampGuard(self.fp["time.reset_jump_back"])
             self.counts = {"rejected": 0, "no fix": 0, "dropped (late)": 0, "resets": 0}
+            self.reported: dict[str, int] = {}
             self.last_gnss_wall: float | None = None
             self.last_input_wall = time.monotonic()
             self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
@@ -71,15 +72,14 @@ class FusionNode(Node):
                 self._process(s, k, i)
 
     def _process(self, stamp: float, kind: str, item) -> None:
-        verdict = self.guard.check(stamp)
-        if verdict == StampGuard.DROP:
-            self.counts["dropped (late)"] += 1
-            return
-        if verdict == StampGuard.RESET:
+        reset, ready = self.guard.admit(stamp, (stamp, kind, item))
+        self.counts["dropped (late)"] = self.guard.dropped
+        if reset:
             self.counts["resets"] += 1
             self.get_logger().warning(f"time jumped back to {stamp:.3f}: filters reset")
             self.reset_filters()
-        self.on_sample(kind, item, stamp)
+        for s, k, i in ready:
+            self.on_sample(k, i, s)
 
     # --- sensor inputs (yaw_bias_estimator and kf2_filter) -----------------------------------
     def subscribe_sensors(self) -> None:
@@ -107,7 +107,7 @@ class FusionNode(Node):
 
     def _imu(self, msg) -> None:
         sample = msgs.imu_sample(msg)
-        if not sample.is_finite():
+        if not sample.is_valid():
             self.counts["rejected"] += 1
             return
         self.ingest(sample.stamp, "imu", sample)
@@ -141,7 +141,7 @@ class FusionNode(Node):
         if fix.fix_type == FixType.NO_FIX:
             self.counts["no fix"] += 1
             return None
-        if not fix.is_finite():
+        if not fix.is_valid():
             self.counts["rejected"] += 1
             return None
         return self.differencer.fill(fix)
@@ -152,6 +152,12 @@ class FusionNode(Node):
 
     def publish_diagnostics(self) -> None:
         level, message, values = self.status()
+        # bad input since the last report (rejected samples, late drops, resets) raises a warning
+        fresh = {k: v - self.reported.get(k, 0) for k, v in self.counts.items() if k != "no fix"}
+        self.reported = dict(self.counts)
+        if any(fresh.values()):
+            level = max(level, DiagnosticStatus.WARN)
+            message += "; since the last report: " + ", ".join(f"{k} {v}" for k, v in fresh.items() if v)
         values = {**values, **{k: str(v) for k, v in self.counts.items()}}
         status = DiagnosticStatus(level=level, name=f"{self.get_fully_qualified_name()}", message=message,
                                   hardware_id="sprint_fusion",

@@ -62,7 +62,7 @@ class ImuDriver(DriverNode):
 
     def item(self, sample):
         def publish():
-            if not sample.is_finite() or not math.isfinite(sample.stamp):
+            if not sample.is_valid() or not math.isfinite(sample.stamp):
                 return
             for topic, msg in msgs.imu_messages(self.types, sample, self.p["frame_id"], self.accel_var,
                                                 self.gyro_var, self.orientation_cov):
