@@ -154,3 +154,17 @@ def test_the_replayed_bag_reproduces_the_truth(tmp_path):
     span = truth.distance[-1] - np.interp(kf2[0].header.stamp.sec + kf2[0].header.stamp.nanosec * 1e-9,
                                           truth.t, truth.distance)
     assert kf2[-1].point.x - kf2[0].point.x == pytest.approx(span, rel=PUBLISHED_TOLERANCE)
+
+
+def test_a_replay_keeping_no_table_summarises_as_the_whole_table_does(tmp_path):
+    """Replays of any length keep nothing per row in memory: the summary is computed while
+    streaming and must equal summarize() over the full table."""
+    from sprint_fusion.summary import summarize
+
+    done = replay(TRACK, tmp_path / "out", keep_table=False)
+    assert done.result.table.shape[0] == 0
+    full = summarize(run([(k, s) for k, s, _ in read_samples(TRACK)]))
+    for name, s in full.items():
+        got = done.summary[name]
+        assert got.distance == pytest.approx(s.distance, rel=1e-9)
+        assert got.top_speed == pytest.approx(s.top_speed, rel=1e-9) and got.top_speed_time == s.top_speed_time

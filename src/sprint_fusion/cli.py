@@ -25,7 +25,7 @@ def cmd_demo(args) -> int:
     result = run(((kind, sample) for kind, sample, _ in read_samples(args.bag)), params)
     print(f"bag      {_shown(args.bag)}")
     print(f"filters  {_shown(args.filters)}")
-    _print_summary(args.bag, result)
+    _print_summary(args.bag, summarize(result), result.stats, result["t"][0] if len(result.table) else 0.0)
     return 0
 
 
@@ -37,10 +37,10 @@ def cmd_replay(args) -> int:
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
     with _progress(None, "replaying") as bar:
         done = replay(args.bag, args.output, params, args.namespace, parse_remap(args.remap), args.storage, csv_path,
-                      progress=bar.update, analyzer=_analyzer(args))
+                      progress=bar.update, analyzer=_analyzer(args), keep_table=False)
     print(f"{_shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
     print(f"fused state: {_shown(csv_path)}")
-    _print_summary(args.bag, done.result, args.namespace)
+    _print_summary(args.bag, done.summary, done.result.stats, done.first_stamp, args.namespace)
     _print_trials(done.trials)
     if done.damage:
         print(f"sprint-fusion: error: {done.damage} (replayed up to there)", file=sys.stderr)
@@ -208,7 +208,7 @@ def athletes_list(args, store) -> int:
     return 0
 
 
-def _print_summary(bag, result, namespace: str = "") -> None:
+def _print_summary(bag, summaries: dict, stats, t0: float, namespace: str = "") -> None:
     from .bags.reader import read_truth, topics_in
     from .topics import TRUTH_TRACK, resolve
 
@@ -216,12 +216,11 @@ def _print_summary(bag, result, namespace: str = "") -> None:
     if resolve(TRUTH_TRACK, namespace) in topics_in(bag):
         truth = read_truth(bag, namespace)
         rows.append(("truth", summary(truth.t, truth.distance, truth.speed)))
-    rows += list(summarize(result).items())
-    t0 = result["t"][0] if len(result.table) else 0.0
+    rows += list(summaries.items())
     print(f"{'':6}{'distance [m]':>14}{'top speed [m/s]':>17}{'at [s]':>9}   (top speed: best 0.5 s mean)")
     for name, s in rows:
         print(f"{name:6}{s.distance:14.2f}{s.top_speed:17.2f}{s.top_speed_time - t0:9.2f}")
-    st = result.stats
+    st = stats
     print(f"samples: {st.imu} IMU, {st.gnss} GNSS, {st.no_fix} without fix, {st.rejected} rejected, "
           f"{st.dropped} dropped, {st.resets} resets")
 
@@ -294,8 +293,9 @@ def _write_converted(args, recs, counters) -> int:
 def cmd_graph(args) -> int:
     from .nodes.runner import run as run_graph
 
-    FilterParams.from_yaml(args.filters, dict(parse_override(x) for x in args.set))  # refuse bad values early
-    overrides = dict(parse_override(x) for x in args.set)
+    given = dict(parse_override(x) for x in args.set)
+    valid = FilterParams.from_yaml(args.filters, given)  # refuse bad values early, in the table's types
+    overrides = {name: valid[name] for name in given}  # 0 → 0.0: ROS parameters are typed
     return run_graph(None if args.no_drivers else args.sensors, args.filters, args.namespace, args.use_sim_time,
                      drivers=not args.no_drivers, overrides=overrides, executor=args.executor, sprint=args.sprint)
 

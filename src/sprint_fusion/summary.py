@@ -7,6 +7,8 @@ sprint performance.
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,3 +59,68 @@ def summarize(result: FusionResult) -> dict[str, RunSummary]:
         "KF2": summary(t, result["kf2_distance"], result["kf2_speed"]),
         "KF5": summary(t, integrate(t, kf5_speed), kf5_speed),
     }
+
+
+class StreamingSummary:
+    """What summarize() gives, row by row in constant memory (for replays of any length): KF2's
+    last distance, KF5's integrated speed, and each one's best mean over the top-speed window,
+    whose sample count is taken, as top_speed() takes it, from the sample interval."""
+
+    def __init__(self, window: float = TOP_SPEED_WINDOW):
+        self.window = window
+        self.t0 = 0.0
+        self.kf2_distance = float("nan")
+        self.kf5_distance = 0.0
+        self.last_kf5: tuple[float, float] | None = None
+        self.tops = {"KF2": _BestWindow(window), "KF5": _BestWindow(window)}
+
+    def add(self, t: float, kf5_speed: float, kf2_speed: float, kf2_distance: float) -> None:
+        if self.last_kf5 is None:
+            self.t0 = t
+        if math.isfinite(kf2_distance):
+            self.kf2_distance = kf2_distance
+        v5 = kf5_speed if math.isfinite(kf5_speed) else 0.0  # NaN counts as not started, as integrate()
+        if self.last_kf5 is not None:
+            self.kf5_distance += 0.5 * (v5 + self.last_kf5[1]) * (t - self.last_kf5[0])
+        self.last_kf5 = (t, v5)
+        self.tops["KF2"].add(t, kf2_speed)
+        self.tops["KF5"].add(t, kf5_speed)
+
+    def result(self) -> dict[str, RunSummary]:
+        return {"KF2": RunSummary(self.kf2_distance, *self.tops["KF2"].best()),
+                "KF5": RunSummary(self.kf5_distance if self.last_kf5 else float("nan"), *self.tops["KF5"].best())}
+
+
+class _BestWindow:
+    def __init__(self, window: float):
+        self.window = window
+        self.n: int | None = None
+        self.first: list[float] = []  # stamps until the window length is known
+        self.values: deque = deque()
+        self.stamps: deque = deque()
+        self.total = 0.0
+        self.top, self.when = float("nan"), float("nan")
+
+    def add(self, t: float, v: float) -> None:
+        if not math.isfinite(v):
+            return
+        if self.n is None:
+            self.first.append(t)
+            if len(self.first) >= 21:  # the median of 20 intervals sets the window's sample count
+                self.n = max(1, int(round(self.window / float(np.median(np.diff(self.first))))))
+        self.values.append(v)
+        self.stamps.append(t)
+        self.total += v
+        n = self.n or 10**9
+        while len(self.values) > n:
+            self.total -= self.values.popleft()
+            self.stamps.popleft()
+        if self.n is not None and len(self.values) == n:
+            mean = self.total / n
+            if not mean <= self.top:  # also when top is NaN
+                self.top, self.when = mean, self.stamps[n // 2]
+
+    def best(self) -> tuple[float, float]:
+        if self.n is None and len(self.values) >= 2:  # shorter than the window: the mean of all
+            return float(np.mean(self.values)), self.stamps[len(self.stamps) // 2]
+        return self.top, self.when

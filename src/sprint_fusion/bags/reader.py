@@ -17,7 +17,7 @@ from rosbags.highlevel import AnyReader
 
 from .. import msgs, topics
 from ..core.samples import FixType
-from .salvage import BagDamageError, mcap_file, salvage_mcap
+from .salvage import BagDamageError, mcap_file, salvage_mcap, sequential_connections
 from .writer import BagError, typestore
 
 
@@ -35,9 +35,11 @@ class TruthSeries:
 
 
 class BagSource:
-    """One bag's connections and messages (log-time order), from rosbags' AnyReader — or, for
-    an MCAP file that reader refuses (a crashed recording, a damaged region), from the salvage
-    scanner, which reads every message up to the damage and then raises BagDamageError."""
+    """One bag's connections and messages in log-time order. An MCAP file whose chunks follow
+    each other in time (every writer we know writes them so) is read front to back by the
+    sequential scanner, in constant memory; other bags by rosbags' AnyReader; an MCAP file that
+    reader refuses (a crashed recording, a damaged region) by the scanner too, which reads every
+    message up to the damage and then raises BagDamageError."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -45,6 +47,12 @@ class BagSource:
             raise BagError(f"{self.path}: no such bag")
         self.store = typestore()
         self._reader: AnyReader | None = None
+        self.sequential = False
+        if self._mcap():
+            connections = sequential_connections(self.path, self.store.types)
+            if connections is not None:
+                self.connections, self.sequential = connections, True
+                return
         try:
             reader = AnyReader([self.path], default_typestore=self.store)
             reader.open()
@@ -83,7 +91,8 @@ class BagSource:
 
     @property
     def salvaging(self) -> bool:
-        return self._reader is None
+        """Read by the scanner because the file is damaged."""
+        return self._reader is None and not self.sequential
 
     def messages(self, connections=None):
         if self._reader is not None:

@@ -21,6 +21,7 @@ from ..core.samples import FixType
 from ..sprint.analysis import SessionAnalyzer
 from ..sprint.quality import GnssEpoch
 from ..sprint.session import EpochRecorder, row_values
+from ..summary import StreamingSummary
 from .reader import read_start_signals, read_stream
 from .writer import BagError, typestore, write_bag
 
@@ -73,14 +74,17 @@ class OutputRecorder:
 @dataclass
 class ReplayResult:
     messages: int
-    result: FusionResult  # the fused rows (also written as CSV)
+    result: FusionResult  # the fused rows (also written as CSV); an empty table when not kept
+    summary: dict = field(default_factory=dict)  # "KF2"/"KF5" → RunSummary, computed while streaming
+    first_stamp: float = 0.0  # of the first fused row
     damage: BagError | None = None  # the input was damaged here; everything before it was replayed
     trials: list = field(default_factory=list)  # the sprint trials found (sprint_analyzer's results)
 
 
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
-           progress=None, analyzer: SessionAnalyzer | None = None) -> ReplayResult:
+           progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True) -> ReplayResult:
+    """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length."""
     params = params or FilterParams()
     store = typestore()
     analyzer = analyzer or SessionAnalyzer()
@@ -97,9 +101,14 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         writer.writerow(COLUMNS)
 
     found = []
+    running = StreamingSummary()
+    cols = [COLUMNS.index(c) for c in ("t", "kf5_speed", "kf2_speed", "kf2_distance")]
 
     def keep(new_rows):
-        rows.extend(new_rows)
+        if keep_table:
+            rows.extend(new_rows)
+        for row in new_rows:
+            running.add(*(row[i] for i in cols))
         if writer:
             writer.writerows(new_rows)
         for row in new_rows:
@@ -135,5 +144,6 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         if csv_file:
             csv_file.close()
     table = np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
-    return ReplayResult(count, FusionResult(table, fusion.stats), damage[0] if damage else None, found)
+    return ReplayResult(count, FusionResult(table, fusion.stats), running.result(), running.t0,
+                        damage[0] if damage else None, found)
 

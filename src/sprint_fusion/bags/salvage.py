@@ -1,4 +1,5 @@
-"""Read what is readable of a damaged MCAP file.
+"""Read an MCAP file front to back: what is readable of a damaged one, and any intact one whose
+chunks follow each other in time, in constant memory.
 
 A recording cut by a crash has no summary and usually a last chunk cut short; a corrupted file
 has a region that does not parse. Readers that start from the summary (rosbags, ros2 bag) refuse
@@ -12,6 +13,7 @@ package's recorder and ros2 bag write them).
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import zlib
 from collections.abc import Iterator
@@ -114,6 +116,33 @@ class _Scan:
             self.channels[channel.id] = Connection(channel.topic, self.schemas.get(channel.schema_id, ""))
         elif opcode == Opcode.MESSAGE:
             messages.append(Message.read(stream, length))
+
+
+def sequential_connections(path: str | Path, known_types) -> list[Connection] | None:
+    """The connections of an intact MCAP file that can be read front to back in log-time order
+    (its chunks follow each other in time, its message types are known), else None.
+
+    rosbags' reader builds an index of every message first, which grows with the bag (about
+    100 MB for 20 minutes of 400 Hz IMU); this path keeps one chunk in memory."""
+    from mcap.reader import make_reader
+
+    try:
+        with open(mcap_file(path), "rb") as fh:
+            summary = make_reader(fh).get_summary()
+    except (OSError, BagError, McapError, struct.error, ValueError, EOFError):
+        return None
+    if summary is None or not summary.chunk_indexes:
+        return None
+    chunks = sorted(summary.chunk_indexes, key=lambda c: c.chunk_start_offset)
+    if any(a.message_end_time > b.message_start_time for a, b in itertools.pairwise(chunks)):
+        return None
+    if any(c.compression not in ("", "zstd", "lz4") for c in chunks):
+        return None
+    names = {sid: schema.name for sid, schema in summary.schemas.items()}
+    connections = [Connection(ch.topic, names.get(ch.schema_id, "")) for ch in summary.channels.values()]
+    if any(c.msgtype not in known_types for c in connections):
+        return None  # rosbags' reader registers types from the bag itself
+    return connections
 
 
 def salvage_mcap(path: str | Path) -> Iterator[tuple[Connection, int, bytes]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from transforms3d.euler import euler2quat, quat2euler
-from transforms3d.quaternions import qmult
+
+from . import quaternion
 
 
 def wrap_deg(angle: float) -> float:
@@ -24,9 +24,9 @@ def heading_to_yaw(heading_deg: float) -> float:
 
 def quat_yaw_deg(q: np.ndarray) -> float:
     """Yaw of a body→ENU quaternion (w, x, y, z), degrees."""
-    return math.degrees(quat2euler(q, "sxyz")[2])
+    return math.degrees(quaternion.yaw(q))
 
 
 def rotate_yaw(q: np.ndarray, yaw_deg: float) -> np.ndarray:
     """q rotated about the local vertical by yaw_deg (applied in the ENU frame)."""
-    return qmult(euler2quat(0.0, 0.0, math.radians(yaw_deg), "sxyz"), q)
+    return quaternion.multiply(quaternion.about_vertical(math.radians(yaw_deg)), q)

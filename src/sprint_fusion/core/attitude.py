@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from transforms3d.euler import euler2quat
-from transforms3d.quaternions import axangle2quat, qmult, quat2mat
 
+from . import quaternion
 from .samples import ImuSample
 
 
@@ -51,11 +50,11 @@ class AttitudeSource:
         f = np.asarray(s.accel, dtype=float)
         fn = np.linalg.norm(f)
         if fn > 0.0 and abs(fn - self.gravity) < self.accel_gate:
-            up_pred = quat2mat(self.q).T[:, 2]  # ENU up seen in the body frame
+            up_pred = quaternion.to_matrix(self.q)[2]  # ENU up seen in the body frame
             omega = omega + self.gain * np.cross(f / fn, up_pred)
         angle = np.linalg.norm(omega) * dt
         if angle > 0.0:
-            self.q = qmult(self.q, axangle2quat(omega, angle))
+            self.q = quaternion.multiply(self.q, quaternion.from_axis_angle(omega, angle))
             self.q /= np.linalg.norm(self.q)
         return self.q
 
@@ -64,4 +63,4 @@ class AttitudeSource:
         """Roll and pitch from the gravity direction, yaw zero (arbitrary until aligned)."""
         roll = math.atan2(f[1], f[2])
         pitch = math.atan2(-f[0], math.hypot(f[1], f[2]))
-        return np.array(euler2quat(roll, pitch, 0.0, "sxyz"))
+        return quaternion.from_roll_pitch(roll, pitch)

@@ -35,15 +35,17 @@ class KalmanFilter:
         self.P = A @ self.P @ A.T + Q
 
     def update(self, z: Sequence[float], idx: Sequence[int], r: Sequence[float]) -> None:
-        """Correct with measurements z[k] of state entry idx[k], noise variance r[k]."""
+        """Correct with measurements z[k] of state entry idx[k], noise variance r[k] (in place:
+        the state and covariance arrays are the filter's own)."""
+        x, P = self.x, self.P
         for zk, i, rk in zip(z, idx, r, strict=True):
-            Pi = self.P[:, i].copy()
-            s = Pi[i] + rk
-            K = Pi / s
-            self.x = self.x + K * (zk - self.x[i])
-            self.P = self.P - np.outer(K, Pi)
+            Pi = P[:, i].copy()
+            K = Pi / (Pi[i] + rk)
+            x += K * (zk - x[i])
+            P -= np.outer(K, Pi)
         # Guard symmetry against round-off on long runs (changes P by ~1e-17).
-        self.P = 0.5 * (self.P + self.P.T)
+        P += P.T
+        P *= 0.5
 
 
 TransitionFn = Callable[[float], np.ndarray]
@@ -63,6 +65,7 @@ class TimedFilter:
         self.transition = transition
         self.noise = noise
         self.t: float | None = None
+        self._step: tuple[float, np.ndarray, np.ndarray] | None = None  # (Δt, A, Q): IMU steps repeat
 
     @property
     def initialized(self) -> bool:
@@ -92,7 +95,9 @@ class TimedFilter:
         if dt < 0.0:
             raise TimeWentBackwardsError(f"stamp {t:.6f} is {-dt:.6f} s before the filter time {self.t:.6f}")
         if dt > 0.0:
-            self.kf.predict(self.transition(dt), self.noise(dt))
+            if self._step is None or self._step[0] != dt:
+                self._step = (dt, self.transition(dt), self.noise(dt))
+            self.kf.predict(self._step[1], self._step[2])
             self.t = t
 
     def step(self, t: float, z: Sequence[float], idx: Sequence[int], r: Sequence[float]) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from transforms3d.quaternions import quat2mat
 
+from . import quaternion
 from .angles import quat_yaw_deg, rotate_yaw
 from .attitude import AttitudeSource
 from .cj_fuser import CjFuser
@@ -81,7 +81,7 @@ class Kf2:
         if q is None:
             return None
         level = rotate_yaw(q, -quat_yaw_deg(q))  # remove heading, keep roll and pitch
-        return float(quat2mat(level)[0] @ s.accel)
+        return float(quaternion.to_matrix(level)[0] @ s.accel)
 
     def on_imu(self, s: ImuSample) -> bool:
         a = self.forward_acceleration(s)

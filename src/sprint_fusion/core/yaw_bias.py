@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from transforms3d.quaternions import quat2mat
 
+from . import quaternion
 from .angles import heading_to_yaw, quat_yaw_deg, rotate_yaw, wrap_deg
 from .attitude import AttitudeSource
 from .kalman import TimedFilter
@@ -83,13 +83,13 @@ class YawBiasEstimator:
         q_dev = self.attitude.update(s)
         if q_dev is None or not self.yaw.filter.initialized:
             return None
-        R_dev = quat2mat(q_dev)
+        R_dev = quaternion.to_matrix(q_dev)
         yaw_rate = math.degrees(float(R_dev[2] @ s.gyro))  # body rate rotated to the vertical
         self.yaw.rate(s.stamp, yaw_rate, self.p["yaw.r_rate"])
         yaw_dev = quat_yaw_deg(q_dev)
         self.bias.angle(s.stamp, wrap_deg(self.yaw.filter.x[0] - yaw_dev), self.p["bias.r"])
         bias = self.bias.filter.x[0]
         q_aligned = rotate_yaw(q_dev, bias)
-        accel_enu = quat2mat(q_aligned) @ s.accel - self.gravity
+        accel_enu = quaternion.to_matrix(q_aligned) @ s.accel - self.gravity
         return AlignedImu(s.stamp, accel_enu, float(self.yaw.filter.x[0]), float(self.yaw.filter.P[0, 0]),
                           float(bias), float(self.bias.filter.P[0, 0]), q_aligned)

@@ -29,7 +29,8 @@ def ros_arguments(sensors: str | None, filters: str, namespace: str = "", use_si
         args += ["-r", f"__ns:=/{namespace.strip('/')}"]
     args += ["-p", f"use_sim_time:={'true' if use_sim_time else 'false'}"]
     for name, value in (overrides or {}).items():
-        args += ["-p", f"{name}:={value}"]
+        text = repr(value) if isinstance(value, float) else str(value)  # 0.0, not 0: a double stays a double
+        args += ["-p", f"{name}:={text}"]
     return args
 
 

@@ -1,0 +1,136 @@
+"""Live graph latency: 400 Hz IMU + 20 Hz GNSS published in real time into the running graph
+(`sprint-fusion graph --no-drivers`, its own process); for every IMU message, the time from its
+publication to the fusion/speed message with its stamp; messages dropped; the graph's CPU use.
+
+    python bench/live_latency.py [--seconds 60] [--athletes 1] [--set time.reorder_window=0 ...]
+
+Latency includes the filters' reorder windows (time.reorder_window, time.stage_window: samples
+are held that long to be put in stamp order); run with them set to 0 to see the processing alone.
+Several --athletes run one graph process per namespace, each fed its own stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+from common import session_bag
+
+os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
+os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+
+
+def records(seconds: float):
+    from rosbags.highlevel import AnyReader
+
+    from sprint_fusion.bags.writer import typestore
+
+    out = []
+    with AnyReader([session_bag(5)], default_typestore=typestore()) as reader:
+        start = None
+        for conn, log_ns, raw in reader.messages():
+            start = log_ns if start is None else start
+            if (log_ns - start) * 1e-9 > seconds:
+                break
+            out.append((conn.topic.lstrip("/"), (log_ns - start) * 1e-9, bytes(raw), conn.msgtype))
+    return out
+
+
+def cpu_of(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--athletes", type=int, default=1)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args()
+
+    import rclpy
+    from geometry_msgs.msg import TwistWithCovarianceStamped
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.node import Node
+
+    from sprint_fusion import msgs
+
+    data = records(args.seconds)
+    names = [f"athlete{k}" for k in range(args.athletes)]
+    graphs = [subprocess.Popen([sys.executable, "-m", "sprint_fusion.cli", "graph", "--no-drivers", "--namespace",
+                                ns, *[x for s in args.set for x in ("--set", s)]],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for ns in names]
+    rclpy.init()
+    node = Node("latency_bench")
+    types = msgs.rclpy_types()
+    pubs = {ns: {} for ns in names}
+    sent: dict[tuple[str, int], float] = {}
+    got: dict[tuple[str, int], float] = {}
+    for ns in names:
+        for topic, msgtype in {(d[0], d[3]) for d in data}:
+            pubs[ns][topic] = node.create_publisher(types(msgtype), f"/{ns}/{topic}", 1000)
+
+        def on_speed(msg, ns=ns):
+            got[(ns, msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec)] = time.perf_counter()
+
+        node.create_subscription(TwistWithCovarianceStamped, f"/{ns}/fusion/speed", on_speed, 1000)
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    stop = threading.Event()
+
+    def spin_until_stopped():
+        while not stop.is_set():
+            executor.spin_once(timeout_sec=0.05)
+
+    spin = threading.Thread(target=spin_until_stopped, daemon=True)
+    spin.start()
+    end = time.monotonic() + 30.0  # the graphs up and matched
+    while time.monotonic() < end and not all(p.get_subscription_count() >= 2 for ns in names
+                                             for t, p in pubs[ns].items() if t == "imu/data"):
+        time.sleep(0.1)
+    time.sleep(1.0)
+    cpu0 = [cpu_of(g.pid) for g in graphs]
+    t0 = time.perf_counter()
+    imu_stamps = []
+    for topic, t, raw, _ in data:
+        delay = t - (time.perf_counter() - t0)
+        if delay > 0:
+            time.sleep(delay)
+        for ns in names:
+            if topic == "imu/data":
+                stamp = int.from_bytes(raw[4:8], "little") * 1_000_000_000 + int.from_bytes(raw[8:12], "little")
+                sent[(ns, stamp)] = time.perf_counter()
+            pubs[ns][topic].publish(raw)
+        if topic == "imu/data":
+            imu_stamps.append(t)
+    time.sleep(1.0)
+    wall = time.perf_counter() - t0
+    cpu = [(cpu_of(g.pid) - c) / wall for g, c in zip(graphs, cpu0, strict=True)]
+    stop.set()
+    spin.join()
+    for g in graphs:
+        g.terminate()
+        g.wait(timeout=10)
+    node.destroy_node()
+    rclpy.shutdown()
+
+    latencies = np.array([(got[k] - sent[k]) * 1e3 for k in sent if k in got])
+    first = min((k[1] for k in got), default=None)
+    expected = sum(1 for k in sent if first is not None and k[1] >= first)
+    print(f"{args.athletes} athlete graph(s), {args.seconds:g} s of 400 Hz IMU + 20 Hz GNSS each, settings "
+          f"{args.set or 'default'}:")
+    if len(latencies):
+        print(f"  latency IMU publish → fusion/speed: p50 {np.percentile(latencies, 50):.2f} ms, "
+              f"p99 {np.percentile(latencies, 99):.2f} ms, max {latencies.max():.2f} ms")
+    print(f"  fusion/speed messages: {len(got)} of {expected} expected once KF5 ran ({expected - len(got)} missing)")
+    print(f"  graph CPU: {', '.join(f'{c:.0%}' for c in cpu)} of one core")
+
+
+if __name__ == "__main__":
+    main()

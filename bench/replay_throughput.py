@@ -1,0 +1,79 @@
+"""Offline throughput and memory: a long 400 Hz IMU + 20 Hz GNSS session bag
+(a) merely read and deserialised with rosbags, (b) through the whole KF5 + KF2 chain (what
+`demo` and `tune` do), (c) through `replay` (also writing every graph topic and the CSV).
+Each phase runs in its own process, on one core, so its peak memory is its own.
+
+    python bench/replay_throughput.py --minutes 60          # the issue's case (makes the bag once)
+    python bench/replay_throughput.py --minutes 5 --minutes 60   # memory against bag length
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import cpu_seconds, peak_rss_mb, session_bag
+
+
+def phase(name: str, bag: Path) -> dict:
+    from rosbags.highlevel import AnyReader
+
+    from sprint_fusion.bags.reader import read_samples
+    from sprint_fusion.bags.replay import replay
+    from sprint_fusion.bags.writer import typestore
+    from sprint_fusion.core.fusion import SprintFusion
+
+    start, cpu0 = time.perf_counter(), cpu_seconds()
+    imu = 0
+    if name == "read":
+        with AnyReader([bag], default_typestore=typestore()) as reader:
+            for conn, _, raw in reader.messages():
+                reader.deserialize(raw, conn.msgtype)
+                imu += conn.topic == "/imu/data"
+    elif name == "chain":
+        fusion = SprintFusion()
+        for kind, sample, _ in read_samples(bag):
+            imu += kind == "imu"
+            fusion.push(kind, sample)
+        fusion.flush()
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            done = replay(bag, Path(tmp) / "out", csv_path=Path(tmp) / "out.csv", keep_table=False)
+            imu = done.result.stats.imu
+    wall = time.perf_counter() - start
+    return {"phase": name, "wall_s": wall, "cpu_s": cpu_seconds() - cpu0, "imu_samples": imu,
+            "imu_per_s": imu / wall, "peak_rss_mb": peak_rss_mb()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, action="append", help="session length (repeatable; default 60)")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--bag", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(phase(args.phase, Path(args.bag))))
+        return
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    for minutes in args.minutes or [60.0]:
+        bag = session_bag(minutes)
+        results = {}
+        for name in ("read", "chain", "replay"):
+            out = subprocess.run(["taskset", "-c", "0", sys.executable, __file__, "--phase", name, "--bag", str(bag)],
+                                 capture_output=True, text=True, env=env, check=True)
+            results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+        read = results["read"]["wall_s"]
+        print(f"{minutes:g} min bag ({results['read']['imu_samples']} IMU samples):")
+        for name, r in results.items():
+            print(f"  {name:7} {r['wall_s']:8.1f} s  {r['imu_per_s']:9.0f} IMU samples/s  "
+                  f"×{r['wall_s'] / read:4.1f} the bare read  peak RSS {r['peak_rss_mb']:6.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
