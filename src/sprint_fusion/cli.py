@@ -380,20 +380,18 @@ def cmd_params(args) -> int:
 def sprint_options(p) -> None:
     """The sprint analysis options: shortcuts into the sprint_analyzer parameter table (README,
     "Sprint diagnostics"), whose defaults apply when a flag is not given."""
+    from .sprint.params import SPRINT_PARAMS
+
+    table = {param.name: param for param in SPRINT_PARAMS}
     g = p.add_argument_group("sprint analysis")
     g.add_argument("--sprint-params", help="sprint analysis parameter file (config/sprint/analysis.yaml layout)")
-    g.add_argument("--mass", type=float, help="athlete body mass, kg (enables the force–velocity profile)")
-    g.add_argument("--height", type=float, help="athlete height, m (default 1.75)")
-    g.add_argument("--temperature", type=float, help="air temperature, °C (default 25)")
-    g.add_argument("--pressure", type=float, help="barometric pressure, mmHg (default 760)")
-    g.add_argument("--wind", type=float, help="wind along the run, m/s, + from behind (default 0)")
-    g.add_argument("--distances", help="split distances, m (default 5,10,20,30,40,50,60,100,200,400)")
-    g.add_argument("--start-speed", type=float, help="speed that starts a trial, m/s (default 1)")
-    g.add_argument("--min-top-speed", type=float, help="slower trials are not sprints, m/s (default 4)")
-    g.add_argument("--end-fraction", type=float, help="a trial ends below this share of its top speed (0.8)")
-    g.add_argument("--max-bridge", type=float, help="longest GNSS outage the IMU bridges, s (default 1.5)")
-    g.add_argument("--min-rtk-fixed", type=float, help="least share of RTK fixed epochs (default 0.5)")
-    g.add_argument("--detect-on", choices=("kf2", "kf5"), help="filter whose speed finds trials (default kf2)")
+    for flag, name in SPRINT_FLAGS.items():
+        param = table[name]
+        unit = f" [{param.unit}]" if param.unit else ""
+        kind = {"choices": param.choices} if param.choices else {"type": float}
+        g.add_argument("--" + flag.replace("_", "-"), **kind,
+                       help=f"{param.description}{unit} (default {param.default}; {name})")
+    g.add_argument("--distances", help="split distances, m, comma-separated (default 5,10,20,30,40,50,60,100,200,400)")
     g.add_argument("--sprint-set", action="append", default=[], metavar="NAME=VALUE",
                    help="any sprint_analyzer parameter, e.g. --sprint-set trial.onset_speed=0.3")
 
