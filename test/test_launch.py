@@ -21,7 +21,7 @@ def test_launch_file_declares_its_arguments(launch_file):
     description = PythonLaunchDescriptionSource(str(REPO / "launch" / launch_file)).get_launch_description(
         launch.LaunchContext())
     names = {a.name for a in description.get_launch_arguments()}
-    expected = {"filters", "namespace", "use_sim_time"}
+    expected = {"filters", "sprint", "namespace", "use_sim_time"}
     if launch_file == "sprint_fusion.launch.py":
         expected |= {"sensors", "gnss_path", "imu_path", "imu_tag"}
     assert names == expected
@@ -54,10 +54,17 @@ def test_launch_runs_the_graph_in_a_namespace(ros, tmp_path):
     listener.create_subscription(NavSatFix, "/athlete7/gnss/fix", fixes.append, 100)
     listener.create_subscription(PoseWithCovarianceStamped, "/athlete7/fusion/gnss_enu", local.append, 100)
 
+    expected = {"gnss_driver", "imu_driver", "yaw_bias_estimator", "axis_filter_east", "axis_filter_north",
+                "axis_filter_up", "horizontal_velocity_fuser", "kf2_filter", "sprint_analyzer"}
+
+    def names():
+        return {n for n, ns in listener.get_node_names_and_namespaces() if ns == "/athlete7"}
+
     def watch():  # LaunchService must own the main thread: watch from here, then stop it
         try:
             spin_until(ros, [listener], lambda: len(local) >= 10, timeout=40.0)
-            seen["names"] = {(ns, n) for n, ns in listener.get_node_names_and_namespaces()}
+            spin_until(ros, [listener], lambda: names() >= expected, timeout=10.0)  # discovery catches up
+            seen["names"] = names()
         finally:
             service.shutdown()
 
@@ -67,7 +74,5 @@ def test_launch_runs_the_graph_in_a_namespace(ros, tmp_path):
     watcher.join(timeout=20.0)
     time.sleep(0.5)
     assert len(local) >= 10  # gnss_driver → yaw_bias_estimator → fusion/gnss_enu, in the namespace
-    expected = {"gnss_driver", "imu_driver", "yaw_bias_estimator", "axis_filter_east", "axis_filter_north",
-                "axis_filter_up", "horizontal_velocity_fuser", "kf2_filter"}
-    assert {n for ns, n in seen["names"] if ns == "/athlete7"} >= expected
+    assert seen["names"] >= expected
     assert fixes and fixes[0].header.frame_id == "gnss_link"
