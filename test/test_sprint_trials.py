@@ -100,3 +100,13 @@ def test_jogs_and_standing_are_not_trials():
     jog = {"mss": 3.0, "tau": 1.0, "run_time": 5.0, "decel": 1.0, "rest": 5.0}
     scenario, _ = session_scenario([jog, REPS[0]])
     assert len(analyzed(scenario).trials) == 1
+
+
+def test_the_in_situ_profile_of_a_session_recovers_the_model():
+    """Three sprints of one athlete in a session, no maximal test needed: the in-situ profile from
+    the fused speed lands near the mono-exponential model the sprints were simulated with."""
+    mss, tau = 9.0, 1.1
+    scenario, _ = session_scenario([{"mss": mss, "tau": tau, "run_time": 6.0, "decel": 3.0, "rest": 8.0}] * 3)
+    profile = analyzed(scenario).in_situ
+    assert profile.mss == pytest.approx(mss, rel=0.04)  # measured 1.2 %
+    assert profile.mac == pytest.approx(mss / tau, rel=0.07)  # measured 4 %

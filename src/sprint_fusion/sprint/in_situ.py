@@ -2,7 +2,12 @@
 running of a session, as shorts' `model_in_situ` builds it: keep positive accelerations at
 speeds ≥ 3 m/s, cut the speeds into 0.2 m/s brackets, keep the two highest accelerations of
 each, and fit a line a = MAC − (MAC/MSS)·v. No maximal sprint needed — but only as good as the
-athlete's best efforts in the session."""
+athlete's best efforts in the session.
+
+The speed is first low-passed below the stride frequency (zero-phase Butterworth, 1.5 Hz): a
+running stride swings the instantaneous acceleration by ±10 m/s², and the "top two per bracket"
+would pick those swings instead of the athlete's capacity. Measured on simulated sessions with
+3.5–5 Hz strides: MSS within 4 %, MAC within 7 % of the model's (test_sprint_profile.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +31,24 @@ class InSituProfile:
     @property
     def pmax(self) -> float:
         return self.mss * self.mac / 4.0
+
+
+STRIDE_CUTOFF = 1.5  # Hz
+
+
+def session_profile(t, speed) -> InSituProfile | None:
+    """The in-situ profile of a whole session's fused speed (NaN before the filter ran)."""
+    from scipy.signal import butter, filtfilt
+
+    t, v = np.asarray(t, dtype=float), np.asarray(speed, dtype=float)
+    ok = np.isfinite(t) & np.isfinite(v)
+    t, v = t[ok], v[ok]
+    if len(t) < 50:
+        return None
+    rate = 1.0 / float(np.median(np.diff(t)))
+    b, a = butter(2, STRIDE_CUTOFF / (rate / 2.0))
+    smooth = filtfilt(b, a, v)
+    return in_situ_profile(smooth, np.gradient(smooth, t))
 
 
 def in_situ_profile(speed, acceleration, speed_threshold: float = 3.0, speed_step: float = 0.2,

@@ -13,7 +13,7 @@ from ..core.fusion import COLUMNS, FusionResult, SprintFusion
 from ..core.params import FilterParams
 from ..core.samples import FixType
 from .analysis import SessionAnalyzer, TrialResult
-from .in_situ import InSituProfile, in_situ_profile
+from .in_situ import InSituProfile, session_profile
 from .quality import GnssEpoch
 
 _ROW = {name: COLUMNS.index(name) for name in SessionAnalyzer.ROW_COLUMNS}
@@ -69,4 +69,4 @@ def analyze_samples(samples: Iterable[tuple[str, object]], params: FilterParams 
     trials.extend(analyzer.finish())
     table = np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
     fused = FusionResult(table, fusion.stats)
-    return SessionResult(trials, fused, in_situ_profile(fused["kf2_speed"], fused["kf2_accel"]))
+    return SessionResult(trials, fused, session_profile(fused["t"], fused["kf2_speed"]))
