@@ -76,7 +76,8 @@ def estimator_result(t: np.ndarray, speed: np.ndarray, distance: np.ndarray | No
     for mark, when in zip(marks, times, strict=True):
         v_at = float(np.interp(when, rel, v))
         dt = when - prev_t
-        splits.append(Split(float(mark), float(when), float(dt), (mark - prev_d) / dt, (v_at - prev_v) / dt))
+        per_s = 1.0 / dt if dt > 0 else math.nan  # two marks inside one sample step: no rate
+        splits.append(Split(float(mark), float(when), float(dt), (mark - prev_d) * per_s, (v_at - prev_v) * per_s))
         prev_t, prev_d, prev_v = when, mark, v_at
     top, top_t = top_speed(rel, v)
     profile = fv = None
