@@ -59,7 +59,7 @@ def test_record_play_replay_round_trip(tmp_path):
     recorder = cli("record", "-o", str(tmp_path / "rec"))
     try:
         time.sleep(1.0)  # the recorder is up before the player advertises its topics
-        player = cli("play", str(BAG), "--rate", "4", "--clock")
+        player = cli("play", str(BAG), "--rate", "2", "--clock")
         out, err = player.communicate(timeout=120)
         assert player.returncode == 0, err
         assert "6721 messages played" in out
@@ -76,11 +76,11 @@ def test_record_play_replay_round_trip(tmp_path):
     for topic, messages in want.items():  # every message, byte for byte, in order: stamps included
         assert len(got[topic]) == len(messages), topic
         assert all(same_message(r, w) for (_, r), (_, w) in zip(got[topic], messages, strict=True)), topic
-    # /clock runs through the bag's time at 40 Hz of wall time (×4: 10 Hz of bag time)
+    # /clock runs through the bag's time at 40 Hz of wall time (×2: 20 Hz of bag time)
     t = np.array([c.sec + c.nanosec * 1e-9 for c in clock])
     first, last = (min(m[0][0] for m in want.values()) * 1e-9, max(m[-1][0] for m in want.values()) * 1e-9)
     assert np.all(np.diff(t) > 0) and t[0] == pytest.approx(first, abs=1e-6)
-    assert len(t) >= 0.8 * (last - first) / 4 * 40 and t[-1] <= last + 0.5
+    assert len(t) >= 0.8 * (last - first) / 2 * 40 and t[-1] <= last + 0.5
 
     info = yaml.safe_load((tmp_path / "rec" / "metadata.yaml").read_text())["rosbag2_bagfile_information"]
     counts = {e["topic_metadata"]["name"]: e["message_count"] for e in info["topics_with_message_count"]}
@@ -97,7 +97,11 @@ def test_a_recording_killed_with_sigkill_is_readable_up_to_near_the_kill(tmp_pat
     try:
         time.sleep(1.0)
         player = cli("play", str(BAG))
-        time.sleep(6.0)  # 8 s of bag: killed while the data flows
+        written = tmp_path / "rec" / "rec_0.mcap"
+        end = time.monotonic() + 60.0
+        while time.monotonic() < end and (not written.exists() or written.stat().st_size < 50_000):  # data on disk …
+            time.sleep(0.05)
+        time.sleep(2.5)  # … for 2.5 s more (the bag lasts 8 s): killed while the data flows
         recorder.kill()
         killed = time.time()
         recorder.communicate(timeout=30)
@@ -120,7 +124,7 @@ def test_a_recording_killed_with_sigkill_is_readable_up_to_near_the_kill(tmp_pat
     want = original()
     for topic, messages in by_topic(got).items():  # what was kept is the bag's beginning, exactly
         assert all(same_message(r, w) for (_, r), (_, w) in zip(messages, want[topic], strict=False))
-    assert len(by_topic(got)["/imu/data"]) > 600  # several seconds of 200 Hz IMU
+    assert len(by_topic(got)["/imu/data"]) > 400  # at least the 2.5 s before the kill, of 200 Hz IMU
     assert main(["replay", str(tmp_path / "rec"), "-o", str(tmp_path / "out")]) == 1  # replayed, damage reported
 
 
