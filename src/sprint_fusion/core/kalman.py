@@ -9,13 +9,21 @@ left out.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import kalman_kernels
+
 
 class TimeWentBackwardsError(ValueError):
     """A sample is older than the filter's current time."""
+
+
+# Compiled kernels when numba is installed (the `fast` extra), else the numpy ones; the same
+# numbers either way (test_kalman_vs_filterpy.py runs both). SPRINT_FUSION_KERNELS=numpy forces numpy.
+KERNELS = kalman_kernels.select(os.environ.get("SPRINT_FUSION_KERNELS", "auto"))
 
 
 class KalmanFilter:
@@ -31,21 +39,15 @@ class KalmanFilter:
         self.P = np.eye(self.dim) * self.p0  # the spec: P starts as the identity
 
     def predict(self, A: np.ndarray, Q: np.ndarray) -> None:
-        self.x = A @ self.x
-        self.P = A @ self.P @ A.T + Q
+        KERNELS.predict(self.x, self.P, A, Q)
 
     def update(self, z: Sequence[float], idx: Sequence[int], r: Sequence[float]) -> None:
         """Correct with measurements z[k] of state entry idx[k], noise variance r[k] (in place:
         the state and covariance arrays are the filter's own)."""
-        x, P = self.x, self.P
+        if len(z) != len(idx) or len(idx) != len(r):
+            raise ValueError("z, idx and r must have one entry per measurement")
         for zk, i, rk in zip(z, idx, r, strict=True):
-            Pi = P[:, i].copy()
-            K = Pi / (Pi[i] + rk)
-            x += K * (zk - x[i])
-            P -= np.outer(K, Pi)
-        # Guard symmetry against round-off on long runs (changes P by ~1e-17).
-        P += P.T
-        P *= 0.5
+            KERNELS.update(self.x, self.P, float(zk), int(i), float(rk))
 
 
 TransitionFn = Callable[[float], np.ndarray]
