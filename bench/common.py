@@ -71,6 +71,12 @@ def _records(truth: Truth, imu_model: ImuModel, gnss_model: GnssModel, types):
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not carried over from the
+    parent that forked it, e.g. the one that made the bag)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
