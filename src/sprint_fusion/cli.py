@@ -106,15 +106,6 @@ def _analyzer(args):
     return analyzer_from(_sprint_values(args))
 
 
-def _analyze_bag(args, params):
-    from .bags.reader import parse_remap, read_samples, read_start_signals
-    from .sprint.session import analyze_samples
-
-    samples = ((kind, sample) for kind, sample, _ in read_samples(args.bag, args.namespace,
-                                                                   remap=parse_remap(args.remap)))
-    return analyze_samples(samples, params, _analyzer(args), read_start_signals(args.bag, args.namespace))
-
-
 def _print_trials(trials) -> None:
     print(f"{len(trials)} trial(s)")
     for tr in trials:
@@ -127,10 +118,14 @@ def _print_trials(trials) -> None:
 
 
 def cmd_report(args) -> int:
+    from .bags.reader import parse_remap, read_samples, read_start_signals
     from .sprint.report import SessionReport, write_report
+    from .sprint.session import analyze_samples
 
-    session = _analyze_bag(args, _filter_params(args))
     analyzer = _analyzer(args)
+    samples = ((kind, sample) for kind, sample, _ in read_samples(args.bag, args.namespace,
+                                                                   remap=parse_remap(args.remap)))
+    session = analyze_samples(samples, _filter_params(args), analyzer, read_start_signals(args.bag, args.namespace))
     report = SessionReport(Path(args.bag).name, session.trials, analyzer.conditions, session.in_situ,
                            analyzer.distances)
     paths = write_report(report, args.output, figures=not args.no_figures)

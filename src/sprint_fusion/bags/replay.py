@@ -8,7 +8,6 @@ replayed up to the damage, and the result says where it was.
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +16,7 @@ import numpy as np
 from .. import msgs, outputs, topics
 from ..core.fusion import COLUMNS, FusionResult, SprintFusion
 from ..core.params import FilterParams
-from ..core.samples import FixType
 from ..sprint.analysis import SessionAnalyzer
-from ..sprint.quality import GnssEpoch
-from ..sprint.session import EpochRecorder, row_values
 from ..summary import StreamingSummary
 from .reader import read_start_signals, read_stream
 from .writer import BagError, typestore, write_bag
@@ -46,7 +42,7 @@ class OutputRecorder:
     def gnss_enu(self, fix, enu):
         self._add(outputs.gnss_enu_output(self.types, fix, enu))
         if self.analyzer is not None:
-            EpochRecorder(self.analyzer).gnss_enu(fix, enu)
+            self.analyzer.push_fix(fix, enu)
 
     def aligned(self, stamp, estimator, aligned):
         self._add(outputs.yaw_bias_outputs(self.types, stamp, estimator, aligned, self.accel_cov))
@@ -111,10 +107,9 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             running.add(*(row[i] for i in cols))
         if writer:
             writer.writerows(new_rows)
-        for row in new_rows:
-            results = analyzer.push_row(row[0], **row_values(row))
-            recorder.trials(results)
-            found.extend(results)
+        results = analyzer.push_rows(new_rows)
+        recorder.trials(results)
+        found.extend(results)
 
     damage: list[BagError] = []
 
@@ -126,8 +121,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             if copy_inputs and conn is not None:
                 yield conn.topic, conn.msgtype, log_ns, bytes(raw)
             for kind, sample in events:
-                if kind == "gnss" and sample.fix_type == FixType.NO_FIX:
-                    analyzer.push_gnss(GnssEpoch(sample.stamp, FixType.NO_FIX, math.nan))
+                analyzer.push_sample(kind, sample)
                 keep(fusion.push(kind, sample))
             yield from recorder.take()
             if progress:

@@ -91,14 +91,18 @@ class _Import:
                 s.day_order = order
 
 
-def _run_import(store: Store, kind: str, path: Path, zone: str, fill) -> ImportReport:
-    report = ImportReport(str(path), kind)
-    sha = content_hash(path)
+def _already_imported(db, kind: str, sha: str) -> bool:
+    return db.scalar(select(Import).where(Import.kind == kind, Import.sha256 == sha)) is not None
+
+
+def _run_import(store: Store, kind: str, source: str, sha: str, zone: str, fill) -> ImportReport:
+    """One transaction: skipped if this content was imported before, else fill(job, report)."""
+    report = ImportReport(source, kind)
     with store.transaction() as db:
-        if db.scalar(select(Import).where(Import.kind == kind, Import.sha256 == sha)) is not None:
+        if _already_imported(db, kind, sha):
             report.skipped_file = True
             return report
-        job = _Import(store, db, kind, path.name, sha, zone)
+        job = _Import(store, db, kind, Path(source).name, sha, zone)
         fill(job, report)
         job.finish()
     return report
@@ -125,7 +129,7 @@ def import_vbt(store: Store, path: str | Path, mapping: VbtMapping) -> ImportRep
                           for r in set_rows]
                 job.db.add(s)
 
-    return _run_import(store, "vbt", path, mapping.timezone, fill)
+    return _run_import(store, "vbt", str(path), content_hash(path), mapping.timezone, fill)
 
 
 def _vbt_sessions(rows: list[VbtRow]):
@@ -194,7 +198,7 @@ def import_sprint(store: Store, path: str | Path, athlete: str, zone: str = "UTC
                     mss=prof.get("MSS"), tau=prof.get("TAU"), pmax=prof.get("PMAX"), f0=fv.get("F0"),
                     v0=fv.get("V0")))
 
-    return _run_import(store, "sprint", path, zone, fill)
+    return _run_import(store, "sprint", str(path), content_hash(path), zone, fill)
 
 
 def _sprint_doc(path: Path) -> dict:
@@ -224,25 +228,21 @@ def import_gps_load(store: Store, athlete: str, started_at: dt.datetime, load: S
               load.accelerations, load.decelerations, load.top_speed)
     if not all(math.isfinite(v) and v >= 0 for v in values):
         raise ValueError(f"{source}: session load has a negative or non-finite value: {load}")
-    report = ImportReport(source, "gps")
     sha = content or hashlib.sha256(f"{athlete}|{started_at.isoformat()}|{values}".encode()).hexdigest()
-    with store.transaction() as db:
-        if db.scalar(select(Import).where(Import.kind == "gps", Import.sha256 == sha)) is not None:
-            report.skipped_file = True
-            return report
-        job = _Import(store, db, "gps", source, sha, zone)
+
+    def fill(job: _Import, report: ImportReport) -> None:
         session = job.new_session(athlete, started_at)
         if session is None:
             report.present += 1
         else:
             report.added += 1
-            db.add(GpsLoad(session_id=session.id, duration=load.duration, total_distance=load.total_distance,
-                           hsr_distance=load.hsr_distance, sprint_distance=load.sprint_distance,
-                           sprint_count=load.sprint_count, accelerations=load.accelerations,
-                           decelerations=load.decelerations, top_speed=load.top_speed,
-                           hsr_threshold=load.thresholds.hsr_speed, sprint_threshold=load.thresholds.sprint_speed))
-        job.finish()
-    return report
+            job.db.add(GpsLoad(
+                session_id=session.id, duration=load.duration, total_distance=load.total_distance,
+                hsr_distance=load.hsr_distance, sprint_distance=load.sprint_distance, sprint_count=load.sprint_count,
+                accelerations=load.accelerations, decelerations=load.decelerations, top_speed=load.top_speed,
+                hsr_threshold=load.thresholds.hsr_speed, sprint_threshold=load.thresholds.sprint_speed))
+
+    return _run_import(store, "gps", source, sha, zone, fill)
 
 
 def bag_load(bag: str | Path, params=None, thresholds=None, namespace: str = "", remap=None):
@@ -265,7 +265,7 @@ def import_gps_bag(store: Store, bag: str | Path, athlete: str, params=None, thr
     bag = Path(bag)
     sha = content_hash(bag)
     with store.transaction() as db:  # the cheap check first: a bag imported before is not replayed
-        if db.scalar(select(Import).where(Import.kind == "gps", Import.sha256 == sha)) is not None:
+        if _already_imported(db, "gps", sha):
             return ImportReport(str(bag), "gps", skipped_file=True)
     started, load = bag_load(bag, params, thresholds, namespace, remap)
     return import_gps_load(store, athlete, started, load, bag.name, zone, content=sha)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.fusion import COLUMNS
+from ..core.samples import FixType
 from ..scoring import crossing_times
 from ..summary import integrate, top_speed
 from .forces import Conditions, ForceVelocityProfile, fv_profile
@@ -19,6 +21,8 @@ from .trials import TrialDetector, TrialParams, TrialWindow
 
 DEFAULT_DISTANCES = (5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 100.0, 200.0, 400.0)
 ESTIMATORS = ("kf5", "kf2")
+ROW_COLUMNS = ("kf5_speed", "kf2_speed", "kf2_distance", "kf5_east", "kf5_north")  # what the analysis reads
+_ROW_INDEX = {name: COLUMNS.index(name) for name in ROW_COLUMNS}
 MIN_PROFILE_SAMPLES = 20
 
 
@@ -114,9 +118,10 @@ def analyze_trial(window: TrialWindow, epochs: list[GnssEpoch], distances=DEFAUL
 
 
 class SessionAnalyzer:
-    """push_row/push_gnss/start_signal as data arrives; finished TrialResults come back."""
+    """push_row/push_gnss/start_signal as data arrives; finished TrialResults come back. Offline,
+    the core's own types go in directly: push_sample (the receiver's NO_FIX epochs), push_fix
+    (each fix as the filters placed it — a SprintFusion observer's gnss_enu) and push_rows."""
 
-    ROW_COLUMNS = ("kf5_speed", "kf2_speed", "kf2_distance", "kf5_east", "kf5_north")
 
     def __init__(self, trial: TrialParams | None = None, distances=DEFAULT_DISTANCES,
                  conditions: Conditions | None = None, quality: QualityParams | None = None,
@@ -132,6 +137,21 @@ class SessionAnalyzer:
 
     def push_gnss(self, epoch: GnssEpoch) -> None:
         self.epochs.append(epoch)
+
+    def push_sample(self, kind: str, sample) -> None:
+        """An input sample as it arrives: a NO_FIX epoch never reaches the filters, so it is kept here."""
+        if kind == "gnss" and sample.fix_type == FixType.NO_FIX:
+            self.push_gnss(GnssEpoch(sample.stamp, FixType.NO_FIX, math.nan))
+
+    def push_fix(self, fix, enu) -> None:
+        self.push_gnss(GnssEpoch(fix.stamp, fix.fix_type, fix.sigma_horizontal, float(enu[0]), float(enu[1])))
+
+    def push_rows(self, rows) -> list[TrialResult]:
+        """Fused rows (core.fusion.COLUMNS) in order."""
+        out = []
+        for row in rows:
+            out += self.push_row(row[0], **{name: float(row[i]) for name, i in _ROW_INDEX.items()})
+        return out
 
     def start_signal(self, t: float) -> None:
         self.detector.start_signal(t)

@@ -3,7 +3,6 @@ epochs reach the SessionAnalyzer exactly as the live sprint_analyzer node receiv
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,32 +10,20 @@ import numpy as np
 
 from ..core.fusion import COLUMNS, FusionResult, SprintFusion
 from ..core.params import FilterParams
-from ..core.samples import FixType
 from .analysis import SessionAnalyzer, TrialResult
 from .in_situ import InSituProfile, session_profile
-from .quality import GnssEpoch
-
-_ROW = {name: COLUMNS.index(name) for name in SessionAnalyzer.ROW_COLUMNS}
 
 
 class EpochRecorder:
-    """SprintFusion observer keeping each placed fix as a GnssEpoch (other stages ignored)."""
+    """SprintFusion observer handing each placed fix to the analyzer (other stages ignored)."""
 
     def __init__(self, analyzer: SessionAnalyzer):
-        self.analyzer = analyzer
-
-    def gnss_enu(self, fix, enu) -> None:
-        self.analyzer.push_gnss(GnssEpoch(fix.stamp, fix.fix_type, fix.sigma_horizontal, float(enu[0]),
-                                          float(enu[1])))
+        self.gnss_enu = analyzer.push_fix
 
     def datum(self, *args) -> None:
         pass
 
     aligned = axis = speed = kf2 = datum
-
-
-def row_values(row) -> dict[str, float]:
-    return {name: float(row[i]) for name, i in _ROW.items()}
 
 
 @dataclass
@@ -57,13 +44,11 @@ def analyze_samples(samples: Iterable[tuple[str, object]], params: FilterParams 
     trials: list[TrialResult] = []
 
     def take(new_rows):
-        for row in new_rows:
-            rows.append(row)
-            trials.extend(analyzer.push_row(row[0], **row_values(row)))
+        rows.extend(new_rows)
+        trials.extend(analyzer.push_rows(new_rows))
 
     for kind, sample in samples:
-        if kind == "gnss" and sample.fix_type == FixType.NO_FIX:
-            analyzer.push_gnss(GnssEpoch(sample.stamp, FixType.NO_FIX, math.nan))
+        analyzer.push_sample(kind, sample)
         take(fusion.push(kind, sample))
     take(fusion.flush())
     trials.extend(analyzer.finish())
