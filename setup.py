@@ -57,6 +57,8 @@ setup(
         "tqdm>=4",
         "pynmeagps>=1.0",
         "pyserial>=3.5",
+        # The per-sample filter steps compiled (core/jit.py); without it they run as plain Python.
+        "numba>=0.58",
     ],
     extras_require={
         # ROS 2 Kilted from PyPI wheels, for machines without a ROS install. Left out of the
@@ -72,12 +74,10 @@ setup(
         ],
         # Test tools, plus colcon and ament_package to check the ROS 2 workspace build.
         "test": ["pytest>=7", "filterpy>=1.4.5", "ruff>=0.6", "colcon-common-extensions", "ros-ament-package",
-                 "psycopg[binary]>=3.1", "hypothesis>=6", "numba>=0.58"],
-        # Compiled filter kernels (core/kalman_kernels.py): the same numbers, about 1.6× the chain's speed.
-        "fast": ["numba>=0.58"],
+                 "psycopg[binary]>=3.1", "hypothesis>=6"],
         # The athlete store on PostgreSQL.
         "postgres": ["psycopg[binary]>=3.1"],
     },
-    zip_safe=True,
+    zip_safe=False,  # numba caches compiled code next to the sources
     entry_points={"console_scripts": CONSOLE_SCRIPTS},
 )

@@ -1,126 +1,167 @@
-"""The same KF5 + KF2 chain built from filterpy KalmanFilter objects: same inputs, same outputs
-(checked), time per filter update against this package's own filter.
+"""The same KF5 + KF2 chain with its filter steps done by filterpy's KalmanFilter: same inputs,
+same outputs (checked), and the time per filter step against this package's own.
 
     python bench/filterpy_chain.py [BAG]        # default: the bundled 400 m bag
 
-Every filter of the chain goes through core/kalman.py's KalmanFilter interface (predict(A, Q),
-update(z, idx, r)); here that class is swapped for one that delegates to filterpy, whose
-predict/update are the usual Python choice.
+Every predict and update of the chain goes through core/kalman_kernels.py (predict_motion,
+update). Run uncompiled (SPRINT_FUSION_KERNELS=numpy, in a child process) those are module
+functions that can be swapped: once for a recorder (the chain's calls, in order), once for
+filterpy objects (one per filter: filterpy's predict(F, Q) and update(z, R, H), the state
+copied in and out around each call, as the chain's own code reads and writes it).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 import time
 
 import numpy as np
 from common import ROOT
 
-from sprint_fusion.bags.reader import read_samples
-from sprint_fusion.core import kalman
-from sprint_fusion.core.fusion import run
 
+def child(bag: str, mode: str) -> None:
+    from sprint_fusion.bags.reader import read_samples
+    from sprint_fusion.core import kalman_kernels as kk
+    from sprint_fusion.core.fusion import run
 
-class FilterpyKalman:
-    """core.kalman.KalmanFilter's interface on filterpy.kalman.KalmanFilter."""
+    samples = [(k, s) for k, s, _ in read_samples(bag)]
+    calls = []
+    filters = {}
 
-    def __init__(self, dim: int, p0: float = 1.0):
+    def matrices(n, dt, gain, q, per_second):
+        A, Q = np.empty((n, n)), np.empty((n, n))
+        kk.transition_into(A, dt)
+        kk.noise_into(Q, dt, gain, q, per_second)
+        return A, Q
+
+    def fp(x, P):
         from filterpy.kalman import KalmanFilter
 
-        self.dim, self.p0, self._cls = dim, p0, KalmanFilter
-        self.reset()
+        f = filters.get(id(x))
+        if f is None:
+            f = filters[id(x)] = KalmanFilter(dim_x=len(x), dim_z=1)
+        f.x, f.P = x.reshape(-1, 1).copy(), P.copy()
+        return f
 
-    def reset(self) -> None:
-        self.f = self._cls(dim_x=self.dim, dim_z=1)
-        self.f.P = np.eye(self.dim) * self.p0
+    def predict(x, P, dt, gain, q, per_second):
+        if mode == "record":
+            calls.append(("p", len(x), id(x), dt, bool(gain), [float(v) for v in q], bool(per_second)))
+            return kk.predict_motion_numpy(x, P, dt, gain, q, per_second)
+        f = fp(x, P)
+        A, Q = matrices(len(x), dt, gain, q, per_second)
+        f.predict(F=A, Q=Q)
+        x[:], P[:, :] = f.x.ravel(), f.P
 
-    @property
-    def x(self):
-        return self.f.x.reshape(-1)
+    def update(x, P, z, i, r):
+        if mode == "record":
+            calls.append(("u", len(x), id(x), float(z), int(i), float(r)))
+            return kk.update_numpy(x, P, z, i, r)
+        f = fp(x, P)
+        H = np.zeros((1, len(x)))
+        H[0, i] = 1.0
+        f.update(np.array([[z]]), R=np.array([[r]]), H=H)
+        x[:], P[:, :] = f.x.ravel(), f.P
 
-    @property
-    def P(self):
-        return self.f.P
-
-    def predict(self, A, Q) -> None:
-        self.f.predict(F=A, Q=Q)
-
-    def update(self, z, idx, r) -> None:
-        for zk, i, rk in zip(z, idx, r, strict=True):  # filterpy's joint update, one row at a time
-            H = np.zeros((1, self.dim))
-            H[0, i] = 1.0
-            self.f.update(np.array([[zk]]), R=np.array([[rk]]), H=H)
-
-
-class Recording:
-    """Builds the filters of a chain run and records every call they get, in order."""
-
-    def __init__(self, cls):
-        self.cls, self.calls, self.dims = cls, [], []
-
-    def __call__(self, dim, p0=1.0):
-        recorder, index = self, len(self.dims)
-        self.dims.append((dim, p0))
-        inner = self.cls(dim, p0)
-        update, predict = inner.update, inner.predict
-
-        def recorded_update(z, idx, r):
-            recorder.calls.append((index, "u", (list(z), list(idx), list(r))))
-            update(z, idx, r)
-
-        def recorded_predict(A, Q):
-            recorder.calls.append((index, "p", (A, Q)))
-            predict(A, Q)
-
-        inner.update, inner.predict = recorded_update, recorded_predict
-        return inner
+    kk.predict_motion, kk.update = predict, update
+    start = time.perf_counter()
+    result = run(samples)
+    seconds = time.perf_counter() - start
+    out = {"seconds": seconds, "table": result.table.tolist()}
+    if mode == "record":
+        out["calls"] = calls
+    print(json.dumps(out))
 
 
-def chain(samples, cls):
-    kalman.KalmanFilter = cls
-    try:
-        start = time.perf_counter()
-        result = run(samples)
-        return time.perf_counter() - start, result
-    finally:
-        kalman.KalmanFilter = ORIGINAL
+def in_child(bag: str, mode: str) -> dict:
+    env = {**os.environ, "SPRINT_FUSION_KERNELS": "numpy"}
+    done = subprocess.run([sys.executable, __file__, "--child", mode, bag], env=env, capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def replay_calls(recording: Recording, cls, repeat: int = 3) -> float:
-    """The recorded predict/update calls, in order, on fresh filters of `cls`: best seconds."""
+def replay(calls, kind: str, repeat: int = 3) -> float:
+    """The recorded calls, in order, on fresh filters: this package's compiled steps called from
+    Python, or filterpy's: best seconds."""
+    from filterpy.kalman import KalmanFilter
+
+    from sprint_fusion.core import kalman_kernels as kk
+
     best = float("inf")
     for _ in range(repeat):
-        filters = [cls(dim, p0) for dim, p0 in recording.dims]
-        start = time.perf_counter()
-        for index, kind, args in recording.calls:
-            f = filters[index]
-            if kind == "p":
-                f.predict(*args)
+        state = {}
+        prepared = []
+        for c in calls:  # matrices and arrays made before timing: only the steps are timed
+            n, key = c[1], c[2]
+            if key not in state:
+                if kind == "filterpy":
+                    f = KalmanFilter(dim_x=n, dim_z=1)
+                    f.P = np.eye(n)
+                    state[key] = f
+                else:
+                    state[key] = (np.zeros(n), np.eye(n))
+            if c[0] == "p":
+                if kind == "filterpy":
+                    A, Q = np.empty((n, n)), np.empty((n, n))
+                    kk.transition_into(A, c[3])
+                    kk.noise_into(Q, c[3], c[4], np.array(c[5]), c[6])
+                    prepared.append(("p", state[key], (A, Q)))
+                else:
+                    prepared.append(("p", state[key], (c[3], c[4], np.array(c[5]), c[6])))
             else:
-                f.update(*args)
+                if kind == "filterpy":
+                    H = np.zeros((1, n))
+                    H[0, c[4]] = 1.0
+                    prepared.append(("u", state[key], (np.array([[c[3]]]), np.array([[c[5]]]), H)))
+                else:
+                    prepared.append(("u", state[key], (c[3], c[4], c[5])))
+        start = time.perf_counter()
+        if kind == "filterpy":
+            for op, f, args in prepared:
+                if op == "p":
+                    f.predict(F=args[0], Q=args[1])
+                else:
+                    f.update(args[0], R=args[1], H=args[2])
+        else:
+            predict, update = kk.predict_motion, kk.update
+            for op, (x, P), args in prepared:
+                if op == "p":
+                    predict(x, P, *args)
+                else:
+                    update(x, P, *args)
         best = min(best, time.perf_counter() - start)
     return best
 
 
-ORIGINAL = kalman.KalmanFilter
-
-
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[3], sys.argv[2])
+        return
     bag = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "bags" / "track_400m")
-    samples = [(k, s) for k, s, _ in read_samples(bag)]
-    chain(samples, ORIGINAL)  # compile the kernels (numba) before timing
-    ours_t, ours = chain(samples, ORIGINAL)
-    theirs_t, theirs = chain(samples, FilterpyKalman)
-    same = np.allclose(ours.table, theirs.table, rtol=1e-9, atol=1e-9, equal_nan=True)
-    recording = Recording(ORIGINAL)
-    chain(samples, recording)
-    steps = len(recording.calls)
-    ours_f, theirs_f = replay_calls(recording, ORIGINAL), replay_calls(recording, FilterpyKalman)
-    print(f"{bag}: {steps} filter calls (predictions and updates) in the chain, kernels: {kalman.KERNELS.name}; "
-          f"outputs identical to 1e-9: {same}")
-    print(f"  per call, the chain's calls replayed: this package {1e6 * ours_f / steps:5.2f} µs, "
-          f"filterpy {1e6 * theirs_f / steps:5.2f} µs → {theirs_f / ours_f:.1f}×")
-    print(f"  whole chain: this package {ours_t:5.2f} s, filterpy {theirs_t:5.2f} s → {theirs_t / ours_t:.1f}×")
+    from sprint_fusion.bags.reader import read_blocks
+    from sprint_fusion.core import jit
+    from sprint_fusion.core.fusion import run_blocks
+
+    recorded = in_child(bag, "record")
+    theirs = in_child(bag, "filterpy")
+    blocks = list(read_blocks(bag))
+    run_blocks(blocks)  # compile (or load the cache) before timing
+    start = time.perf_counter()
+    ours = run_blocks(blocks)
+    ours_t = time.perf_counter() - start
+    same = np.allclose(ours.table, np.array(theirs["table"], dtype=float), rtol=1e-9, atol=1e-9, equal_nan=True)
+    calls = recorded["calls"]
+    ours_f, theirs_f = replay(calls, "ours"), replay(calls, "filterpy")
+    print(f"{bag}: {len(calls)} filter steps (predictions and updates) in the chain, kernels: {jit.NAME}; "
+          f"the filterpy-built chain's output equals this package's to 1e-9: {same}")
+    print(f"  per step, the chain's steps replayed one call each from Python: this package "
+          f"{1e6 * ours_f / len(calls):5.2f} µs, filterpy {1e6 * theirs_f / len(calls):5.2f} µs → "
+          f"{theirs_f / ours_f:.1f}×")
+    print(f"  whole chain (without reading the bag): this package {ours_t:5.2f} s (compiled runs of IMU samples), "
+          f"filterpy-built {theirs['seconds']:5.2f} s → {theirs['seconds'] / ours_t:.0f}×; "
+          f"per step {1e6 * ours_t / len(calls):5.2f} µs against {1e6 * theirs['seconds'] / len(calls):5.2f} µs")
 
 
 if __name__ == "__main__":

@@ -10,17 +10,6 @@ from sprint_fusion.core.motion import ca_transition, cj_transition, diag_noise, 
 PAPER_CJ_Q = [0.0001, 0.01, 0.01, 0.01]
 
 
-@pytest.fixture(autouse=True, params=["numpy", "numba"])
-def kernels(request, monkeypatch):
-    """Every test here runs on both kernel sets (numba's where it is installed)."""
-    from sprint_fusion.core import kalman, kalman_kernels
-
-    if request.param == "numba":
-        pytest.importorskip("numba", reason="numba (the 'fast' extra) is not installed")
-    monkeypatch.setattr(kalman, "KERNELS", kalman_kernels.select(request.param))
-    return request.param
-
-
 def reference(dim: int) -> ReferenceKF:
     kf = ReferenceKF(dim_x=dim, dim_z=1)
     kf.x = np.zeros((dim, 1))
@@ -31,7 +20,7 @@ def reference(dim: int) -> ReferenceKF:
 def run_both(dim, transition, noise, measured_rows, r_diag, seed, steps=400):
     """Random irregular Δt, random subsets of the measured rows (including none)."""
     rng = np.random.default_rng(seed)
-    ours = TimedFilter(dim, transition, noise)
+    ours = TimedFilter(dim, noise)
     ours.start(0.0, [])
     ref = reference(dim)
     t = 0.0
@@ -75,21 +64,3 @@ def test_ca_yaw_filter_matches_filterpy(seed):
 def test_ca_gain_noise_filters_match_filterpy(seed, sigma_q):
     dx, dP = run_both(3, ca_transition, gain_noise_fn(sigma_q, "per_step"), [0], [30.0], seed)
     assert dx < 1e-9 and dP < 1e-9
-
-
-def test_both_kernel_sets_give_the_same_numbers():
-    pytest.importorskip("numba", reason="numba (the 'fast' extra) is not installed")
-    from sprint_fusion.core import kalman_kernels
-
-    rng = np.random.default_rng(5)
-    fast, plain = kalman_kernels.select("numba"), kalman_kernels.select("numpy")
-    x1, P1 = rng.normal(size=4), np.eye(4) + 0.1
-    x2, P2 = x1.copy(), P1.copy()
-    for _ in range(200):
-        A, Q = cj_transition(rng.uniform(0.001, 0.1)), np.diag(rng.uniform(0, 0.01, 4))
-        fast.predict(x1, P1, A, Q)
-        plain.predict(x2, P2, A, Q)
-        i, z, r = int(rng.integers(0, 4)), float(rng.normal()), float(rng.uniform(0.01, 1))
-        fast.update(x1, P1, z, i, r)
-        plain.update(x2, P2, z, i, r)
-    assert np.allclose(x1, x2, rtol=1e-12, atol=1e-12) and np.allclose(P1, P2, rtol=1e-12, atol=1e-12)

@@ -49,7 +49,7 @@ def test_cj_filter_recovers_d_v_a_j_from_noise_free_cubic():
     def truth(t):
         return np.array([d0 + v0 * t + a0 * t**2 / 2 + j * t**3 / 6, v0 + a0 * t + j * t**2 / 2, a0 + j * t, j])
 
-    f = TimedFilter(4, cj_transition, diag_noise([0.0001, 0.01, 0.01, 0.01], "per_step"))
+    f = TimedFilter(4, diag_noise([0.0001, 0.01, 0.01, 0.01], "per_step"))
     rng = np.random.default_rng(3)
     t = 0.0
     f.start(t, [truth(t)[0]])
@@ -67,7 +67,7 @@ def test_cj_filter_recovers_d_v_a_j_from_noise_free_cubic():
 
 
 def test_time_going_backwards_is_refused_and_leaves_the_filter_untouched():
-    f = TimedFilter(3, ca_transition, diag_noise([1, 1, 1], "per_step"))
+    f = TimedFilter(3, diag_noise([1, 1, 1], "per_step"))
     f.start(10.0, [1.0])
     f.step(10.5, [2.0], [0], [1.0])
     x, P = f.x.copy(), f.P.copy()
@@ -78,8 +78,8 @@ def test_time_going_backwards_is_refused_and_leaves_the_filter_untouched():
 
 def test_zero_dt_adds_no_process_noise():
     # Two measurements at one stamp must equal one joint correction (paper Q is per step).
-    f1 = TimedFilter(4, cj_transition, diag_noise([0.0001, 0.01, 0.01, 0.01], "per_step"))
-    f2 = TimedFilter(4, cj_transition, diag_noise([0.0001, 0.01, 0.01, 0.01], "per_step"))
+    f1 = TimedFilter(4, diag_noise([0.0001, 0.01, 0.01, 0.01], "per_step"))
+    f2 = TimedFilter(4, diag_noise([0.0001, 0.01, 0.01, 0.01], "per_step"))
     for f in (f1, f2):
         f.start(0.0, [0.0])
     f1.step(0.1, [1.0], [0], [0.02])

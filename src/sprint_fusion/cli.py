@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from .core.fusion import run
 from .core.params import FilterParams, ParameterError, markdown_table, parse_override
 from .paths import bag_dir, config_file
 from .sensors.driver_params import GNSS_DRIVER_PARAMS, IMU_DRIVER_PARAMS
@@ -19,10 +18,11 @@ def _filter_params(args) -> FilterParams:
 
 
 def cmd_demo(args) -> int:
-    from .bags.reader import read_samples
+    from .bags.reader import read_blocks
+    from .core.fusion import run_blocks
 
     params = _filter_params(args)
-    result = run(((kind, sample) for kind, sample, _ in read_samples(args.bag)), params)
+    result = run_blocks(read_blocks(args.bag), params)
     print(f"bag      {_shown(args.bag)}")
     print(f"filters  {_shown(args.filters)}")
     _print_summary(args.bag, summarize(result), result.stats, result["t"][0] if len(result.table) else 0.0)

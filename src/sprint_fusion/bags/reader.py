@@ -16,7 +16,8 @@ import numpy as np
 from rosbags.highlevel import AnyReader
 
 from .. import msgs, topics
-from ..core.samples import FixType
+from ..core.samples import FixType, GnssFix, ImuBlock
+from .imu_columns import decode_imus
 from .salvage import BagDamageError, mcap_file, salvage_mcap, sequential_connections
 from .writer import BagError, typestore
 
@@ -184,6 +185,77 @@ def parse_remap(rules) -> dict[str, str]:
     return out
 
 
+class _Stream:
+    """What read_stream and read_blocks share: topic selection, GNSS assembly, decoding errors
+    and damage, over the bag's messages grouped by log time."""
+
+    def __init__(self, path, namespace: str, imu_topic: str | None, remap, on_damage):
+        self.path, self.on_damage = path, on_damage
+        self.remap = {src: topics.resolve(dst, namespace) if not dst.startswith("/") else dst
+                      for src, dst in (remap or {}).items()}
+        self.reader = BagSource(path)
+        present = {self.name(c) for c in self.reader.connections}
+        if imu_topic is None:
+            data = topics.resolve(topics.IMU_DATA, namespace)
+            imu_topic = data if data in present else topics.resolve(topics.IMU_RAW, namespace)
+        self.imu_topic = imu_topic
+        self.gnss = {topics.resolve(t, namespace): t for t in topics.GNSS_TOPICS}
+        self.assembler = GnssAssembler([self.gnss[t] for t in self.gnss if t in present and self.gnss[t] in
+                                        (topics.GNSS_VEL, topics.GNSS_HEADING)])
+        self.undecodable: list[str] = []
+
+    def name(self, conn) -> str:
+        return self.remap.get(conn.topic, conn.topic)
+
+    def decode(self, conn, log_ns: int, raw):
+        try:
+            return self.reader.deserialize(raw, conn.msgtype)
+        except Exception as err:  # rosbags raises several types for bad CDR
+            self.undecodable.append(f"{conn.topic} at log time {log_ns * 1e-9:.6f} s: {err}")
+            return None
+
+    def imu_sample(self, conn, log_ns: int, raw):
+        msg = self.decode(conn, log_ns, raw)
+        return None if msg is None else msgs.imu_sample(msg)
+
+    def groups(self):
+        """(log_ns, [(conn, raw)], GNSS fixes completed, [(conn, raw) of the IMU topic]) per log
+        time; a last group with no messages carries the fixes still waiting at the end. Damage
+        is raised or reported (on_damage) after the last readable group."""
+        damage: BagError | None = None
+        log_ns = None
+        try:
+            try:
+                for log_ns, group in itertools.groupby(self.reader.messages(), key=lambda m: m[1]):
+                    items, gnss_items, imu_items = [], [], []
+                    for conn, _, raw in group:
+                        topic = self.name(conn)
+                        if topic == self.imu_topic:
+                            imu_items.append((conn, raw))
+                        elif topic in self.gnss:
+                            msg = self.decode(conn, log_ns, raw)
+                            if msg is not None:
+                                gnss_items.append((self.gnss[topic], msg))
+                        items.append((conn, raw))
+                    yield log_ns, items, self.assembler.group(gnss_items, log_ns), imu_items
+            except BagError as err:
+                damage = err
+            except Exception as err:  # a reader failing inside an intact container
+                damage = BagError(f"{self.path}: cannot read bag after log time {(log_ns or 0) * 1e-9:.6f} s: {err}")
+            last = self.assembler.finish()
+            if last:
+                yield log_ns, [], last, []
+            if damage is None and self.undecodable:
+                damage = BagError(f"{self.path}: {len(self.undecodable)} messages do not decode and were skipped; "
+                                  f"the first: {self.undecodable[0]}")
+            if damage is not None:
+                if self.on_damage is None:
+                    raise damage
+                self.on_damage(damage)
+        finally:
+            self.reader.close()
+
+
 def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None,
                 on_damage=None):
     """Every message of the bag in log-time order as (connection, log_ns, raw, events), where
@@ -197,58 +269,14 @@ def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = N
     (the rest is read). Then on_damage(BagError) is called once, saying where — or, without
     on_damage, that error is raised after the last readable message.
     """
-    remap = {src: topics.resolve(dst, namespace) if not dst.startswith("/") else dst
-             for src, dst in (remap or {}).items()}
-    reader = BagSource(path)
-    try:
-        def name(conn):
-            return remap.get(conn.topic, conn.topic)
-
-        present = {name(c) for c in reader.connections}
-        if imu_topic is None:
-            data = topics.resolve(topics.IMU_DATA, namespace)
-            imu_topic = data if data in present else topics.resolve(topics.IMU_RAW, namespace)
-        gnss = {topics.resolve(t, namespace): t for t in topics.GNSS_TOPICS}
-        assembler = GnssAssembler([gnss[t] for t in gnss if t in present and gnss[t] in
-                                   (topics.GNSS_VEL, topics.GNSS_HEADING)])
-        undecodable: list[str] = []
-        damage: BagError | None = None
-        log_ns = None
-        try:
-            for log_ns, group in itertools.groupby(reader.messages(), key=lambda m: m[1]):
-                items, gnss_items, imu_items = [], [], []
-                for conn, _, raw in group:
-                    topic = name(conn)
-                    if topic == imu_topic or topic in gnss:
-                        try:
-                            msg = reader.deserialize(raw, conn.msgtype)
-                        except Exception as err:  # rosbags raises several types for bad CDR
-                            undecodable.append(f"{conn.topic} at log time {log_ns * 1e-9:.6f} s: {err}")
-                            continue
-                        if topic == imu_topic:
-                            imu_items.append(msgs.imu_sample(msg))
-                        else:
-                            gnss_items.append((gnss[topic], msg))
-                    items.append((conn, raw))
-                events = [("gnss", f) for f in assembler.group(gnss_items, log_ns)] + [("imu", s) for s in imu_items]
-                for k, (conn, raw) in enumerate(items):
-                    yield conn, log_ns, raw, events if k == len(items) - 1 else []
-        except BagError as err:
-            damage = err
-        except Exception as err:  # a reader failing inside an intact container
-            damage = BagError(f"{path}: cannot read bag after log time {(log_ns or 0) * 1e-9:.6f} s: {err}")
-        last = [("gnss", f) for f in assembler.finish()]
-        if last:
-            yield None, log_ns, None, last
-        if damage is None and undecodable:
-            damage = BagError(f"{path}: {len(undecodable)} messages do not decode and were skipped; the first: "
-                              f"{undecodable[0]}")
-        if damage is not None:
-            if on_damage is None:
-                raise damage
-            on_damage(damage)
-    finally:
-        reader.close()
+    stream = _Stream(path, namespace, imu_topic, remap, on_damage)
+    for log_ns, items, fixes, imu_items in stream.groups():
+        imu = [stream.imu_sample(conn, log_ns, raw) for conn, raw in imu_items]
+        events = [("gnss", f) for f in fixes] + [("imu", s) for s in imu if s is not None]
+        if not items:
+            yield None, log_ns, None, events
+        for k, (conn, raw) in enumerate(items):
+            yield conn, log_ns, raw, events if k == len(items) - 1 else []
 
 
 def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None
@@ -261,6 +289,37 @@ def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = 
     for _, log_ns, _, events in read_stream(path, namespace, imu_topic, remap):
         for kind, sample in events:
             yield kind, sample, log_ns
+
+
+def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None,
+                on_damage=None, block_size: int = 4096) -> Iterator[list[ImuBlock | GnssFix]]:
+    """read_samples' samples in the same order, as lists of GNSS fixes and ImuBlocks (the IMU
+    samples between two fixes, decoded together) of about block_size messages: the offline
+    chain's input (SprintFusion.push_block). Damage as read_stream."""
+    stream = _Stream(path, namespace, imu_topic, remap, on_damage)
+    block: list[ImuBlock | GnssFix] = []
+    pending: list[tuple[object, int, bytes]] = []  # IMU messages not decoded yet
+    count = 0
+
+    def decoded() -> list[ImuBlock]:
+        columns = decode_imus([raw for _, _, raw in pending])
+        if columns is None:  # not one layout: one by one, as read_samples does
+            samples = [stream.imu_sample(conn, log_ns, raw) for conn, log_ns, raw in pending]
+            samples = [s for s in samples if s is not None]
+            columns = ImuBlock.of(samples) if samples else None
+        pending.clear()
+        return [columns] if columns is not None else []
+
+    for log_ns, items, fixes, imu_items in stream.groups():
+        if fixes:
+            block += decoded() + fixes
+        pending += [(conn, log_ns, raw) for conn, raw in imu_items]
+        count += len(items)
+        if count >= block_size:
+            yield block + decoded()
+            block, count = [], 0
+    if block or pending:
+        yield block + decoded()
 
 
 def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:

@@ -1,6 +1,6 @@
 """`sprint-fusion tune`: the filters over a parameter grid on one bag, scored against a reference.
 
-The bag is read once; every grid point runs the very core replay runs (fusion.run), in
+The bag is read once; every grid point runs the very core replay runs (fusion.run_blocks), in
 parallel processes. The starting profile (--filters, the paper's by default) always runs too,
 so the table shows what tuning gained over it.
 """
@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
-from ..core.fusion import run
+from ..core.fusion import run_blocks
 from ..core.params import FilterParams, ParameterError
 from ..scoring import Reference, Scores, score
-from .reader import read_samples
+from .reader import read_blocks
 
-_WORK: dict[str, Any] = {}  # the samples and reference of the worker processes
+_WORK: dict[str, Any] = {}  # the bag (as blocks) and reference of the worker processes
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,12 @@ def grid_points(grid: dict[str, list], base: FilterParams) -> list[dict[str, Any
     return points
 
 
-def _init(samples, reference, estimator) -> None:
-    _WORK.update(samples=samples, reference=reference, estimator=estimator)
+def _init(blocks, reference, estimator) -> None:
+    _WORK.update(blocks=blocks, reference=reference, estimator=estimator)
 
 
 def _evaluate(values: dict[str, Any]) -> Scores:
-    result = run(_WORK["samples"], FilterParams(values))
+    result = run_blocks(_WORK["blocks"], FilterParams(values))
     return score(result, _WORK["reference"], _WORK["estimator"])
 
 
@@ -77,14 +77,14 @@ def tune(bag, reference: Reference, grid: dict[str, list], base: FilterParams | 
     if metric not in reference.metrics:
         raise ParameterError(f"metric '{metric}': the reference {reference.name} gives {', '.join(reference.metrics)}")
     points = grid_points(grid, base)
-    samples = [(kind, sample) for kind, sample, _ in read_samples(bag, namespace, remap=remap)]
+    blocks = list(read_blocks(bag, namespace, remap=remap))
     runs = [dict(base)] + [{**base, **p} for p in points]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
     if jobs == 1:
-        _init(samples, reference, estimator)
+        _init(blocks, reference, estimator)
         scores = [_evaluate(v) for v in runs]
     else:
-        with ProcessPoolExecutor(jobs, initializer=_init, initargs=(samples, reference, estimator)) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init, initargs=(blocks, reference, estimator)) as pool:
             scores = list(pool.map(_evaluate, runs))
     trials = [Trial({}, scores[0], baseline=True)] + [Trial(p, s) for p, s in zip(points, scores[1:], strict=True)]
     return sorted(trials, key=lambda tr: (_rank(tr.scores[metric]), not tr.baseline))

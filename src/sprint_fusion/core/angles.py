@@ -7,11 +7,13 @@ import math
 import numpy as np
 
 from . import quaternion
+from .jit import jit
 
 
-def wrap_deg(angle: float) -> float:
+@jit
+def wrap_deg(angle) -> float:
     """Angle in degrees wrapped to (−180, 180]."""
-    a = math.fmod(angle + 180.0, 360.0)
+    a = np.fmod(angle + 180.0, 360.0)
     if a <= 0.0:
         a += 360.0
     return a - 180.0
@@ -22,11 +24,13 @@ def heading_to_yaw(heading_deg: float) -> float:
     return wrap_deg(90.0 - heading_deg)
 
 
-def quat_yaw_deg(q: np.ndarray) -> float:
+@jit
+def quat_yaw_deg(q) -> float:
     """Yaw of a body→ENU quaternion (w, x, y, z), degrees."""
     return math.degrees(quaternion.yaw(q))
 
 
-def rotate_yaw(q: np.ndarray, yaw_deg: float) -> np.ndarray:
+@jit
+def rotate_yaw(q, yaw_deg) -> np.ndarray:
     """q rotated about the local vertical by yaw_deg (applied in the ENU frame)."""
     return quaternion.multiply(quaternion.about_vertical(math.radians(yaw_deg)), q)

@@ -14,14 +14,67 @@ import math
 import numpy as np
 
 from . import quaternion
+from .jit import jit
 from .samples import ImuSample
+
+SOURCES = ("device", "estimate", "auto")  # the codes of attitude_step's `source`
+DEVICE, ESTIMATE, AUTO = range(3)
+
+
+@jit
+def attitude_step(q, clock, source, gain, accel_gate, gravity, t, accel, gyro, orientation, has_orientation) -> bool:
+    """Update the body→ENU quaternion q (in place) with one sample; False if none is available.
+    clock holds the time of q (NaN: no orientation yet)."""
+    if source == DEVICE or (source == AUTO and has_orientation):
+        if not has_orientation:
+            return False
+        n = math.sqrt(orientation[0] ** 2 + orientation[1] ** 2 + orientation[2] ** 2 + orientation[3] ** 2)
+        for k in range(4):
+            q[k] = orientation[k] / n
+        clock[0] = t
+        return True
+    if math.isnan(clock[0]):  # level from the gravity direction, yaw zero (arbitrary until aligned)
+        roll = math.atan2(accel[1], accel[2])
+        pitch = math.atan2(-accel[0], math.hypot(accel[1], accel[2]))
+        q[:] = quaternion.from_roll_pitch(roll, pitch)
+        clock[0] = t
+        return True
+    dt = t - clock[0]
+    clock[0] = t
+    omega = gyro.copy()
+    fn = math.sqrt(accel[0] ** 2 + accel[1] ** 2 + accel[2] ** 2)
+    if fn > 0.0 and abs(fn - gravity) < accel_gate:
+        up = quaternion.to_matrix(q)[2]  # ENU up seen in the body frame
+        f = accel / fn
+        omega[0] += gain * (f[1] * up[2] - f[2] * up[1])
+        omega[1] += gain * (f[2] * up[0] - f[0] * up[2])
+        omega[2] += gain * (f[0] * up[1] - f[1] * up[0])
+    angle = math.sqrt(omega[0] ** 2 + omega[1] ** 2 + omega[2] ** 2) * dt
+    if angle > 0.0:
+        r = quaternion.multiply(q, quaternion.from_axis_angle(omega, angle))
+        n = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2 + r[3] ** 2)
+        for k in range(4):
+            q[k] = r[k] / n
+    return True
+
+
+NO_ORIENTATION = np.zeros(4)
+
+
+def sample_arrays(s: ImuSample) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """accel, gyro, orientation (zeros if none) and whether it has one, as float arrays."""
+    has = s.orientation is not None
+    return (np.asarray(s.accel, dtype=float), np.asarray(s.gyro, dtype=float),
+            np.asarray(s.orientation, dtype=float) if has else NO_ORIENTATION, has)
 
 
 class AttitudeSource:
     def __init__(self, source: str = "auto", gain: float = 1.0, accel_gate: float = 0.2,
                  gravity: float = 9.80665):
         self.source, self.gain, self.accel_gate, self.gravity = source, gain, accel_gate, gravity
-        self.reset()
+        self.code = SOURCES.index(source)
+        self.q = np.array([1.0, 0.0, 0.0, 0.0])
+        self.clock = np.array([np.nan])
 
     @classmethod
     def from_params(cls, params) -> AttitudeSource:
@@ -29,38 +82,15 @@ class AttitudeSource:
                    params["gravity"])
 
     def reset(self) -> None:
-        self.q: np.ndarray | None = None
-        self.t: float | None = None
+        self.clock[0] = np.nan
+
+    @property
+    def args(self) -> tuple:
+        """The state and settings attitude_step takes, in its order."""
+        return self.q, self.clock, self.code, self.gain, self.accel_gate, self.gravity
 
     def update(self, s: ImuSample) -> np.ndarray | None:
         """Body→ENU quaternion (w, x, y, z) at this sample, or None if none is available."""
-        use_device = self.source == "device" or (self.source == "auto" and s.orientation is not None)
-        if use_device:
-            if s.orientation is None:
-                return None
-            q = np.asarray(s.orientation, dtype=float)
-            self.q, self.t = q / np.linalg.norm(q), s.stamp
-            return self.q
-        if self.q is None:
-            self.q, self.t = self._level(s.accel), s.stamp
-            return self.q
-        dt = s.stamp - self.t
-        self.t = s.stamp
-        omega = np.asarray(s.gyro, dtype=float)
-        f = np.asarray(s.accel, dtype=float)
-        fn = np.linalg.norm(f)
-        if fn > 0.0 and abs(fn - self.gravity) < self.accel_gate:
-            up_pred = quaternion.to_matrix(self.q)[2]  # ENU up seen in the body frame
-            omega = omega + self.gain * np.cross(f / fn, up_pred)
-        angle = np.linalg.norm(omega) * dt
-        if angle > 0.0:
-            self.q = quaternion.multiply(self.q, quaternion.from_axis_angle(omega, angle))
-            self.q /= np.linalg.norm(self.q)
-        return self.q
-
-    @staticmethod
-    def _level(f: np.ndarray) -> np.ndarray:
-        """Roll and pitch from the gravity direction, yaw zero (arbitrary until aligned)."""
-        roll = math.atan2(f[1], f[2])
-        pitch = math.atan2(-f[0], math.hypot(f[1], f[2]))
-        return quaternion.from_roll_pitch(roll, pitch)
+        if not attitude_step(*self.args, float(s.stamp), *sample_arrays(s)):
+            return None
+        return self.q.copy()

@@ -9,17 +9,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kalman import TimedFilter
-from .motion import cj_transition, diag_noise
+from . import kalman_kernels as kk
+from .jit import jit
+from .kalman import TimedFilter, TimeWentBackwardsError
+from .motion import diag_noise
 
 R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
+UPDATED, NOT_STARTED, TIME_BACK = 1, 0, -1
+
+
+@jit
+def acceleration_step(f, r, t, a) -> int:
+    """IMU acceleration a [m/s²] with variance r at t into the CJ filter f (a TimedFilter's args)."""
+    if not kk.started(f[2]):
+        return NOT_STARTED
+    if not kk.step_to(f, t):
+        return TIME_BACK
+    kk.update(f[0], f[1], a, 2, r)
+    return UPDATED
+
+
+def checked(code: int, t: float) -> bool:
+    """A step's outcome for Python callers: updated or not; time going back raises."""
+    if code == TIME_BACK:
+        raise TimeWentBackwardsError(f"stamp {t:.6f} is before the filter time")
+    return code == UPDATED
 
 
 class CjFuser:
     def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
                  p0: float = 1.0):
-        self.filter = TimedFilter(4, cj_transition, diag_noise(q_diag, process_noise), p0)
-        self.r_imu = r_imu
+        self.filter = TimedFilter(4, diag_noise(q_diag, process_noise), p0)
+        self.r_imu = float(r_imu)
         self.r_from = r_from
 
     @property
@@ -52,7 +73,4 @@ class CjFuser:
 
     def acceleration(self, t: float, a: float) -> bool:
         """IMU acceleration [m/s²]; ignored until a first displacement started the filter."""
-        if not self.filter.initialized:
-            return False
-        self.filter.step(t, [a], [2], [self.r_imu])
-        return True
+        return checked(acceleration_step(self.filter.args, self.r_imu, float(t), float(a)), t)

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .cj_fuser import TIME_BACK
 from .geodesy import LocalFrame
 from .gnss_velocity import PositionDifferencer
+from .imu_step import imu_run, run_args
 from .kf2 import Kf2
 from .kf5 import AXES, Kf5
 from .params import FilterParams
-from .samples import FixType
+from .samples import FixType, GnssFix, ImuBlock
 from .timeline import ReorderBuffer, StampGuard
 
 GNSS, IMU = "gnss", "imu"
@@ -84,6 +86,88 @@ class SprintFusion:
     def flush(self) -> list[list[float]]:
         return self._drain(self.reorder.flush())
 
+    def push_block(self, items: list[ImuBlock | GnssFix]) -> np.ndarray:
+        """push() of IMU blocks and GNSS fixes in arrival order; the fused rows as a table.
+
+        The same rows as push() one sample at a time. When the block is clean — valid samples,
+        no duplicates, none arriving behind what the reorder window has let go — it is ordered
+        at once and its IMU runs between fixes go through imu_run in one compiled call each;
+        otherwise (and with an observer, which wants every stage's output) sample by sample.
+        """
+        items = [replace(i, stamp=i.stamp - self.latency) if isinstance(i, GnssFix) and self.latency else i
+                 for i in items]
+        held = self.reorder.take()
+        if self.observer is None and self._clean(held, items):
+            return self._fast(held, items)
+        self.reorder.hold(held)
+        rows = []
+        for item in items:
+            if isinstance(item, GnssFix):
+                rows.extend(self._drain(self.reorder.push(item.stamp, GNSS, item)))
+            else:
+                for sample in item.samples():
+                    rows.extend(self._drain(self.reorder.push(sample.stamp, IMU, sample)))
+        return np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
+
+    def _clean(self, held, items) -> bool:
+        imu = [i for i in items if isinstance(i, ImuBlock)]
+        if any(not i.valid().all() for i in imu):
+            return False
+        stamps = np.concatenate([[i.stamp] if isinstance(i, GnssFix) else i.stamps for i in items] or [[]])
+        if not np.isfinite(stamps).all():
+            return False
+        # every sample after the horizon of all before it: none is released behind a later one
+        horizon = np.maximum.accumulate(np.concatenate([[self.reorder.horizon], stamps - self.reorder.window]))
+        if not (stamps > horizon[:-1]).all():
+            return False
+        for kind in (GNSS, IMU):  # duplicates (stamp, kind): the reorder buffer drops them
+            mine = [s for s, k, _ in held if k == kind]
+            mine += [i.stamp for i in items if isinstance(i, GnssFix)] if kind == GNSS else [
+                t for i in imu for t in i.stamps]
+            if len(set(mine)) != len(mine):
+                return False
+        return True
+
+    def _fast(self, held, items) -> np.ndarray:
+        fixes = [(s, item) for s, k, item in held if k == GNSS]
+        fixes += [(i.stamp, i) for i in items if isinstance(i, GnssFix)]
+        imu = ImuBlock.concat([ImuBlock.of([item for _, k, item in held if k == IMU])]
+                              + [i for i in items if isinstance(i, ImuBlock)])
+        newest = max((i.stamp if isinstance(i, GnssFix) else i.stamps.max(initial=-np.inf) for i in items),
+                     default=-np.inf)
+        horizon = max(self.reorder.horizon, newest - self.reorder.window)
+        self.reorder.horizon = horizon
+        due = imu.stamps <= horizon
+        order = np.argsort(imu.stamps[due], kind="stable")
+        ready, later = imu.take(np.flatnonzero(due)[order]), imu.take(~due)
+        self.reorder.hold([(f.stamp, GNSS, f) for s, f in fixes if s > horizon]
+                          + [(s.stamp, IMU, s) for s in later.samples()])
+        fixes = sorted([f for s, f in fixes if s <= horizon], key=lambda f: f.stamp)
+        rows, start = [], 0
+        for fix in [*fixes, None]:  # a fix goes before IMU samples of its stamp ("gnss" < "imu")
+            end = len(ready) if fix is None else int(np.searchsorted(ready.stamps, fix.stamp, side="left"))
+            if end > start:
+                rows.append(self._imu_run(ready.take(slice(start, end))))
+                start = end
+            if fix is not None:
+                rows.extend(np.array(r, dtype=float).reshape(1, -1) for r in self.process(GNSS, fix))
+        return np.concatenate(rows) if rows else np.empty((0, len(COLUMNS)))
+
+    def _imu_run(self, block: ImuBlock) -> np.ndarray:
+        rows = np.empty((len(block), len(COLUMNS)))
+        last_accel, last_q = np.empty(3), np.empty(4)
+        code = imu_run(*run_args(self.kf2, self.kf5), block.stamps, block.accel, block.gyro, block.orientation,
+                       block.has_orientation, rows, last_accel, last_q)
+        if code == TIME_BACK:
+            raise RuntimeError("imu_run was given samples out of order")
+        self.guard.admit_run(float(block.stamps[-1]))
+        self.stats.dropped = self.guard.dropped
+        self.stats.imu += len(block)
+        self.kf5.aligned = self.kf5.yaw_bias.aligned(float(block.stamps[-1]), last_accel, last_q) if code else None
+        speed_filter = self.kf5.speed.filter
+        self.kf5.speed_estimate = self.kf5.speed.estimate() if speed_filter.initialized else None
+        return rows
+
     def _drain(self, released) -> list[list[float]]:
         return [row for _, kind, sample in released for row in self.process(kind, sample)]
 
@@ -129,6 +213,14 @@ class SprintFusion:
         kf2 = self.kf2.cj.state if self.kf2.cj.initialized else [nan] * 3
         return [t, *pos, *vel, sp.speed if sp else nan, sp.variance if sp else nan,
                 al.yaw if al else nan, al.bias if al else nan, kf2[0], kf2[1], kf2[2]]
+
+
+def run_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterParams | None = None) -> FusionResult:
+    """run() of a bag read as blocks (bags.reader.read_blocks): the same result, much faster."""
+    fusion = SprintFusion(params)
+    tables = [fusion.push_block(block) for block in blocks]
+    tables.append(np.array(fusion.flush(), dtype=float).reshape(-1, len(COLUMNS)))
+    return FusionResult(np.concatenate(tables), fusion.stats)
 
 
 def run(samples: Iterable[tuple[str, object]], params: FilterParams | None = None) -> FusionResult:

@@ -13,10 +13,27 @@ import numpy as np
 
 from . import quaternion
 from .angles import quat_yaw_deg, rotate_yaw
-from .attitude import AttitudeSource
-from .cj_fuser import CjFuser
+from .attitude import AttitudeSource, attitude_step, sample_arrays
+from .cj_fuser import NOT_STARTED, CjFuser, acceleration_step, checked
 from .geodesy import LocalFrame
+from .jit import jit
 from .samples import GnssFix, ImuSample
+
+
+@jit
+def forward_acceleration(q, accel) -> float:
+    """The body x axis levelled (heading removed, roll and pitch kept) times the specific force."""
+    R = quaternion.to_matrix(rotate_yaw(q, -quat_yaw_deg(q)))
+    return R[0, 0] * accel[0] + R[0, 1] * accel[1] + R[0, 2] * accel[2]
+
+
+@jit
+def forward_step(att, cj, r_imu, t, accel, gyro, orientation, has_orientation) -> int:
+    """KF2's IMU step: the orientation, the forward acceleration, the CJ filter's correction."""
+    q = att[0]
+    if not attitude_step(q, att[1], att[2], att[3], att[4], att[5], t, accel, gyro, orientation, has_orientation):
+        return NOT_STARTED
+    return acceleration_step(cj, r_imu, t, forward_acceleration(q, accel))
 
 
 class AlongTrack:
@@ -76,16 +93,17 @@ class Kf2:
         d = self.track.update(self.frame.to_enu(fix), fix.velocity)
         self.cj.position(fix.stamp, d, fix.sigma_horizontal)
 
+    @property
+    def args(self) -> tuple:
+        """forward_step's state and settings, in its order."""
+        return self.attitude.args, self.cj.filter.args, self.cj.r_imu
+
     def forward_acceleration(self, s: ImuSample) -> float | None:
         q = self.attitude.update(s)
-        if q is None:
-            return None
-        level = rotate_yaw(q, -quat_yaw_deg(q))  # remove heading, keep roll and pitch
-        return float(quaternion.to_matrix(level)[0] @ s.accel)
+        return None if q is None else float(forward_acceleration(q, np.asarray(s.accel, dtype=float)))
 
     def on_imu(self, s: ImuSample) -> bool:
-        a = self.forward_acceleration(s)
-        updated = a is not None and self.cj.acceleration(s.stamp, a)
+        updated = checked(forward_step(*self.args, float(s.stamp), *sample_arrays(s)), s.stamp)
         if updated and self.observer:
             self.observer.kf2(s.stamp, self.cj.state, self.cj.covariance)
         return updated

@@ -104,3 +104,47 @@ class SpeedEstimate:
     speed: float  # m/s
     variance: float
     state: np.ndarray = field(repr=False)  # (v, v̇, v̈)
+
+
+@dataclass(frozen=True)
+class ImuBlock:
+    """IMU samples as columns, in arrival order: what an offline reader hands the chain in one
+    go. orientation rows of samples without one (has_orientation False) are zeros."""
+
+    stamps: np.ndarray  # (n,)
+    accel: np.ndarray  # (n, 3)
+    gyro: np.ndarray  # (n, 3)
+    orientation: np.ndarray  # (n, 4)
+    has_orientation: np.ndarray  # (n,) bool
+
+    def __len__(self) -> int:
+        return len(self.stamps)
+
+    @classmethod
+    def of(cls, samples: list[ImuSample]) -> ImuBlock:
+        has = np.array([s.orientation is not None for s in samples], dtype=bool)
+        return cls(np.array([s.stamp for s in samples], dtype=float).reshape(-1),
+                   np.array([s.accel for s in samples], dtype=float).reshape(-1, 3),
+                   np.array([s.gyro for s in samples], dtype=float).reshape(-1, 3),
+                   np.array([s.orientation if s.orientation is not None else np.zeros(4) for s in samples],
+                            dtype=float).reshape(-1, 4), has)
+
+    @classmethod
+    def concat(cls, blocks: list[ImuBlock]) -> ImuBlock:
+        return cls(*(np.concatenate([getattr(b, f) for b in blocks]) for f in
+                     ("stamps", "accel", "gyro", "orientation", "has_orientation")))
+
+    def take(self, index) -> ImuBlock:
+        return ImuBlock(self.stamps[index], self.accel[index], self.gyro[index], self.orientation[index],
+                        self.has_orientation[index])
+
+    def samples(self) -> list[ImuSample]:
+        return [ImuSample(float(t), a, g, q if has else None) for t, a, g, q, has in
+                zip(self.stamps, self.accel, self.gyro, self.orientation, self.has_orientation, strict=True)]
+
+    def valid(self) -> np.ndarray:
+        """ImuSample.is_valid of every sample, at once."""
+        ok = ((np.abs(self.accel) <= MAX_ACCEL).all(axis=1) & (np.abs(self.gyro) <= MAX_RATE).all(axis=1)
+              & np.isfinite(self.stamps))
+        norm = np.linalg.norm(self.orientation, axis=1)
+        return ok & (~self.has_orientation | (np.isfinite(norm) & (np.abs(norm - 1.0) < 0.1)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from typing import Any
 
 
@@ -52,6 +53,12 @@ class StampGuard:
         self.resets += 1
         return True, ready
 
+    def admit_run(self, last_stamp: float) -> None:
+        """admit() of a run of items in order, none before the newest (checked by the caller),
+        the last stamped last_stamp: held strays are dropped, the clock moves on."""
+        self.dropped += len(self.held)
+        self.newest, self.held = last_stamp, []
+
 
 class ReorderBuffer:
     """Release (stamp, kind, item) in stamp order once they are `window` seconds old.
@@ -67,6 +74,8 @@ class ReorderBuffer:
         self._seq = itertools.count()  # ties keep arrival order
         self._seen: set[tuple[float, str]] = set()
         self.duplicates = 0
+        self.horizon = -math.inf  # everything stamped up to here may have been released
+
 
     def push(self, stamp: float, kind: str, item: Any) -> list[tuple[float, str, Any]]:
         key = (stamp, kind)
@@ -76,7 +85,21 @@ class ReorderBuffer:
         self._seen.add(key)
         heapq.heappush(self._heap, (stamp, kind, next(self._seq), item))
         newest = max(stamp, self._heap[0][0])
+        self.horizon = max(self.horizon, newest - self.window)
         return self._release(lambda s: s <= newest - self.window)
+
+    def take(self) -> list[tuple[float, str, Any]]:
+        """Everything held, in release order, out of the buffer (to be released or held again
+        by hold())."""
+        out = [(stamp, kind, item) for stamp, kind, _, item in sorted(self._heap, key=lambda e: e[:3])]
+        self._heap, self._seen = [], set()
+        return out
+
+    def hold(self, items) -> None:
+        """Hold (stamp, kind, item) not yet due, in arrival order, without releasing anything."""
+        for stamp, kind, item in items:
+            self._seen.add((stamp, kind))
+            heapq.heappush(self._heap, (stamp, kind, next(self._seq), item))
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -93,6 +116,8 @@ class ReorderBuffer:
         return gone
 
     def flush(self) -> list[tuple[float, str, Any]]:
+        if self._heap:
+            self.horizon = max(self.horizon, max(e[0] for e in self._heap))
         return self._release(lambda s: True)
 
     def _release(self, ready) -> list[tuple[float, str, Any]]:

@@ -13,11 +13,14 @@ import math
 
 import numpy as np
 
+from . import kalman_kernels as kk
 from . import quaternion
 from .angles import heading_to_yaw, quat_yaw_deg, rotate_yaw, wrap_deg
-from .attitude import AttitudeSource
+from .attitude import AttitudeSource, attitude_step, sample_arrays
+from .cj_fuser import NOT_STARTED, TIME_BACK, UPDATED, checked
+from .jit import jit
 from .kalman import TimedFilter
-from .motion import ca_transition, diag_noise, gain_noise_fn
+from .motion import diag_noise, gain_noise_fn
 from .samples import AlignedImu, GnssFix, ImuSample
 
 
@@ -35,40 +38,93 @@ def trusted_heading(fix: GnssFix, min_speed: float, max_accuracy: float) -> floa
     return math.degrees(math.atan2(fix.velocity[0], fix.velocity[1]))
 
 
+@jit
+def angle_step(f, p0, t, z, r) -> int:
+    """An angle measurement (deg) of state 0; the innovation wrapped, the filter starts at the first."""
+    x = f[0]
+    if not kk.started(f[2]):
+        kk.start(x, f[1], f[2], t, z, p0)
+    else:
+        if not kk.step_to(f, t):
+            return TIME_BACK
+        z = x[0] + wrap_deg(z - x[0])
+    kk.update(x, f[1], z, 0, r)
+    x[0] = wrap_deg(x[0])
+    return UPDATED
+
+
+@jit
+def rate_step(f, t, z, r) -> int:
+    """An angular-rate measurement (deg/s) of state 1 of a started angle filter."""
+    if not kk.step_to(f, t):
+        return TIME_BACK
+    kk.update(f[0], f[1], z, 1, r)
+    f[0][0] = wrap_deg(f[0][0])
+    return UPDATED
+
+
+@jit
+def align_step(att, yaw, bias, r_rate, r_bias, p0, gravity, t, accel, gyro, orientation, has_orientation,
+               out_accel, out_q) -> int:
+    """Stages 1–3 for one IMU sample: the yaw filter takes the gyro's vertical rate, the bias
+    filter yaw − device yaw, and the device orientation rotated by the bias gives the ENU
+    acceleration without gravity (out_accel) and the aligned orientation (out_q). NOT_STARTED
+    until an orientation exists and a first trusted heading started the yaw filter."""
+    q = att[0]
+    if not attitude_step(q, att[1], att[2], att[3], att[4], att[5], t, accel, gyro, orientation, has_orientation):
+        return NOT_STARTED
+    if not kk.started(yaw[2]):
+        return NOT_STARTED
+    R = quaternion.to_matrix(q)
+    yaw_rate = math.degrees(R[2, 0] * gyro[0] + R[2, 1] * gyro[1] + R[2, 2] * gyro[2])  # body rate → vertical
+    if rate_step(yaw, t, yaw_rate, r_rate) == TIME_BACK:
+        return TIME_BACK
+    if angle_step(bias, p0, t, wrap_deg(yaw[0][0] - quat_yaw_deg(q)), r_bias) == TIME_BACK:
+        return TIME_BACK
+    out_q[:] = rotate_yaw(q, bias[0][0])
+    Ra = quaternion.to_matrix(out_q)
+    for k in range(3):
+        out_accel[k] = Ra[k, 0] * accel[0] + Ra[k, 1] * accel[1] + Ra[k, 2] * accel[2]
+    out_accel[2] -= gravity
+    return UPDATED
+
+
 class AngleFilter:
     """A CA filter whose first state is an angle in degrees (wrapped innovations)."""
 
     def __init__(self, noise, p0: float):
-        self.filter = TimedFilter(3, ca_transition, noise, p0)
+        self.filter = TimedFilter(3, noise, p0)
 
     def angle(self, t: float, z: float, r: float) -> None:
-        f = self.filter
-        if not f.initialized:
-            f.start(t, [z])
-        else:
-            f.predict_to(t)
-            z = f.x[0] + wrap_deg(z - f.x[0])
-        f.kf.update([z], [0], [r])
-        f.x[0] = wrap_deg(f.x[0])
+        checked(angle_step(self.filter.args, float(self.filter.p0), float(t), float(z), float(r)), t)
 
     def rate(self, t: float, z: float, r: float) -> None:
-        self.filter.step(t, [z], [1], [r])
-        self.filter.x[0] = wrap_deg(self.filter.x[0])
+        if not self.filter.initialized:
+            raise RuntimeError("filter not started")
+        checked(rate_step(self.filter.args, float(t), float(z), float(r)), t)
 
 
 class YawBiasEstimator:
     def __init__(self, params):
         self.p = params
-        pn, p0 = params["process_noise"], params["p0"]
+        pn, p0 = params["process_noise"], float(params["p0"])
+        self.p0 = p0
         self.yaw = AngleFilter(diag_noise(params["yaw.q_diag"], pn), p0)
         self.bias = AngleFilter(gain_noise_fn(params["bias.sigma_q"], pn), p0)
         self.attitude = AttitudeSource.from_params(params)
-        self.gravity = np.array([0.0, 0.0, params["gravity"]])
+        self.gravity = float(params["gravity"])
+        self.r_rate, self.r_bias = float(params["yaw.r_rate"]), float(params["bias.r"])
 
     def reset(self) -> None:
         self.yaw.filter.reset()
         self.bias.filter.reset()
         self.attitude.reset()
+
+    @property
+    def args(self) -> tuple:
+        """align_step's state and settings, in its order."""
+        return (self.attitude.args, self.yaw.filter.args, self.bias.filter.args, self.r_rate, self.r_bias, self.p0,
+                self.gravity)
 
     def on_gnss(self, fix: GnssFix) -> bool:
         """Correct yaw with the GNSS heading of motion; False when it is not trusted."""
@@ -80,16 +136,13 @@ class YawBiasEstimator:
 
     def on_imu(self, s: ImuSample) -> AlignedImu | None:
         """Aligned ENU acceleration, or None until a first trusted heading fixed the yaw."""
-        q_dev = self.attitude.update(s)
-        if q_dev is None or not self.yaw.filter.initialized:
+        accel_enu, q_aligned = np.empty(3), np.empty(4)
+        code = align_step(*self.args, float(s.stamp), *sample_arrays(s), accel_enu, q_aligned)
+        if not checked(code, s.stamp):
             return None
-        R_dev = quaternion.to_matrix(q_dev)
-        yaw_rate = math.degrees(float(R_dev[2] @ s.gyro))  # body rate rotated to the vertical
-        self.yaw.rate(s.stamp, yaw_rate, self.p["yaw.r_rate"])
-        yaw_dev = quat_yaw_deg(q_dev)
-        self.bias.angle(s.stamp, wrap_deg(self.yaw.filter.x[0] - yaw_dev), self.p["bias.r"])
-        bias = self.bias.filter.x[0]
-        q_aligned = rotate_yaw(q_dev, bias)
-        accel_enu = quaternion.to_matrix(q_aligned) @ s.accel - self.gravity
-        return AlignedImu(s.stamp, accel_enu, float(self.yaw.filter.x[0]), float(self.yaw.filter.P[0, 0]),
-                          float(bias), float(self.bias.filter.P[0, 0]), q_aligned)
+        return self.aligned(s.stamp, accel_enu, q_aligned)
+
+    def aligned(self, stamp: float, accel_enu: np.ndarray, q_aligned: np.ndarray) -> AlignedImu:
+        yaw, bias = self.yaw.filter, self.bias.filter
+        return AlignedImu(stamp, accel_enu, float(yaw.x[0]), float(yaw.P[0, 0]), float(bias.x[0]),
+                          float(bias.P[0, 0]), q_aligned)

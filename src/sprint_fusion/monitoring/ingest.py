@@ -247,11 +247,11 @@ def import_gps_load(store: Store, athlete: str, started_at: dt.datetime, load: S
 
 def bag_load(bag: str | Path, params=None, thresholds=None, namespace: str = "", remap=None):
     """(start time, SessionLoad) of a whole session's bag, from KF2's speed and acceleration."""
-    from ..bags.reader import read_samples
-    from ..core.fusion import run
+    from ..bags.reader import read_blocks
+    from ..core.fusion import run_blocks
     from .gps_load import session_load
 
-    result = run(((k, s) for k, s, _ in read_samples(bag, namespace, remap=remap)), params)
+    result = run_blocks(read_blocks(bag, namespace, remap=remap), params)
     t, v, a = result["t"], result["kf2_speed"], result["kf2_accel"]
     ok = [i for i in range(len(t)) if math.isfinite(v[i])]
     if len(ok) < 2:

@@ -1,0 +1,154 @@
+"""The offline fast path (IMU decoded in columns, runs of IMU samples through one compiled call)
+gives exactly what the per-sample path gives — the path whose numbers the truth tests check —
+on the bundled bags and on streams broken every way the reorder window and the stamp guard
+handle; and the column decoder reads IMU messages as rosbags does."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sprint_fusion import msgs
+from sprint_fusion.bags.imu_columns import decode_imus
+from sprint_fusion.bags.reader import read_blocks, read_samples
+from sprint_fusion.bags.writer import typestore
+from sprint_fusion.core.fusion import run, run_blocks
+from sprint_fusion.core.samples import FixType, GnssFix, ImuBlock, ImuSample
+
+REPO = Path(__file__).resolve().parents[1]
+BAGS = REPO / "bags"
+
+
+def same(a, b) -> bool:
+    return a.table.shape == b.table.shape and np.array_equal(a.table, b.table, equal_nan=True) and a.stats == b.stats
+
+
+@pytest.mark.parametrize("bag", ["sprint_40m", "track_400m", "sprint_100m_outage"])
+@pytest.mark.parametrize("block_size", [1, 37, 4096])
+def test_blocks_equal_samples_on_the_bundled_bags(bag, block_size):
+    per_sample = run((k, s) for k, s, _ in read_samples(BAGS / bag))
+    blocks = run_blocks(read_blocks(BAGS / bag, block_size=block_size))
+    assert len(per_sample.table) > 1000 and np.isfinite(per_sample["kf5_speed"]).sum() > 1000
+    assert same(per_sample, blocks)
+
+
+STREAM = [(k, s) for k, s, _ in read_samples(BAGS / "sprint_40m")][1500:2300]  # 40 fixes, mid-sprint
+
+
+def as_blocks(items, cuts):
+    """Arrival-ordered (kind, sample) → lists of fixes and ImuBlocks, cut at the given sizes."""
+    out, block, run_ = [], [], []
+    sizes = iter(cuts)
+    size = next(sizes, 50)
+    for kind, sample in items:
+        if kind == "imu":
+            run_.append(sample)
+        else:
+            if run_:
+                block.append(ImuBlock.of(run_))
+                run_ = []
+            block.append(sample)
+        if len(block) + len(run_) >= size:
+            if run_:
+                block.append(ImuBlock.of(run_))
+                run_ = []
+            out.append(block)
+            block, size = [], next(sizes, 50)
+    if run_:
+        block.append(ImuBlock.of(run_))
+    return [*out, block]
+
+
+def broken(items, faults):
+    items = list(items)
+    for fault, where, size in faults:
+        i = where % len(items)
+        kind, s = items[i]
+        if fault == "nan" and kind == "imu":
+            items[i] = (kind, ImuSample(s.stamp, np.array([np.nan, 0.0, 9.8]), s.gyro, s.orientation))
+        elif fault == "absurd" and kind == "imu":
+            items[i] = (kind, ImuSample(s.stamp, s.accel, s.gyro * 1e3, s.orientation))
+        elif fault == "duplicate":
+            items.insert(i, items[i])
+        elif fault == "late":  # arrives `size` items later: within or beyond the reorder window
+            items.insert(min(i + size, len(items)), items.pop(i))
+        elif fault == "jump_back":  # `size` samples stamped 5 s in the past (a reset once confirmed)
+            for j in range(i, min(i + size, len(items))):
+                k, x = items[j]
+                items[j] = (k, dataclasses.replace(x, stamp=x.stamp - 5.0))
+        elif fault == "no_fix" and kind == "gnss":
+            items[i] = (kind, dataclasses.replace(s, fix_type=FixType.NO_FIX))
+    return items
+
+
+FAULT = st.tuples(st.sampled_from(["nan", "absurd", "duplicate", "late", "jump_back", "no_fix"]),
+                  st.integers(0, 10_000), st.integers(1, 80))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FAULT, max_size=6), st.lists(st.integers(1, 300), max_size=20))
+def test_blocks_equal_samples_on_broken_streams(faults, cuts):
+    items = broken(STREAM, faults)
+    per_sample = run(items)
+    blocks = run_blocks(as_blocks(items, cuts))
+    assert same(per_sample, blocks)
+
+
+def test_a_clean_stream_takes_the_compiled_path(monkeypatch):
+    """The equality above would hold trivially if every block fell back to samples."""
+    from sprint_fusion.core import fusion
+
+    calls = []
+    original = fusion.SprintFusion._imu_run
+    monkeypatch.setattr(fusion.SprintFusion, "_imu_run", lambda self, b: calls.append(len(b)) or original(self, b))
+    result = run_blocks(read_blocks(BAGS / "sprint_40m"))
+    # all but the reorder window's last 0.1 s (released by flush(), sample by sample)
+    assert 0 <= result.stats.imu - sum(calls) <= 0.1 * 400 and len(calls) < result.stats.imu / 10
+
+
+def imu_message(types, stamp, frame, orientation):
+    sample = ImuSample(stamp, np.array([0.1, -2.0, 9.7]) * stamp % 7, np.array([0.01, 0.2, -0.3]) * stamp % 1,
+                       orientation)
+    return msgs.imu_msg(types, sample, frame, 0.01, 0.001, np.eye(3) * 1e-4 if orientation is not None else None)
+
+
+@pytest.mark.parametrize("frame", ["imu_link", "a", "body_frame_with_a_long_name"])
+def test_column_decoder_reads_what_rosbags_reads(frame):
+    store = typestore()
+    types = msgs.bag_types(store)
+    q = np.array([0.9, 0.1, -0.2, 0.3]) / np.linalg.norm([0.9, 0.1, -0.2, 0.3])
+    raws = []
+    for k in range(50):
+        stamp = 1777629600.0 + k * 0.0025 + 1e-9 * k
+        msg = imu_message(types, stamp, frame, q if k % 3 else None)
+        raws.append(bytes(store.serialize_cdr(msg, "sensor_msgs/msg/Imu")))
+    block = decode_imus(raws)
+    expected = ImuBlock.of([msgs.imu_sample(store.deserialize_cdr(r, "sensor_msgs/msg/Imu")) for r in raws])
+    for field in ("stamps", "accel", "gyro", "orientation", "has_orientation"):
+        assert np.array_equal(getattr(block, field), getattr(expected, field)), field
+    assert not block.has_orientation.all() and block.has_orientation.any()
+    assert decode_imus([*raws[:3], raws[3][:-8]]) is None  # a message of another size: one by one
+    assert decode_imus([b"\x01\x00\x00\x00" + raws[0][4:]]) is None  # big-endian CDR: left to rosbags
+
+
+def test_uncompiled_kernels_match_filterpy_too():
+    """SPRINT_FUSION_KERNELS=numpy runs the same source as plain Python with numpy's steps."""
+    env = {**os.environ, "SPRINT_FUSION_KERNELS": "numpy"}
+    code = ("from sprint_fusion.core import jit; assert not jit.COMPILED; import pytest, sys; "
+            "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'test/test_kalman_vs_filterpy.py', "
+            "'test/test_models.py', 'test/test_yaw_bias.py', 'test/test_attitude_geodesy.py']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_gnss_only_blocks_and_empty_input():
+    fixes = [s for k, s in STREAM if k == "gnss"]
+    assert isinstance(fixes[0], GnssFix)
+    result = run_blocks([fixes[:10], [], fixes[10:]])
+    assert result.table.shape == (0, 14) and result.stats.gnss == len(fixes)
