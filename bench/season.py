@@ -15,10 +15,10 @@ from common import session_bag
 
 
 def analyze(bag: str) -> int:
-    from sprint_fusion.bags.reader import read_samples
-    from sprint_fusion.sprint.session import analyze_samples
+    from sprint_fusion.bags.reader import read_blocks
+    from sprint_fusion.sprint.session import analyze_blocks
 
-    result = analyze_samples((k, s) for k, s, _ in read_samples(bag))
+    result = analyze_blocks(read_blocks(bag))
     return len(result.trials)
 
 

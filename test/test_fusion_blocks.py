@@ -152,3 +152,14 @@ def test_gnss_only_blocks_and_empty_input():
     assert isinstance(fixes[0], GnssFix)
     result = run_blocks([fixes[:10], [], fixes[10:]])
     assert result.table.shape == (0, 14) and result.stats.gnss == len(fixes)
+
+
+@pytest.mark.parametrize("bag", ["sprint_40m", "sprint_100m_outage"])
+def test_session_analysis_on_blocks_finds_the_same_trials(bag):
+    from sprint_fusion.sprint.report import trial_doc
+    from sprint_fusion.sprint.session import analyze_blocks, analyze_samples
+
+    per_sample = analyze_samples((k, s) for k, s, _ in read_samples(BAGS / bag))
+    blocks = analyze_blocks(read_blocks(BAGS / bag))
+    assert per_sample.trials and [trial_doc(t) for t in blocks.trials] == [trial_doc(t) for t in per_sample.trials]
+    assert np.array_equal(per_sample.fused.table, blocks.fused.table, equal_nan=True)

@@ -118,14 +118,13 @@ def _print_trials(trials) -> None:
 
 
 def cmd_report(args) -> int:
-    from .bags.reader import parse_remap, read_samples, read_start_signals
+    from .bags.reader import parse_remap, read_blocks, read_start_signals
     from .sprint.report import SessionReport, write_report
-    from .sprint.session import analyze_samples
+    from .sprint.session import analyze_blocks
 
     analyzer = _analyzer(args)
-    samples = ((kind, sample) for kind, sample, _ in read_samples(args.bag, args.namespace,
-                                                                   remap=parse_remap(args.remap)))
-    session = analyze_samples(samples, _filter_params(args), analyzer, read_start_signals(args.bag, args.namespace))
+    blocks = read_blocks(args.bag, args.namespace, remap=parse_remap(args.remap))
+    session = analyze_blocks(blocks, _filter_params(args), analyzer, read_start_signals(args.bag, args.namespace))
     report = SessionReport(Path(args.bag).name, session.trials, analyzer.conditions, session.in_situ,
                            analyzer.distances)
     paths = write_report(report, args.output, figures=not args.no_figures)

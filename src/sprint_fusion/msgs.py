@@ -36,8 +36,10 @@ Types = Callable[[str], type]
 
 
 def rclpy_types() -> Types:
+    import functools
     import importlib
 
+    @functools.cache  # resolved once: the live nodes build ~15 messages per IMU sample
     def get(name: str) -> type:
         pkg, _, cls = name.split("/")
         return getattr(importlib.import_module(f"{pkg}.msg"), cls)

@@ -92,12 +92,14 @@ class SprintFusion:
         The same rows as push() one sample at a time. When the block is clean — valid samples,
         no duplicates, none arriving behind what the reorder window has let go — it is ordered
         at once and its IMU runs between fixes go through imu_run in one compiled call each;
-        otherwise (and with an observer, which wants every stage's output) sample by sample.
+        otherwise sample by sample — and always with an observer of the IMU stages (one whose
+        `per_sample` is not False), as it wants every stage's output of every sample.
         """
         items = [replace(i, stamp=i.stamp - self.latency) if isinstance(i, GnssFix) and self.latency else i
                  for i in items]
         held = self.reorder.take()
-        if self.observer is None and self._clean(held, items):
+        wants_samples = self.observer is not None and getattr(self.observer, "per_sample", True)
+        if not wants_samples and self._clean(held, items):
             return self._fast(held, items)
         self.reorder.hold(held)
         rows = []

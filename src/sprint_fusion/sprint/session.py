@@ -10,12 +10,15 @@ import numpy as np
 
 from ..core.fusion import COLUMNS, FusionResult, SprintFusion
 from ..core.params import FilterParams
+from ..core.samples import GnssFix, ImuBlock
 from .analysis import SessionAnalyzer, TrialResult
 from .in_situ import InSituProfile, session_profile
 
 
 class EpochRecorder:
     """SprintFusion observer handing each placed fix to the analyzer (other stages ignored)."""
+
+    per_sample = False  # nothing wanted from the IMU stages: the compiled block path may run
 
     def __init__(self, analyzer: SessionAnalyzer):
         self.gnss_enu = analyzer.push_fix
@@ -51,7 +54,36 @@ def analyze_samples(samples: Iterable[tuple[str, object]], params: FilterParams 
         analyzer.push_sample(kind, sample)
         take(fusion.push(kind, sample))
     take(fusion.flush())
+    return _finish(analyzer, fusion, np.array(rows, dtype=float).reshape(-1, len(COLUMNS)), trials)
+
+
+def analyze_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterParams | None = None,
+                   analyzer: SessionAnalyzer | None = None, start_signals: Iterable[float] = ()) -> SessionResult:
+    """analyze_samples() of a bag read as blocks (bags.reader.read_blocks), on the compiled path.
+    Within a block the analyzer receives the receiver's NO_FIX epochs before the block's rows
+    (sample by sample they interleave); the verdict looks at epochs by their stamps, so the
+    trials are the same."""
+    analyzer = analyzer or SessionAnalyzer()
+    for t in sorted(start_signals):
+        analyzer.start_signal(t)
+    fusion = SprintFusion(params, EpochRecorder(analyzer))
+    tables: list[np.ndarray] = []
+    trials: list[TrialResult] = []
+
+    def take(new_rows):
+        tables.append(np.asarray(new_rows, dtype=float).reshape(-1, len(COLUMNS)))
+        trials.extend(analyzer.push_rows(tables[-1]))
+
+    for block in blocks:
+        for item in block:
+            if isinstance(item, GnssFix):
+                analyzer.push_sample("gnss", item)
+        take(fusion.push_block(block))
+    take(fusion.flush())
+    return _finish(analyzer, fusion, np.concatenate(tables), trials)
+
+
+def _finish(analyzer, fusion, table, trials) -> SessionResult:
     trials.extend(analyzer.finish())
-    table = np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
     fused = FusionResult(table, fusion.stats)
     return SessionResult(trials, fused, session_profile(fused["t"], fused["kf2_speed"]))
