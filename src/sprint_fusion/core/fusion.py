@@ -19,7 +19,7 @@ from .imu_step import imu_run, run_args
 from .kf2 import Kf2
 from .kf5 import AXES, Kf5
 from .params import FilterParams
-from .samples import FixType, GnssFix, ImuBlock
+from .samples import FixType, GnssFix, ImuBlock, ImuSample
 from .timeline import ReorderBuffer, StampGuard
 
 GNSS, IMU = "gnss", "imu"
@@ -113,7 +113,10 @@ class SprintFusion:
 
     def _clean(self, held, items) -> bool:
         imu = [i for i in items if isinstance(i, ImuBlock)]
-        if any(not i.valid().all() for i in imu):
+        # what a block that was not clean left held may be invalid, or already due (late: to be dropped)
+        held_imu = ImuBlock.of([item for _, kind, item in held if kind == IMU])
+        held_stamps = np.array([s for s, _, _ in held])
+        if any(not i.valid().all() for i in [held_imu, *imu]) or not (held_stamps > self.reorder.horizon).all():
             return False
         stamps = np.concatenate([[i.stamp] if isinstance(i, GnssFix) else i.stamps for i in items] or [[]])
         if not np.isfinite(stamps).all():
@@ -215,6 +218,23 @@ class SprintFusion:
         kf2 = self.kf2.cj.state if self.kf2.cj.initialized else [nan] * 3
         return [t, *pos, *vel, sp.speed if sp else nan, sp.variance if sp else nan,
                 al.yaw if al else nan, al.bias if al else nan, kf2[0], kf2[1], kf2[2]]
+
+
+def warm_up(params: FilterParams | None = None) -> FusionResult:
+    """Compile (or load from numba's cache) every per-sample step, sample by sample and in
+    blocks, on two seconds of synthetic running. A node calls it before it subscribes: the first
+    run on a machine compiles for ~10 s, which must not happen while sensor data queue up."""
+    rate, imu, fixes = 100.0, [], []
+    q = np.array([1.0, 0.0, 0.0, 0.0])
+    for k in range(200):
+        t = 1.0 + k / rate
+        imu.append(ImuSample(t, np.array([0.5, 0.0, 9.80665]), np.zeros(3), q if k % 2 else None))
+        if k % 10 == 0:  # running east at 5 m/s: the heading is trusted, every stage runs
+            fixes.append(GnssFix(t, 48.0, 11.0 + 5.0 * t / 74_500.0, 500.0, np.eye(3) * 1e-4, FixType.RTK_FIXED,
+                                 np.array([5.0, 0.0, 0.0]), np.eye(3) * 1e-4, 90.0, 1.0))
+    stream = sorted([(s.stamp, IMU, s) for s in imu] + [(f.stamp, GNSS, f) for f in fixes], key=lambda e: e[:2])
+    run(((kind, sample) for _, kind, sample in stream), params)
+    return run_blocks([[ImuBlock.of([s]) if kind == IMU else s for _, kind, s in stream]], params)
 
 
 def run_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterParams | None = None) -> FusionResult:
