@@ -2,7 +2,7 @@
 (`sprint-fusion graph --no-drivers`, its own process); for every IMU message, the time from its
 publication to the fusion/speed message with its stamp; messages dropped; the graph's CPU use.
 
-    python bench/live_latency.py [--seconds 60] [--athletes 1] [--set time.reorder_window=0 ...]
+    python bench/live_latency.py [--seconds 60] [--athletes 1] [--imu-every 2] [--set time.reorder_window=0 ...]
 
 Latency includes the filters' reorder windows (time.reorder_window, time.stage_window: samples
 are held that long to be put in stamp order); run with them set to 0 to see the processing alone.
@@ -25,15 +25,20 @@ os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 
 
-def records(seconds: float):
+def records(seconds: float, imu_every: int = 1):
     from rosbags.highlevel import AnyReader
 
     from sprint_fusion.bags.writer import typestore
 
     out = []
+    count = 0
     with AnyReader([session_bag(5)], default_typestore=typestore()) as reader:
         start = None
         for conn, log_ns, raw in reader.messages():
+            if conn.topic == "/imu/data":
+                count += 1
+                if count % imu_every:
+                    continue
             start = log_ns if start is None else start
             if (log_ns - start) * 1e-9 > seconds:
                 break
@@ -52,6 +57,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--athletes", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--imu-every", type=int, default=1, help="publish every Nth IMU message (2: 200 Hz)")
     args = parser.parse_args()
 
     import rclpy
@@ -61,7 +67,7 @@ def main() -> None:
 
     from sprint_fusion import msgs
 
-    data = records(args.seconds)
+    data = records(args.seconds, args.imu_every)
     names = [f"athlete{k}" for k in range(args.athletes)]
     graphs = [subprocess.Popen([sys.executable, "-m", "sprint_fusion.cli", "graph", "--no-drivers", "--namespace",
                                 ns, *[x for s in args.set for x in ("--set", s)]],
@@ -123,7 +129,8 @@ def main() -> None:
     latencies = np.array([(got[k] - sent[k]) * 1e3 for k in sent if k in got])
     first = min((k[1] for k in got), default=None)
     expected = sum(1 for k in sent if first is not None and k[1] >= first)
-    print(f"{args.athletes} athlete graph(s), {args.seconds:g} s of 400 Hz IMU + 20 Hz GNSS each, settings "
+    print(f"{args.athletes} athlete graph(s), {args.seconds:g} s of {400 / args.imu_every:g} Hz IMU + 20 Hz GNSS each, "
+          f"settings "
           f"{args.set or 'default'}:")
     if len(latencies):
         p50, p90, p99 = np.percentile(latencies, [50, 90, 99])
