@@ -5,6 +5,7 @@ handle; and the column decoder reads IMU messages as rosbags does."""
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,36 @@ def test_warm_up_compiles_every_step_a_node_calls():
             "import numpy as np; assert np.isfinite(result['kf5_speed']).all()\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_ros1_bag_is_read_message_by_message_in_blocks(shared_data):
+    """ROS 1 messages are not CDR: the column decoder must not read them (robot_localization's
+    Husky bag, its topics under this package's names)."""
+    bag = shared_data / "bags" / "test1.bag"
+    remap = {"/fix": "gnss/fix", "/imu/data": "imu/data"}
+    per_sample = run((k, s) for k, s, _ in read_samples(bag, remap=remap))
+    blocks = run_blocks(read_blocks(bag, remap=remap))
+    assert per_sample.stats.imu > 1000 and np.isfinite(per_sample["kf2_distance"]).any()
+    assert same(per_sample, blocks)
+
+
+def test_a_truncated_bag_gives_in_blocks_all_it_gives_sample_by_sample(tmp_path):
+    """Everything up to the cut, the IMU samples still waiting for their block included, and then
+    the damage, reported or raised."""
+    from sprint_fusion.bags.reader import read_stream
+    from sprint_fusion.bags.salvage import BagDamageError
+
+    broken = tmp_path / "broken"
+    shutil.copytree(BAGS / "track_400m", broken)
+    mcap = broken / "track_400m.mcap"
+    mcap.write_bytes(mcap.read_bytes()[: mcap.stat().st_size // 2])
+    seen, reported = [], []
+    per_sample = run((k, s) for _, _, _, events in read_stream(broken, on_damage=seen.append) for k, s in events)
+    blocks = run_blocks(read_blocks(broken, on_damage=reported.append))
+    assert len(seen) == len(reported) == 1 and isinstance(reported[0], BagDamageError)
+    assert per_sample.stats.imu > 1000 and same(per_sample, blocks)
+    got = []
+    with pytest.raises(BagDamageError):
+        for block in read_blocks(broken, block_size=100_000):  # one block: it comes before the error
+            got.append(block)
+    assert sum(len(i) for i in got[0] if isinstance(i, ImuBlock)) == per_sample.stats.imu

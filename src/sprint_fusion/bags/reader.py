@@ -91,6 +91,11 @@ class BagSource:
         raise BagError(f"{self.path}: cannot read bag: {err}") from err
 
     @property
+    def cdr(self) -> bool:
+        """Messages are CDR (rosbag2), not ROS 1 serialisation."""
+        return self._reader is None or bool(self._reader.is2)
+
+    @property
     def salvaging(self) -> bool:
         """Read by the scanner because the file is damaged."""
         return self._reader is None and not self.sequential
@@ -185,6 +190,9 @@ def parse_remap(rules) -> dict[str, str]:
     return out
 
 
+END = object()  # _Stream.groups()' last log time
+
+
 class _Stream:
     """What read_stream and read_blocks share: topic selection, GNSS assembly, decoding errors
     and damage, over the bag's messages grouped by log time."""
@@ -220,8 +228,8 @@ class _Stream:
 
     def groups(self):
         """(log_ns, [(conn, raw)], GNSS fixes completed, [(conn, raw) of the IMU topic]) per log
-        time; a last group with no messages carries the fixes still waiting at the end. Damage
-        is raised or reported (on_damage) after the last readable group."""
+        time; a group with no messages carries the fixes still waiting at the end, then one with
+        log_ns END marks the end. Damage is raised or reported (on_damage) after that."""
         damage: BagError | None = None
         log_ns = None
         try:
@@ -245,6 +253,7 @@ class _Stream:
             last = self.assembler.finish()
             if last:
                 yield log_ns, [], last, []
+            yield END, [], [], []  # callers finish while the bag is open, before damage is raised
             if damage is None and self.undecodable:
                 damage = BagError(f"{self.path}: {len(self.undecodable)} messages do not decode and were skipped; "
                                   f"the first: {self.undecodable[0]}")
@@ -271,6 +280,8 @@ def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = N
     """
     stream = _Stream(path, namespace, imu_topic, remap, on_damage)
     for log_ns, items, fixes, imu_items in stream.groups():
+        if log_ns is END:
+            continue
         imu = [stream.imu_sample(conn, log_ns, raw) for conn, raw in imu_items]
         events = [("gnss", f) for f in fixes] + [("imu", s) for s in imu if s is not None]
         if not items:
@@ -302,7 +313,7 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
     count = 0
 
     def decoded() -> list[ImuBlock]:
-        columns = decode_imus([raw for _, _, raw in pending])
+        columns = decode_imus([raw for _, _, raw in pending]) if stream.reader.cdr else None
         if columns is None:  # not one layout: one by one, as read_samples does
             samples = [stream.imu_sample(conn, log_ns, raw) for conn, log_ns, raw in pending]
             samples = [s for s in samples if s is not None]
@@ -311,6 +322,10 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
         return [columns] if columns is not None else []
 
     for log_ns, items, fixes, imu_items in stream.groups():
+        if log_ns is END:
+            if block or pending:
+                yield block + decoded()
+            continue
         if fixes:
             block += decoded() + fixes
         pending += [(conn, log_ns, raw) for conn, raw in imu_items]
@@ -318,8 +333,6 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
         if count >= block_size:
             yield block + decoded()
             block, count = [], 0
-    if block or pending:
-        yield block + decoded()
 
 
 def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:
