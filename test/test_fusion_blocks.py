@@ -214,3 +214,14 @@ def test_a_truncated_bag_gives_in_blocks_all_it_gives_sample_by_sample(tmp_path)
         for block in read_blocks(broken, block_size=100_000):  # one block: it comes before the error
             got.append(block)
     assert sum(len(i) for i in got[0] if isinstance(i, ImuBlock)) == per_sample.stats.imu
+
+
+def test_without_a_writable_cache_the_steps_compile_in_each_process():
+    """A read-only install with no writable home: numba finds no cache location (simulated with a
+    locator that never applies); the package must still import and run, compiled afresh."""
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator"}
+    code = ("from sprint_fusion.core import fusion, jit; assert jit.COMPILED\n"
+            "import numpy as np; r = fusion.warm_up(); assert np.isfinite(r['kf5_speed']).all()\n"
+            "assert type(fusion.imu_run._cache).__name__ == 'NullCache'\n")  # compiled, not cached
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

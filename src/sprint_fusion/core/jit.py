@@ -13,7 +13,7 @@ import os
 CHOICES = ("auto", "numba", "numpy")
 
 
-def _compiler(choice: str):
+def _numba(choice: str):
     if choice not in CHOICES:
         raise ValueError(f"SPRINT_FUSION_KERNELS={choice!r}: one of {', '.join(CHOICES)}")
     if choice == "numpy":
@@ -24,14 +24,21 @@ def _compiler(choice: str):
         if choice == "numba":
             raise
         return None
-    return numba.njit(cache=True)
+    return numba
 
 
-_NJIT = _compiler(os.environ.get("SPRINT_FUSION_KERNELS", "auto"))
-COMPILED = _NJIT is not None
+_NUMBA = _numba(os.environ.get("SPRINT_FUSION_KERNELS", "auto"))
+COMPILED = _NUMBA is not None
 NAME = "numba" if COMPILED else "numpy"
 
 
 def jit(fn):
-    """Compile `fn` with numba (cached on disk) when compiled kernels are in use."""
-    return _NJIT(fn) if COMPILED else fn
+    """Compile `fn` with numba when compiled kernels are in use, cached on disk (next to the
+    source, else in ~/.cache/numba or NUMBA_CACHE_DIR); where no cache location is writable (a
+    read-only install, no home), compiled afresh in each process instead of failing."""
+    if not COMPILED:
+        return fn
+    try:
+        return _NUMBA.njit(cache=True)(fn)
+    except RuntimeError:  # numba: "cannot cache function …: no locator available"
+        return _NUMBA.njit(fn)
