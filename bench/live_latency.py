@@ -5,7 +5,8 @@ publication to the fusion/speed message with its stamp; messages dropped; the gr
     python bench/live_latency.py [--seconds 60] [--athletes 1] [--imu-every 2] [--set time.reorder_window=0 ...]
 
 Latency includes the filters' reorder windows (time.reorder_window, time.stage_window: samples
-are held that long to be put in stamp order); run with them set to 0 to see the processing alone.
+are held that long to be put in stamp order). To see the processing alone, set them to 0 and
+publish GNSS at its stamp (--gnss-on-time), so that no fix arrives late.
 Several --athletes run one graph process per namespace, each fed its own stream.
 """
 
@@ -25,13 +26,13 @@ os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 
 
-def records(seconds: float, imu_every: int = 1):
+def records(seconds: float, imu_every: int = 1, gnss_on_time: bool = False):
     from rosbags.highlevel import AnyReader
 
     from sprint_fusion.bags.writer import typestore
 
     out = []
-    count = 0
+    count, shift = 0, 0
     with AnyReader([session_bag(5)], default_typestore=typestore()) as reader:
         start = None
         for conn, log_ns, raw in reader.messages():
@@ -42,8 +43,14 @@ def records(seconds: float, imu_every: int = 1):
             start = log_ns if start is None else start
             if (log_ns - start) * 1e-9 > seconds:
                 break
-            out.append((conn.topic.lstrip("/"), (log_ns - start) * 1e-9, bytes(raw), conn.msgtype))
-    return out
+            t = (log_ns - start) * 1e-9
+            if gnss_on_time and conn.topic.startswith("/gnss/"):  # at its header stamp: no receiver latency
+                if conn.topic != "/gnss/fix_type":  # (no header: it goes with the fix logged with it)
+                    stamp_ns = int.from_bytes(raw[4:8], "little") * 1_000_000_000 + int.from_bytes(raw[8:12], "little")
+                    shift = log_ns - stamp_ns
+                t = (log_ns - shift - start) * 1e-9
+            out.append((conn.topic.lstrip("/"), t, bytes(raw), conn.msgtype))
+    return sorted(out, key=lambda r: r[1])
 
 
 def cpu_of(pid: int) -> float:
@@ -58,6 +65,9 @@ def main() -> None:
     parser.add_argument("--athletes", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--imu-every", type=int, default=1, help="publish every Nth IMU message (2: 200 Hz)")
+    parser.add_argument("--gnss-on-time", action="store_true",
+                        help="publish GNSS at its stamp, as if the receiver had no latency: with the windows at 0 "
+                             "no fix is late, and the latency is that of the processing alone")
     args = parser.parse_args()
 
     import rclpy
@@ -67,7 +77,7 @@ def main() -> None:
 
     from sprint_fusion import msgs
 
-    data = records(args.seconds, args.imu_every)
+    data = records(args.seconds, args.imu_every, args.gnss_on_time)
     names = [f"athlete{k}" for k in range(args.athletes)]
     graphs = [subprocess.Popen([sys.executable, "-m", "sprint_fusion.cli", "graph", "--no-drivers", "--namespace",
                                 ns, *[x for s in args.set for x in ("--set", s)]],
