@@ -26,7 +26,6 @@ from .parameters import declare
 # executor delays samples instead of dropping them.
 SENSOR_QOS = QoSProfile(depth=200, reliability=ReliabilityPolicy.BEST_EFFORT, durability=DurabilityPolicy.VOLATILE)
 STAGE_QOS = 200  # reliable, between the graph's own nodes
-IDLE_CHECK = 0.1  # s: how often a node looks whether its inputs paused
 
 COMMON_PARAMS = (
     Param("gnss_timeout", 1.0, "GNSS silent this long: warn that the filters run on the IMU alone", "s",
@@ -68,9 +67,7 @@ class FusionNode(Node):
             self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
             self.setup_node()
             self.create_timer(self.p["diagnostics_period"], self.publish_diagnostics)
-            # only inputs that pause need it: a tenth of a second late is soon enough, and a faster
-            # timer costs every node a callback per period (at 0.02 s, 250 a second for the graph)
-            self.create_timer(max(self.reorder.window, IDLE_CHECK), self.flush_if_idle)
+            self.create_timer(max(self.reorder.window, 0.01), self.flush_if_idle)
         except Exception:
             self.destroy_node()
             raise
