@@ -11,29 +11,21 @@ import numpy as np
 
 from . import kalman_kernels as kk
 from .jit import jit
-from .kalman import TimedFilter, TimeWentBackwardsError
+from .kalman import TimedFilter, checked
 from .motion import diag_noise
 
 R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
-UPDATED, NOT_STARTED, TIME_BACK = 1, 0, -1
 
 
 @jit
 def acceleration_step(f, r, t, a) -> int:
     """IMU acceleration a [m/s²] with variance r at t into the CJ filter f (a TimedFilter's args)."""
     if not kk.started(f[2]):
-        return NOT_STARTED
+        return kk.NOT_STARTED
     if not kk.step_to(f, t):
-        return TIME_BACK
+        return kk.TIME_BACK
     kk.update(f[0], f[1], a, 2, r)
-    return UPDATED
-
-
-def checked(code: int, t: float) -> bool:
-    """A step's outcome for Python callers: updated or not; time going back raises."""
-    if code == TIME_BACK:
-        raise TimeWentBackwardsError(f"stamp {t:.6f} is before the filter time")
-    return code == UPDATED
+    return kk.UPDATED
 
 
 class CjFuser:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .cj_fuser import TIME_BACK
 from .geodesy import LocalFrame
 from .gnss_velocity import PositionDifferencer
 from .imu_step import imu_run, run_args
+from .kalman_kernels import TIME_BACK
 from .kf2 import Kf2
 from .kf5 import AXES, Kf5
 from .params import FilterParams
@@ -98,9 +98,11 @@ class SprintFusion:
         items = [replace(i, stamp=i.stamp - self.latency) if isinstance(i, GnssFix) and self.latency else i
                  for i in items]
         held = self.reorder.take()
+        held_imu = ImuBlock.of([item for _, kind, item in held if kind == IMU])
+        held_fixes = [item for _, kind, item in held if kind == GNSS]
         wants_samples = self.observer is not None and getattr(self.observer, "per_sample", True)
-        if not wants_samples and self._clean(held, items):
-            return self._fast(held, items)
+        if not wants_samples and self._clean(held_imu, held_fixes, items):
+            return self._fast(held_imu, held_fixes, items)
         self.reorder.hold(held)
         rows = []
         for item in items:
@@ -111,12 +113,14 @@ class SprintFusion:
                     rows.extend(self._drain(self.reorder.push(sample.stamp, IMU, sample)))
         return np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
 
-    def _clean(self, held, items) -> bool:
+    def _clean(self, held_imu: ImuBlock, held_fixes: list[GnssFix], items) -> bool:
         imu = [i for i in items if isinstance(i, ImuBlock)]
-        # what a block that was not clean left held may be invalid, or already due (late: to be dropped)
-        held_imu = ImuBlock.of([item for _, kind, item in held if kind == IMU])
-        held_stamps = np.array([s for s, _, _ in held])
-        if any(not i.valid().all() for i in [held_imu, *imu]) or not (held_stamps > self.reorder.horizon).all():
+        fixes = [i for i in items if isinstance(i, GnssFix)]
+        if not all(block.valid().all() for block in [held_imu, *imu]):
+            return False
+        # what a block that was not clean left held may be already due (late: to be dropped)
+        held_stamps = np.concatenate([held_imu.stamps, [f.stamp for f in held_fixes]])
+        if not (held_stamps > self.reorder.horizon).all():
             return False
         stamps = np.concatenate([[i.stamp] if isinstance(i, GnssFix) else i.stamps for i in items] or [[]])
         if not np.isfinite(stamps).all():
@@ -125,19 +129,14 @@ class SprintFusion:
         horizon = np.maximum.accumulate(np.concatenate([[self.reorder.horizon], stamps - self.reorder.window]))
         if not (stamps > horizon[:-1]).all():
             return False
-        for kind in (GNSS, IMU):  # duplicates (stamp, kind): the reorder buffer drops them
-            mine = [s for s, k, _ in held if k == kind]
-            mine += [i.stamp for i in items if isinstance(i, GnssFix)] if kind == GNSS else [
-                t for i in imu for t in i.stamps]
-            if len(set(mine)) != len(mine):
-                return False
-        return True
+        # duplicates (stamp, kind): the reorder buffer drops them
+        imu_stamps = np.concatenate([held_imu.stamps, *(i.stamps for i in imu)])
+        fix_stamps = np.array([f.stamp for f in [*held_fixes, *fixes]])
+        return all(len(np.unique(s)) == len(s) for s in (imu_stamps, fix_stamps))
 
-    def _fast(self, held, items) -> np.ndarray:
-        fixes = [(s, item) for s, k, item in held if k == GNSS]
-        fixes += [(i.stamp, i) for i in items if isinstance(i, GnssFix)]
-        imu = ImuBlock.concat([ImuBlock.of([item for _, k, item in held if k == IMU])]
-                              + [i for i in items if isinstance(i, ImuBlock)])
+    def _fast(self, held_imu: ImuBlock, held_fixes: list[GnssFix], items) -> np.ndarray:
+        fixes = [*held_fixes, *(i for i in items if isinstance(i, GnssFix))]
+        imu = ImuBlock.concat([held_imu, *(i for i in items if isinstance(i, ImuBlock))])
         newest = max((i.stamp if isinstance(i, GnssFix) else i.stamps.max(initial=-np.inf) for i in items),
                      default=-np.inf)
         horizon = max(self.reorder.horizon, newest - self.reorder.window)
@@ -145,9 +144,9 @@ class SprintFusion:
         due = imu.stamps <= horizon
         order = np.argsort(imu.stamps[due], kind="stable")
         ready, later = imu.take(np.flatnonzero(due)[order]), imu.take(~due)
-        self.reorder.hold([(f.stamp, GNSS, f) for s, f in fixes if s > horizon]
+        self.reorder.hold([(f.stamp, GNSS, f) for f in fixes if f.stamp > horizon]
                           + [(s.stamp, IMU, s) for s in later.samples()])
-        fixes = sorted([f for s, f in fixes if s <= horizon], key=lambda f: f.stamp)
+        fixes = sorted([f for f in fixes if f.stamp <= horizon], key=lambda f: f.stamp)
         rows, start = [], 0
         for fix in [*fixes, None]:  # a fix goes before IMU samples of its stamp ("gnss" < "imu")
             end = len(ready) if fix is None else int(np.searchsorted(ready.stamps, fix.stamp, side="left"))

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 
 from . import kalman_kernels as kk
-from .cj_fuser import TIME_BACK, UPDATED, acceleration_step
+from .cj_fuser import acceleration_step
 from .jit import jit
+from .kalman_kernels import TIME_BACK, UPDATED
 from .kf2 import forward_step
 from .speed import speed_step
 from .yaw_bias import align_step

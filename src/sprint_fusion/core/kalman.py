@@ -7,6 +7,7 @@ as the steps of kalman_kernels on the filter's own arrays, which the compiled IM
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +18,13 @@ from .motion import Noise
 
 class TimeWentBackwardsError(ValueError):
     """A sample is older than the filter's current time."""
+
+
+def checked(code: int, t: float) -> bool:
+    """A compiled step's outcome for Python callers: updated or not; time going back raises."""
+    if code == kk.TIME_BACK:
+        raise TimeWentBackwardsError(f"stamp {t:.6f} is before the filter time")
+    return code == kk.UPDATED
 
 
 class TimedFilter:
@@ -38,7 +46,7 @@ class TimedFilter:
 
     @property
     def initialized(self) -> bool:
-        return bool(kk.started(self.clock))
+        return not math.isnan(self.clock[0])
 
     @property
     def t(self) -> float | None:

@@ -25,6 +25,9 @@ import numpy as np
 
 from .jit import COMPILED, jit
 
+# What a stage's step did (the compiled steps return these; kalman.checked reads them in Python)
+UPDATED, NOT_STARTED, TIME_BACK = 1, 0, -1
+
 
 def predict_numpy(x, P, A, Q) -> None:
     x[:] = A @ x

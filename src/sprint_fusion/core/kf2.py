@@ -14,9 +14,11 @@ import numpy as np
 from . import quaternion
 from .angles import quat_yaw_deg, rotate_yaw
 from .attitude import AttitudeSource, attitude_step, sample_arrays
-from .cj_fuser import NOT_STARTED, CjFuser, acceleration_step, checked
+from .cj_fuser import CjFuser, acceleration_step
 from .geodesy import LocalFrame
 from .jit import jit
+from .kalman import checked
+from .kalman_kernels import NOT_STARTED
 from .samples import GnssFix, ImuSample
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 
 from . import kalman_kernels as kk
-from .cj_fuser import TIME_BACK, UPDATED, checked
 from .jit import jit
-from .kalman import TimedFilter
+from .kalman import TimedFilter, checked
 from .motion import gain_noise_fn
 from .samples import SpeedEstimate
 
@@ -19,9 +18,9 @@ def speed_step(f, r, p0, t, v_north, v_east) -> int:
     if not kk.started(f[2]):
         kk.start(f[0], f[1], f[2], t, v_h, p0)
     if not kk.step_to(f, t):
-        return TIME_BACK
+        return kk.TIME_BACK
     kk.update(f[0], f[1], v_h, 0, r)
-    return UPDATED
+    return kk.UPDATED
 
 
 class HorizontalSpeedFilter:

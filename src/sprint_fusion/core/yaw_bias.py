@@ -17,9 +17,8 @@ from . import kalman_kernels as kk
 from . import quaternion
 from .angles import heading_to_yaw, quat_yaw_deg, rotate_yaw, wrap_deg
 from .attitude import AttitudeSource, attitude_step, sample_arrays
-from .cj_fuser import NOT_STARTED, TIME_BACK, UPDATED, checked
 from .jit import jit
-from .kalman import TimedFilter
+from .kalman import TimedFilter, checked
 from .motion import diag_noise, gain_noise_fn
 from .samples import AlignedImu, GnssFix, ImuSample
 
@@ -46,21 +45,21 @@ def angle_step(f, p0, t, z, r) -> int:
         kk.start(x, f[1], f[2], t, z, p0)
     else:
         if not kk.step_to(f, t):
-            return TIME_BACK
+            return kk.TIME_BACK
         z = x[0] + wrap_deg(z - x[0])
     kk.update(x, f[1], z, 0, r)
     x[0] = wrap_deg(x[0])
-    return UPDATED
+    return kk.UPDATED
 
 
 @jit
 def rate_step(f, t, z, r) -> int:
     """An angular-rate measurement (deg/s) of state 1 of a started angle filter."""
     if not kk.step_to(f, t):
-        return TIME_BACK
+        return kk.TIME_BACK
     kk.update(f[0], f[1], z, 1, r)
     f[0][0] = wrap_deg(f[0][0])
-    return UPDATED
+    return kk.UPDATED
 
 
 @jit
@@ -72,21 +71,21 @@ def align_step(att, yaw, bias, r_rate, r_bias, p0, gravity, t, accel, gyro, orie
     until an orientation exists and a first trusted heading started the yaw filter."""
     q = att[0]
     if not attitude_step(q, att[1], att[2], att[3], att[4], att[5], t, accel, gyro, orientation, has_orientation):
-        return NOT_STARTED
+        return kk.NOT_STARTED
     if not kk.started(yaw[2]):
-        return NOT_STARTED
+        return kk.NOT_STARTED
     R = quaternion.to_matrix(q)
     yaw_rate = math.degrees(R[2, 0] * gyro[0] + R[2, 1] * gyro[1] + R[2, 2] * gyro[2])  # body rate → vertical
-    if rate_step(yaw, t, yaw_rate, r_rate) == TIME_BACK:
-        return TIME_BACK
-    if angle_step(bias, p0, t, wrap_deg(yaw[0][0] - quat_yaw_deg(q)), r_bias) == TIME_BACK:
-        return TIME_BACK
+    if rate_step(yaw, t, yaw_rate, r_rate) == kk.TIME_BACK:
+        return kk.TIME_BACK
+    if angle_step(bias, p0, t, wrap_deg(yaw[0][0] - quat_yaw_deg(q)), r_bias) == kk.TIME_BACK:
+        return kk.TIME_BACK
     out_q[:] = rotate_yaw(q, bias[0][0])
     Ra = quaternion.to_matrix(out_q)
     for k in range(3):
         out_accel[k] = Ra[k, 0] * accel[0] + Ra[k, 1] * accel[1] + Ra[k, 2] * accel[2]
     out_accel[2] -= gravity
-    return UPDATED
+    return kk.UPDATED
 
 
 class AngleFilter:

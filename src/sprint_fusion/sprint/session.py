@@ -39,22 +39,12 @@ class SessionResult:
 def analyze_samples(samples: Iterable[tuple[str, object]], params: FilterParams | None = None,
                     analyzer: SessionAnalyzer | None = None, start_signals: Iterable[float] = ()) -> SessionResult:
     """(kind, sample) pairs in arrival order → the session's trials, fused table, in-situ profile."""
-    analyzer = analyzer or SessionAnalyzer()
-    for t in sorted(start_signals):
-        analyzer.start_signal(t)
-    fusion = SprintFusion(params, EpochRecorder(analyzer))
-    rows: list[list[float]] = []
-    trials: list[TrialResult] = []
+    def feed(fusion, analyzer):
+        for kind, sample in samples:
+            analyzer.push_sample(kind, sample)
+            yield fusion.push(kind, sample)
 
-    def take(new_rows):
-        rows.extend(new_rows)
-        trials.extend(analyzer.push_rows(new_rows))
-
-    for kind, sample in samples:
-        analyzer.push_sample(kind, sample)
-        take(fusion.push(kind, sample))
-    take(fusion.flush())
-    return _finish(analyzer, fusion, np.array(rows, dtype=float).reshape(-1, len(COLUMNS)), trials)
+    return _analyze(feed, params, analyzer, start_signals)
 
 
 def analyze_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterParams | None = None,
@@ -63,6 +53,18 @@ def analyze_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterPar
     Within a block the analyzer receives the receiver's NO_FIX epochs before the block's rows
     (sample by sample they interleave); the verdict looks at epochs by their stamps, so the
     trials are the same."""
+    def feed(fusion, analyzer):
+        for block in blocks:
+            for item in block:
+                if isinstance(item, GnssFix):
+                    analyzer.push_sample("gnss", item)
+            yield fusion.push_block(block)
+
+    return _analyze(feed, params, analyzer, start_signals)
+
+
+def _analyze(feed, params, analyzer, start_signals) -> SessionResult:
+    """The fused rows feed(fusion, analyzer) yields, then the flush, through the analyzer."""
     analyzer = analyzer or SessionAnalyzer()
     for t in sorted(start_signals):
         analyzer.start_signal(t)
@@ -70,20 +72,15 @@ def analyze_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterPar
     tables: list[np.ndarray] = []
     trials: list[TrialResult] = []
 
-    def take(new_rows):
-        tables.append(np.asarray(new_rows, dtype=float).reshape(-1, len(COLUMNS)))
-        trials.extend(analyzer.push_rows(tables[-1]))
+    def take(rows) -> None:
+        table = np.asarray(rows, dtype=float).reshape(-1, len(COLUMNS))
+        if len(table):
+            tables.append(table)
+            trials.extend(analyzer.push_rows(table))
 
-    for block in blocks:
-        for item in block:
-            if isinstance(item, GnssFix):
-                analyzer.push_sample("gnss", item)
-        take(fusion.push_block(block))
+    for rows in feed(fusion, analyzer):
+        take(rows)
     take(fusion.flush())
-    return _finish(analyzer, fusion, np.concatenate(tables), trials)
-
-
-def _finish(analyzer, fusion, table, trials) -> SessionResult:
     trials.extend(analyzer.finish())
-    fused = FusionResult(table, fusion.stats)
+    fused = FusionResult(np.concatenate(tables) if tables else np.empty((0, len(COLUMNS))), fusion.stats)
     return SessionResult(trials, fused, session_profile(fused["t"], fused["kf2_speed"]))
