@@ -52,8 +52,6 @@ setup(
         "rosbags>=0.10",
         "mcap>=1.1",  # crash-safe recording, salvage of damaged files
         "matplotlib>=3.5",  # the sprint report's plots
-        "sqlalchemy>=2.0",  # the athlete store (SQLite by default, PostgreSQL by URL)
-        "alembic>=1.12",  # its migrations
         "tqdm>=4",
         "pynmeagps>=1.0",
         "pyserial>=3.5",
@@ -72,11 +70,13 @@ setup(
             "ros-diagnostic-msgs",
             "ros-rosgraph-msgs",
         ],
+        # The athlete store (sprint_fusion.monitoring, `sprint-fusion athletes`): SQLite by default,
+        # PostgreSQL by URL with the postgres extra. Nothing of the fusion needs it.
+        "athletes": ["sqlalchemy>=2.0", "alembic>=1.12"],
+        "postgres": ["sqlalchemy>=2.0", "alembic>=1.12", "psycopg[binary]>=3.1"],
         # Test tools, plus colcon and ament_package to check the ROS 2 workspace build.
         "test": ["pytest>=7", "filterpy>=1.4.5", "ruff>=0.6", "colcon-common-extensions", "ros-ament-package",
-                 "psycopg[binary]>=3.1", "hypothesis>=6"],
-        # The athlete store on PostgreSQL.
-        "postgres": ["psycopg[binary]>=3.1"],
+                 "hypothesis>=6"],
     },
     zip_safe=False,  # numba caches compiled code next to the sources
     entry_points={"console_scripts": CONSOLE_SCRIPTS},

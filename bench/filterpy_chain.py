@@ -3,11 +3,11 @@ same outputs (checked), and the time per filter step against this package's own.
 
     python bench/filterpy_chain.py [BAG]        # default: the bundled 400 m bag
 
-Every predict and update of the chain goes through core/kalman_kernels.py (predict_motion,
-update). Run uncompiled (SPRINT_FUSION_KERNELS=numpy, in a child process) those are module
-functions that can be swapped: once for a recorder (the chain's calls, in order), once for
-filterpy objects (one per filter: filterpy's predict(F, Q) and update(z, R, H), the state
-copied in and out around each call, as the chain's own code reads and writes it).
+Every predict and update of the chain goes through core/kalman.py (predict, update). Run
+uncompiled (SPRINT_FUSION_KERNELS=python, in a child process) those are module functions that can
+be swapped: once for a recorder (the chain's calls, in order), once for filterpy objects (one per
+filter: filterpy's predict(F, Q) and update(z, R, H) with the spec's matrices, the state copied
+in and out around each call, as the chain's own code reads and writes it).
 """
 
 from __future__ import annotations
@@ -22,50 +22,60 @@ import numpy as np
 from common import ROOT
 
 
+def spec_matrices(n: int, dt: float, gain: bool, q, per_second: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A (constant jerk, or constant acceleration for n = 3) and Q of the spec, written out."""
+    A = np.array([[1.0, dt, dt**2 / 2, dt**3 / 6], [0, 1, dt, dt**2 / 2], [0, 0, 1, dt], [0, 0, 0, 1]])[:n, :n]
+    if gain:
+        g = np.array([dt**2 / 2, dt, 1.0])
+        Q = np.outer(g, g) * q[0]
+    else:
+        Q = np.diag(np.asarray(q, dtype=float))
+    return A, Q * (dt if per_second else 1.0)
+
+
 def child(bag: str, mode: str) -> None:
     from sprint_fusion.bags.reader import read_samples
-    from sprint_fusion.core import kalman_kernels as kk
+    from sprint_fusion.core import kalman
     from sprint_fusion.core.fusion import run
 
     samples = [(k, s) for k, s, _ in read_samples(bag)]
     calls = []
     filters = {}
+    own_predict, own_update = kalman.predict, kalman.update
 
-    def matrices(n, dt, gain, q, per_second):
-        A, Q = np.empty((n, n)), np.empty((n, n))
-        kk.transition_into(A, dt)
-        kk.noise_into(Q, dt, gain, q, per_second)
-        return A, Q
-
-    def fp(x, P):
+    def fp(f):
         from filterpy.kalman import KalmanFilter
 
-        f = filters.get(id(x))
-        if f is None:
-            f = filters[id(x)] = KalmanFilter(dim_x=len(x), dim_z=1)
-        f.x, f.P = x.reshape(-1, 1).copy(), P.copy()
-        return f
+        ref = filters.get(id(f.x))
+        if ref is None:
+            ref = filters[id(f.x)] = KalmanFilter(dim_x=len(f.x), dim_z=1)
+        ref.x, ref.P = f.x.reshape(-1, 1).copy(), f.P.copy()
+        return ref
 
-    def predict(x, P, dt, gain, q, per_second):
-        if mode == "record":
-            calls.append(("p", len(x), id(x), dt, bool(gain), [float(v) for v in q], bool(per_second)))
-            return kk.predict_motion_numpy(x, P, dt, gain, q, per_second)
-        f = fp(x, P)
-        A, Q = matrices(len(x), dt, gain, q, per_second)
-        f.predict(F=A, Q=Q)
-        x[:], P[:, :] = f.x.ravel(), f.P
+    def noise(f) -> list:
+        return [bool(f.noise.gain), [float(v) for v in f.noise.q], bool(f.noise.per_second)]
 
-    def update(x, P, z, i, r):
+    def predict(f, dt):
+        n = f.noise
         if mode == "record":
-            calls.append(("u", len(x), id(x), float(z), int(i), float(r)))
-            return kk.update_numpy(x, P, z, i, r)
-        f = fp(x, P)
-        H = np.zeros((1, len(x)))
+            calls.append(("p", len(f.x), id(f.x), noise(f), dt))
+            return own_predict(f, dt)
+        ref = fp(f)
+        A, Q = spec_matrices(len(f.x), dt, n.gain, n.q, n.per_second)
+        ref.predict(F=A, Q=Q)
+        f.x[:], f.P[:, :] = ref.x.ravel(), ref.P
+
+    def update(f, z, i, r):
+        if mode == "record":
+            calls.append(("u", len(f.x), id(f.x), noise(f), float(z), int(i), float(r)))
+            return own_update(f, z, i, r)
+        ref = fp(f)
+        H = np.zeros((1, len(f.x)))
         H[0, i] = 1.0
-        f.update(np.array([[z]]), R=np.array([[r]]), H=H)
-        x[:], P[:, :] = f.x.ravel(), f.P
+        ref.update(np.array([[z]]), R=np.array([[r]]), H=H)
+        f.x[:], f.P[:, :] = ref.x.ravel(), ref.P
 
-    kk.predict_motion, kk.update = predict, update
+    kalman.predict, kalman.update = predict, update
     start = time.perf_counter()
     result = run(samples)
     seconds = time.perf_counter() - start
@@ -76,47 +86,40 @@ def child(bag: str, mode: str) -> None:
 
 
 def in_child(bag: str, mode: str) -> dict:
-    env = {**os.environ, "SPRINT_FUSION_KERNELS": "numpy"}
+    env = {**os.environ, "SPRINT_FUSION_KERNELS": "python"}
     done = subprocess.run([sys.executable, __file__, "--child", mode, bag], env=env, capture_output=True, text=True,
                           check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def replay(calls, kind: str, repeat: int = 3) -> float:
-    """The recorded calls, in order, on fresh filters: this package's compiled steps called from
-    Python, or filterpy's: best seconds."""
+    """The recorded calls, in order, on fresh filters: this package's steps (compiled where numba
+    is in use) called from Python, or filterpy's: best seconds."""
     from filterpy.kalman import KalmanFilter
 
-    from sprint_fusion.core import kalman_kernels as kk
+    from sprint_fusion.core import kalman
 
     best = float("inf")
     for _ in range(repeat):
         state = {}
         prepared = []
-        for c in calls:  # matrices and arrays made before timing: only the steps are timed
-            n, key = c[1], c[2]
+        for op, n, key, noise, *args in calls:  # matrices and arrays made before timing: only steps timed
             if key not in state:
                 if kind == "filterpy":
-                    f = KalmanFilter(dim_x=n, dim_z=1)
-                    f.P = np.eye(n)
-                    state[key] = f
+                    state[key] = KalmanFilter(dim_x=n, dim_z=1)
+                    state[key].P = np.eye(n)
                 else:
-                    state[key] = (np.zeros(n), np.eye(n))
-            if c[0] == "p":
-                if kind == "filterpy":
-                    A, Q = np.empty((n, n)), np.empty((n, n))
-                    kk.transition_into(A, c[3])
-                    kk.noise_into(Q, c[3], c[4], np.array(c[5]), c[6])
-                    prepared.append(("p", state[key], (A, Q)))
-                else:
-                    prepared.append(("p", state[key], (c[3], c[4], np.array(c[5]), c[6])))
+                    gain, q, per_second = noise
+                    state[key] = kalman.new_filter(n, kalman.ProcessNoise(gain, np.array(q), per_second))
+            if kind != "filterpy":
+                prepared.append((op, state[key], tuple(args)))
+            elif op == "p":
+                prepared.append((op, state[key], spec_matrices(n, args[0], *noise)))
             else:
-                if kind == "filterpy":
-                    H = np.zeros((1, n))
-                    H[0, c[4]] = 1.0
-                    prepared.append(("u", state[key], (np.array([[c[3]]]), np.array([[c[5]]]), H)))
-                else:
-                    prepared.append(("u", state[key], (c[3], c[4], c[5])))
+                z, i, r = args
+                H = np.zeros((1, n))
+                H[0, i] = 1.0
+                prepared.append((op, state[key], (np.array([[z]]), np.array([[r]]), H)))
         start = time.perf_counter()
         if kind == "filterpy":
             for op, f, args in prepared:
@@ -125,12 +128,12 @@ def replay(calls, kind: str, repeat: int = 3) -> float:
                 else:
                     f.update(args[0], R=args[1], H=args[2])
         else:
-            predict, update = kk.predict_motion, kk.update
-            for op, (x, P), args in prepared:
+            predict, update = kalman.predict, kalman.update
+            for op, f, args in prepared:
                 if op == "p":
-                    predict(x, P, *args)
+                    predict(f, *args)
                 else:
-                    update(x, P, *args)
+                    update(f, *args)
         best = min(best, time.perf_counter() - start)
     return best
 

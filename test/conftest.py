@@ -10,6 +10,11 @@ SHARED = REPO.parent / "shared"
 # Tests import the source tree even when the package is not installed (colcon test, plain checkout).
 sys.path.insert(0, str(REPO / "src"))
 
+# The kernels of this test process are chosen here, before any test module imports the nodes
+# (which prefer plain Python): SPRINT_FUSION_KERNELS, else numba where installed. Processes the
+# tests start choose their own, as they would outside the tests.
+import sprint_fusion.core.kalman  # noqa: E402, F401
+
 
 @pytest.fixture
 def shared_data() -> Path:

@@ -18,3 +18,35 @@ def test_pure_modules_import_no_rclpy():
             "print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def fresh(code: str, **env) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(REPO / 'src')!r})\n" + code],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **env})
+
+
+def test_the_fusion_needs_no_athlete_store():
+    # SQLAlchemy and Alembic made unimportable (the athletes extra not installed): everything but
+    # the store imports, and `sprint-fusion athletes` says which extra to install
+    out = fresh("sys.modules['sqlalchemy'] = sys.modules['alembic'] = None\n"
+                "import importlib\n"
+                "for m in ['sprint_fusion.core.fusion', 'sprint_fusion.bags.replay', 'sprint_fusion.sprint.report',\n"
+                "          'sprint_fusion.nodes.yaw_bias_estimator', 'sprint_fusion.nodes.runner']:\n"
+                "    importlib.import_module(m)\n"
+                "from sprint_fusion.cli import main\n"
+                "print(main(['athletes', '--db', 'x.db', 'list']))")
+    assert out.stdout.strip() == "2", out.stderr
+    assert "pip install 'sprint_fusion[athletes]'" in out.stderr
+
+
+def test_node_processes_run_plain_python_kernels_unless_told():
+    code = ("from sprint_fusion.cli import live\n"  # the `graph` command's module, then the nodes
+            "import sprint_fusion.nodes.axis_filter\n"
+            "from sprint_fusion.core import jit; print(jit.NAME)")
+    assert fresh(code, SPRINT_FUSION_KERNELS="").stdout.strip() == "python"
+    assert fresh(code, SPRINT_FUSION_KERNELS="numba").stdout.strip() == "numba"
+    offline = fresh("import sprint_fusion.core.fusion\nfrom sprint_fusion.core import jit; print(jit.NAME)",
+                    SPRINT_FUSION_KERNELS="")
+    assert offline.stdout.strip() == "numba"  # offline, compiled where numba is installed

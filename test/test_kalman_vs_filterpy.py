@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from filterpy.kalman import KalmanFilter as ReferenceKF
 
-from sprint_fusion.core.kalman import TimedFilter
-from sprint_fusion.core.motion import ca_transition, cj_transition, diag_noise, gain_noise_fn
+from sprint_fusion.core import kalman as kf
+
+from .spec_models import ca_transition, cj_transition, diag_q, gain_q
 
 PAPER_CJ_Q = [0.0001, 0.01, 0.01, 0.01]
 
@@ -17,11 +18,11 @@ def reference(dim: int) -> ReferenceKF:
     return kf
 
 
-def run_both(dim, transition, noise, measured_rows, r_diag, seed, steps=400):
+def run_both(dim, transition, noise, spec_q, measured_rows, r_diag, seed, steps=400):
     """Random irregular Δt, random subsets of the measured rows (including none)."""
     rng = np.random.default_rng(seed)
-    ours = TimedFilter(dim, noise)
-    ours.start(0.0, [])
+    ours = kf.new_filter(dim, noise)
+    kf.start(ours, 0.0, 0.0)
     ref = reference(dim)
     t = 0.0
     max_dx = max_dP = 0.0
@@ -31,9 +32,9 @@ def run_both(dim, transition, noise, measured_rows, r_diag, seed, steps=400):
         rows = [r for r in measured_rows if rng.random() < 0.6]
         z = rng.normal(0.0, 5.0, len(rows))
         r = [r_diag[measured_rows.index(i)] for i in rows]
-        ours.step(t, z, rows, r)
+        kf.step(ours, t, z, rows, r)
         if dt > 0.0:  # no step in time: no prediction (and no process noise) on either side
-            ref.F, ref.Q = transition(dt), noise(dt)
+            ref.F, ref.Q = transition(dt), spec_q(dt)
             ref.predict()
         if rows:
             H = np.zeros((len(rows), dim))
@@ -49,18 +50,21 @@ def run_both(dim, transition, noise, measured_rows, r_diag, seed, steps=400):
 @pytest.mark.parametrize("per", ["per_step", "per_second"])
 def test_cj_filter_matches_filterpy(seed, per):
     # KF2 / axis filter: d measured (σ_GPS in R), a measured (IMU R), both, one or neither.
-    dx, dP = run_both(4, cj_transition, diag_noise(PAPER_CJ_Q, per), [0, 2], [0.02, 0.1], seed)
+    dx, dP = run_both(4, cj_transition, kf.diag_noise(PAPER_CJ_Q, per), diag_q(PAPER_CJ_Q, per), [0, 2], [0.02, 0.1],
+                      seed)
     assert dx < 1e-9 and dP < 1e-9
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_ca_yaw_filter_matches_filterpy(seed):
-    dx, dP = run_both(3, ca_transition, diag_noise([0.005, 0.005, 0.05], "per_step"), [0, 1], [15.0, 5.0], seed)
+    q = [0.005, 0.005, 0.05]
+    dx, dP = run_both(3, ca_transition, kf.diag_noise(q), diag_q(q), [0, 1], [15.0, 5.0], seed)
     assert dx < 1e-9 and dP < 1e-9
 
 
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("sigma_q", [0.5, 0.05])  # bias filter, horizontal speed filter
-def test_ca_gain_noise_filters_match_filterpy(seed, sigma_q):
-    dx, dP = run_both(3, ca_transition, gain_noise_fn(sigma_q, "per_step"), [0], [30.0], seed)
+@pytest.mark.parametrize("per", ["per_step", "per_second"])
+def test_ca_gain_noise_filters_match_filterpy(seed, sigma_q, per):
+    dx, dP = run_both(3, ca_transition, kf.gain_noise(sigma_q, per), gain_q(sigma_q, per), [0], [30.0], seed)
     assert dx < 1e-9 and dP < 1e-9

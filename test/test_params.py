@@ -92,8 +92,12 @@ def test_sensor_configs_are_valid_for_both_drivers(config):
     from sprint_fusion.core.params import read_params_file, validate_all
     from sprint_fusion.sensors.driver_params import GNSS_DRIVER_PARAMS, IMU_DRIVER_PARAMS
 
-    validate_all(GNSS_DRIVER_PARAMS, read_params_file(config, "/**/gnss_driver"))
-    validate_all(IMU_DRIVER_PARAMS, read_params_file(config, "/**/imu_driver"))
+    for node, params in (("gnss_driver", GNSS_DRIVER_PARAMS), ("imu_driver", IMU_DRIVER_PARAMS)):
+        written = read_params_file(config, f"/**/{node}")
+        values = validate_all(params, written)
+        assert set(values) == {p.name for p in params}  # every parameter, the unwritten ones at their defaults
+        for name, value in written.items():  # what the file says is what the driver gets
+            assert values[name] == (pytest.approx(value) if isinstance(value, float) else value), (node, name)
 
 
 def test_sprint_analysis_file_sets_every_parameter_validly():

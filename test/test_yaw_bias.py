@@ -8,6 +8,7 @@ import pytest
 from transforms3d.euler import euler2quat
 
 from sprint_fusion.core.angles import heading_to_yaw, quat_yaw_deg, wrap_deg
+from sprint_fusion.core.columns import Col
 from sprint_fusion.core.params import FilterParams
 from sprint_fusion.core.samples import FixType, GnssFix, ImuSample
 from sprint_fusion.core.yaw_bias import YawBiasEstimator, trusted_heading
@@ -44,7 +45,7 @@ def test_yaw_is_continuous_across_the_seams(start_compass):
             est.on_gnss(fix(t, 90.0 - yaw_true + rng.normal(0.0, 0.3), 6.0))
         al = est.on_imu(imu(t, yaw_true, rate, drift_deg=40.0 + 0.3 * t, gyro_bias_deg=-1.0))
         if al is not None:
-            out.append((t, al.yaw, yaw_true))
+            out.append((t, al[Col.yaw], yaw_true))
     t, yaw, truth = np.array(out).T
     err = np.array([wrap_deg(a - b) for a, b in zip(yaw, truth, strict=True)])
     steps = np.array([wrap_deg(b - a) for a, b in itertools.pairwise(yaw)])
@@ -79,7 +80,7 @@ def test_heading_at_standstill_is_not_trusted():
                 if moving or with_standstill_noise:
                     est.on_gnss(fix(t, heading, 5.0 if moving else 0.1))
             est.on_imu(imu(t, 30.0, 0.0, 10.0))
-        return est.yaw.filter.x.copy()
+        return est.yaw.x.copy()
 
     assert np.array_equal(running(True), running(False))
 
@@ -93,6 +94,6 @@ def test_bias_filter_learns_the_device_yaw_drift():
             est.on_gnss(fix(t, 90.0 - yaw_true, 7.0))
         al = est.on_imu(imu(t, yaw_true, 0.0, 20.0 + 0.2 * t))
     # bias = true yaw − device yaw = −(20 + 0.2 t); the CA bias filter follows a ramp.
-    assert al.bias == pytest.approx(-(20.0 + 0.2 * t), abs=1.0)
-    assert quat_yaw_deg(al.orientation) == pytest.approx(yaw_true, abs=1.0)
-    assert np.allclose(al.accel_enu, 0.0, atol=1e-9)  # level, at rest: gravity removed exactly
+    assert al[Col.bias] == pytest.approx(-(20.0 + 0.2 * t), abs=1.0)
+    assert quat_yaw_deg(al[Col.aligned_qw:Col.aligned_qw + 4]) == pytest.approx(yaw_true, abs=1.0)
+    assert np.allclose(al[Col.accel_east:Col.accel_east + 3], 0.0, atol=1e-9)  # level, at rest: gravity removed

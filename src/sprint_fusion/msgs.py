@@ -19,6 +19,7 @@ import numpy as np
 from transforms3d.euler import euler2quat
 
 from .core.samples import FixType, GnssFix, ImuSample
+from .core.timeline import GnssEpochs
 
 # Variance for an axis that is not measured at all (roll/pitch of a heading, angular part of
 # a GNSS velocity): large enough that every consumer ignores it.
@@ -160,24 +161,40 @@ def imu_sample(msg) -> ImuSample:
     return ImuSample(stamp_of(msg), _vec(msg.linear_acceleration), _vec(msg.angular_velocity), q)
 
 
-def gnss_fix(fix_msg, velocity_msg=None, heading=None, fix_type: FixType | None = None) -> GnssFix:
-    """A GnssFix from gnss/fix and, when present, gnss/vel, gnss/heading and gnss/fix_type of the
-    same epoch. Without gnss/fix_type the type is inferred from NavSatStatus (RTK unknown: DGNSS)."""
+def fix_part(fix_msg, fix_type: FixType | None = None) -> GnssFix:
+    """The GnssFix of gnss/fix alone (velocity and heading come in their own messages). Without
+    gnss/fix_type the type is inferred from NavSatStatus (RTK unknown: DGNSS)."""
     if fix_type is None:
         fix_type = {-1: FixType.NO_FIX, 0: FixType.SINGLE, 1: FixType.DGNSS, 2: FixType.DGNSS}.get(
             int(fix_msg.status.status), FixType.SINGLE)
     cov = np.asarray(fix_msg.position_covariance, dtype=float).reshape(3, 3)
-    velocity = velocity_cov = heading_deg = heading_acc = None
+    return GnssFix(stamp_of(fix_msg), fix_msg.latitude, fix_msg.longitude, fix_msg.altitude, cov, fix_type)
+
+
+def add_velocity_part(epochs: GnssEpochs, msg) -> None:
+    """gnss/vel (ENU velocity with covariance) into the epoch of its stamp."""
+    epochs.velocity(stamp_to_ns(stamp_of(msg)), _vec(msg.twist.twist.linear),
+                    np.asarray(msg.twist.covariance, dtype=float).reshape(6, 6)[:3, :3])
+
+
+def add_heading_part(epochs: GnssEpochs, msg) -> None:
+    """gnss/heading (ENU yaw quaternion, variance in covariance[8]) into the epoch of its stamp, as
+    a compass heading of motion and its 1σ accuracy in degrees."""
+    o = msg.orientation
+    yaw = math.atan2(2.0 * (o.w * o.z + o.x * o.y), 1.0 - 2.0 * (o.y * o.y + o.z * o.z))
+    epochs.heading(stamp_to_ns(stamp_of(msg)), (90.0 - math.degrees(yaw)) % 360.0,
+                   math.degrees(math.sqrt(max(msg.orientation_covariance[8], 0.0))))
+
+
+def gnss_fix(fix_msg, velocity_msg=None, heading=None, fix_type: FixType | None = None) -> GnssFix:
+    """A GnssFix from gnss/fix and, when present, gnss/vel, gnss/heading and gnss/fix_type of the
+    same epoch."""
+    epochs = GnssEpochs()
     if velocity_msg is not None:
-        velocity = _vec(velocity_msg.twist.twist.linear)
-        velocity_cov = np.asarray(velocity_msg.twist.covariance, dtype=float).reshape(6, 6)[:3, :3]
+        add_velocity_part(epochs, velocity_msg)
     if heading is not None:
-        o = heading.orientation
-        yaw = math.atan2(2.0 * (o.w * o.z + o.x * o.y), 1.0 - 2.0 * (o.y * o.y + o.z * o.z))
-        heading_deg = (90.0 - math.degrees(yaw)) % 360.0
-        heading_acc = math.degrees(math.sqrt(max(heading.orientation_covariance[8], 0.0)))
-    return GnssFix(stamp_of(fix_msg), fix_msg.latitude, fix_msg.longitude, fix_msg.altitude, cov, fix_type,
-                   velocity, velocity_cov, heading_deg, heading_acc)
+        add_heading_part(epochs, heading)
+    return epochs.complete(stamp_to_ns(stamp_of(fix_msg)), fix_part(fix_msg, fix_type))
 
 
 # --- one epoch / one sample as the drivers publish it ---------------------------------------

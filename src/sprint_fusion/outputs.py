@@ -11,19 +11,22 @@ import math
 import numpy as np
 
 from . import msgs, topics
+from .core.columns import Col
 from .core.samples import FixType, GnssFix
 from .msgs import UNKNOWN_VARIANCE
 from .sprint.quality import BRIDGED, UNUSABLE, USABLE
 
 
-def yaw_bias_outputs(types, stamp: float, estimator, aligned, accel_cov) -> list:
-    yaw, bias = estimator.yaw.filter, estimator.bias.filter
+def yaw_bias_outputs(types, row, accel_cov) -> list:
+    """fusion/accel_enu, fusion/yaw, fusion/yaw_bias of an aligned sample's row (chain.Col)."""
+    t = float(row[Col.t])
+    accel = row[Col.accel_east:Col.accel_east + 3]
     return [
-        (topics.ACCEL_ENU, msgs.accel_msg(types, stamp, aligned.accel_enu, accel_cov)),
-        (topics.YAW, msgs.yaw_msg(types, stamp, aligned.yaw, aligned.yaw_variance, float(yaw.x[1]),
-                                  float(yaw.P[1, 1]))),
-        (topics.YAW_BIAS, msgs.yaw_msg(types, stamp, aligned.bias, aligned.bias_variance, float(bias.x[1]),
-                                       float(bias.P[1, 1]))),
+        (topics.ACCEL_ENU, msgs.accel_msg(types, t, accel, accel_cov)),
+        (topics.YAW, msgs.yaw_msg(types, t, float(row[Col.yaw]), float(row[Col.yaw_var]), float(row[Col.yaw_rate]),
+                                  float(row[Col.yaw_rate_var]))),
+        (topics.YAW_BIAS, msgs.yaw_msg(types, t, float(row[Col.bias]), float(row[Col.bias_var]),
+                                       float(row[Col.bias_rate]), float(row[Col.bias_rate_var]))),
     ]
 
 
@@ -37,31 +40,56 @@ def gnss_enu_output(types, fix: GnssFix, enu) -> list:
     return [(topics.GNSS_ENU, msgs.position_msg(types, fix.stamp, enu, fix.position_covariance))]
 
 
-def axis_outputs(types, stamp: float, axis: str, state, covariance) -> list:
+def axis_outputs(types, row, axis: str) -> list:
+    """fusion/axis/AXIS and its accel, from the axis filter's columns of the row."""
     i = topics.AXES.index(axis)
+    t = float(row[Col.t])
     position, velocity = np.zeros(3), np.zeros(3)
     pvar, vvar = np.full(3, UNKNOWN_VARIANCE), np.full(3, UNKNOWN_VARIANCE)
-    position[i], velocity[i], pvar[i], vvar[i] = state[0], state[1], covariance[0, 0], covariance[1, 1]
+    position[i], velocity[i] = row[Col.kf5_east + i], row[Col.kf5_v_east + i]
+    pvar[i], vvar[i] = row[Col.kf5_east_var + i], row[Col.kf5_v_east_var + i]
     accel = np.zeros(3)
-    accel[i] = state[2]
+    accel[i] = row[Col.kf5_a_east + i]
     acov = np.diag(np.full(3, UNKNOWN_VARIANCE))
-    acov[i, i] = covariance[2, 2]
-    return [(topics.axis_state(axis), msgs.odometry_msg(types, stamp, position, velocity, pvar, vvar)),
-            (topics.axis_accel(axis), msgs.accel_msg(types, stamp, accel, acov))]
+    acov[i, i] = row[Col.kf5_a_east_var + i]
+    return [(topics.axis_state(axis), msgs.odometry_msg(types, t, position, velocity, pvar, vvar)),
+            (topics.axis_accel(axis), msgs.accel_msg(types, t, accel, acov))]
 
 
-def speed_outputs(types, stamp: float, estimate, axes: dict) -> list:
-    """fusion/speed, and fusion/odometry from the axis states {axis: (d, v, var d, var v)}."""
-    missing = (0.0, 0.0, UNKNOWN_VARIANCE, UNKNOWN_VARIANCE)
-    rows = [axes.get(a, missing) for a in topics.AXES]
-    return [(topics.SPEED, msgs.speed_msg(types, stamp, estimate.speed, estimate.variance)),
-            (topics.ODOMETRY, msgs.odometry_msg(types, stamp, [r[0] for r in rows], [r[1] for r in rows],
-                                                [r[2] for r in rows], [r[3] for r in rows]))]
+def speed_outputs(types, row) -> list:
+    """fusion/speed, and fusion/odometry from the axis filters' columns (an axis not started:
+    zeros with unknown variance)."""
+    t = float(row[Col.t])
+    started = ~np.isnan(row[Col.kf5_east:Col.kf5_east + 3])
+
+    def axes(first: Col, missing: float) -> list[float]:
+        return [float(row[first + i]) if started[i] else missing for i in range(3)]
+
+    return [(topics.SPEED, msgs.speed_msg(types, t, float(row[Col.kf5_speed]), float(row[Col.kf5_speed_var]))),
+            (topics.ODOMETRY, msgs.odometry_msg(types, t, axes(Col.kf5_east, 0.0), axes(Col.kf5_v_east, 0.0),
+                                                axes(Col.kf5_east_var, UNKNOWN_VARIANCE),
+                                                axes(Col.kf5_v_east_var, UNKNOWN_VARIANCE)))]
 
 
-def kf2_outputs(types, stamp: float, state, covariance) -> list:
-    return [(topics.KF2_SPEED, msgs.speed_msg(types, stamp, float(state[1]), float(covariance[1, 1]))),
-            (topics.KF2_DISTANCE, msgs.track_point_msg(types, stamp, float(state[0])))]
+def kf2_outputs(types, row) -> list:
+    t = float(row[Col.t])
+    return [(topics.KF2_SPEED, msgs.speed_msg(types, t, float(row[Col.kf2_speed]), float(row[Col.kf2_speed_var]))),
+            (topics.KF2_DISTANCE, msgs.track_point_msg(types, t, float(row[Col.kf2_distance])))]
+
+
+def chain_outputs(types, row, accel_cov) -> list:
+    """Everything the graph publishes for one IMU sample, in the order the stages run: KF2, then
+    yaw/bias/alignment, the axis filters and the speed filter — each only where it ran."""
+    out = kf2_outputs(types, row) if row[Col.kf2_updated] == 1.0 else []
+    if np.isnan(row[Col.yaw]):  # not aligned: no KF5 stage ran
+        return out
+    out += yaw_bias_outputs(types, row, accel_cov)
+    for i, axis in enumerate(topics.AXES):
+        if not np.isnan(row[Col.kf5_east + i]):
+            out += axis_outputs(types, row, axis)
+    if not np.isnan(row[Col.kf5_east]) and not np.isnan(row[Col.kf5_north]):
+        out += speed_outputs(types, row)
+    return out
 
 
 # --- sprint_analyzer ------------------------------------------------------------------------

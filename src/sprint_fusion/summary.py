@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .core.fusion import FusionResult
+if TYPE_CHECKING:  # the kernels are chosen when the filters are first imported: not by the CLI's import
+    from .core.fusion import FusionResult
 
 TOP_SPEED_WINDOW = 0.5  # s
 

@@ -17,6 +17,7 @@ from rosbags.highlevel import AnyReader
 
 from .. import msgs, topics
 from ..core.samples import FixType, GnssFix, ImuBlock
+from ..core.timeline import GnssEpochs
 from .imu_columns import decode_imus
 from .salvage import BagDamageError, mcap_file, salvage_mcap, sequential_connections
 from .writer import BagError, typestore
@@ -134,7 +135,8 @@ def topics_in(path: str | Path) -> dict[str, str]:
 
 
 class GnssAssembler:
-    """gnss/fix + the gnss/vel and gnss/heading of its stamp + the latest gnss/fix_type.
+    """gnss/fix + the gnss/vel and gnss/heading of its stamp + the latest gnss/fix_type, joined by
+    the timeline's GnssEpochs.
 
     Bags record each topic as it was received, and DDS does not order deliveries across topics,
     so a fix may be logged before its companions: it waits for them (those the bag has at all)
@@ -145,7 +147,10 @@ class GnssAssembler:
 
     def __init__(self, companions=(topics.GNSS_VEL, topics.GNSS_HEADING)):
         self.fix_type: FixType | None = None
-        self.parts: dict[str, dict[int, object]] = {part: {} for part in companions}
+        self.epochs = GnssEpochs()
+        self.parts = {topics.GNSS_VEL: ("velocity", msgs.add_velocity_part),
+                      topics.GNSS_HEADING: ("heading", msgs.add_heading_part)}
+        self.expected = [self.parts[c][0] for c in companions]
         self.pending: list[tuple[int, object]] = []  # (log time, gnss/fix) waiting for companions
 
     def group(self, items: list[tuple[str, object]], log_ns: int) -> list:
@@ -154,9 +159,9 @@ class GnssAssembler:
             if part == topics.GNSS_FIX_TYPE:
                 self.fix_type = FixType(int(msg.data))
             elif part in self.parts:
-                self.parts[part][msgs.stamp_to_ns(msgs.stamp_of(msg))] = msg
+                self.parts[part][1](self.epochs, msg)
             elif part == topics.GNSS_FIX:
-                self.pending.append((log_ns, msg))
+                self.pending.append((log_ns, msgs.fix_part(msg, self.fix_type)))
         return self._release(log_ns)
 
     def finish(self) -> list:
@@ -165,17 +170,13 @@ class GnssAssembler:
     def _release(self, now_ns: int | None) -> list:
         fixes = []
         while self.pending:
-            logged, msg = self.pending[0]
-            key = msgs.stamp_to_ns(msgs.stamp_of(msg))
-            complete = all(key in part for part in self.parts.values())
+            logged, fix = self.pending[0]
+            key = msgs.stamp_to_ns(fix.stamp)
+            complete = all(self.epochs.has(part, key) for part in self.expected)
             if not (complete or now_ns is None or now_ns - logged >= self.HOLD_NS):
                 break
             self.pending.pop(0)
-            vel, heading = (self.parts.get(t, {}).pop(key, None) for t in (topics.GNSS_VEL, topics.GNSS_HEADING))
-            fixes.append(msgs.gnss_fix(msg, vel, heading, self.fix_type))
-            for part in self.parts.values():  # companions of older epochs whose fix never came
-                for k in [k for k in part if k <= key]:
-                    del part[k]
+            fixes.append(self.epochs.complete(key, fix))
         return fixes
 
 

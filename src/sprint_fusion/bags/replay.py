@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import msgs, outputs, topics
-from ..core.fusion import COLUMNS, FusionResult, SprintFusion
+from ..core.fusion import COLUMNS, ChainObserver, FusionResult, SprintFusion
 from ..core.params import FilterParams
 from ..sprint.analysis import SessionAnalyzer
 from ..summary import StreamingSummary
@@ -22,7 +22,7 @@ from .reader import read_start_signals, read_stream
 from .writer import BagError, typestore, write_bag
 
 
-class OutputRecorder:
+class OutputRecorder(ChainObserver):
     """The SprintFusion observer that turns each stage's result into the node's messages (and
     hands the placed fixes to the sprint analysis, as sprint_analyzer receives them)."""
 
@@ -44,17 +44,9 @@ class OutputRecorder:
         if self.analyzer is not None:
             self.analyzer.push_fix(fix, enu)
 
-    def aligned(self, stamp, estimator, aligned):
-        self._add(outputs.yaw_bias_outputs(self.types, stamp, estimator, aligned, self.accel_cov))
-
-    def axis(self, stamp, axis, state, covariance):
-        self._add(outputs.axis_outputs(self.types, stamp, axis, state, covariance))
-
-    def speed(self, stamp, estimate, axes):
-        self._add(outputs.speed_outputs(self.types, stamp, estimate, axes))
-
-    def kf2(self, stamp, state, covariance):
-        self._add(outputs.kf2_outputs(self.types, stamp, state, covariance))
+    def rows(self, table):
+        for row in table:
+            self._add(outputs.chain_outputs(self.types, row, self.accel_cov))
 
     def trials(self, results) -> None:
         for tr in results:

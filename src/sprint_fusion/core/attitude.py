@@ -10,6 +10,7 @@ Its yaw is gyro-only and drifts — exactly what the bias filter is there to rem
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -17,14 +18,30 @@ from . import quaternion
 from .jit import jit
 from .samples import ImuSample
 
-SOURCES = ("device", "estimate", "auto")  # the codes of attitude_step's `source`
+SOURCES = ("device", "estimate", "auto")  # the codes of Attitude.source
 DEVICE, ESTIMATE, AUTO = range(3)
+
+# The body→ENU quaternion q (w, x, y, z) at time t (one entry, NaN: no orientation yet), and how
+# it is obtained: source (a SOURCES code), the tilt correction's gain and gate, gravity.
+Attitude = namedtuple("Attitude", "q t source gain accel_gate gravity")
+
+
+def new_attitude(source: str = "auto", gain: float = 1.0, accel_gate: float = 0.2,
+                 gravity: float = 9.80665) -> Attitude:
+    return Attitude(np.array([1.0, 0.0, 0.0, 0.0]), np.array([np.nan]), SOURCES.index(source), float(gain),
+                    float(accel_gate), float(gravity))
+
+
+def attitude_from_params(params) -> Attitude:
+    return new_attitude(params["attitude.source"], params["attitude.gain"], params["attitude.accel_gate"],
+                        params["gravity"])
 
 
 @jit
-def attitude_step(q, clock, source, gain, accel_gate, gravity, t, accel, gyro, orientation, has_orientation) -> bool:
-    """Update the body→ENU quaternion q (in place) with one sample; False if none is available.
-    clock holds the time of q (NaN: no orientation yet)."""
+def attitude_step(att, t, accel, gyro, orientation, has_orientation) -> bool:
+    """Update att.q (in place) with one sample; False if no orientation is available."""
+    q, clock, source = att.q, att.t, att.source
+    gain, accel_gate, gravity = att.gain, att.accel_gate, att.gravity
     if source == DEVICE or (source == AUTO and has_orientation):
         if not has_orientation:
             return False
@@ -68,29 +85,3 @@ def sample_arrays(s: ImuSample) -> tuple[np.ndarray, np.ndarray, np.ndarray, boo
             np.asarray(s.orientation, dtype=float) if has else NO_ORIENTATION, has)
 
 
-class AttitudeSource:
-    def __init__(self, source: str = "auto", gain: float = 1.0, accel_gate: float = 0.2,
-                 gravity: float = 9.80665):
-        self.source, self.gain, self.accel_gate, self.gravity = source, gain, accel_gate, gravity
-        self.code = SOURCES.index(source)
-        self.q = np.array([1.0, 0.0, 0.0, 0.0])
-        self.clock = np.array([np.nan])
-
-    @classmethod
-    def from_params(cls, params) -> AttitudeSource:
-        return cls(params["attitude.source"], params["attitude.gain"], params["attitude.accel_gate"],
-                   params["gravity"])
-
-    def reset(self) -> None:
-        self.clock[0] = np.nan
-
-    @property
-    def args(self) -> tuple:
-        """The state and settings attitude_step takes, in its order."""
-        return self.q, self.clock, self.code, self.gain, self.accel_gate, self.gravity
-
-    def update(self, s: ImuSample) -> np.ndarray | None:
-        """Body→ENU quaternion (w, x, y, z) at this sample, or None if none is available."""
-        if not attitude_step(*self.args, float(s.stamp), *sample_arrays(s)):
-            return None
-        return self.q.copy()

@@ -9,39 +9,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kalman_kernels as kk
+from . import kalman as kf
 from .jit import jit
-from .kalman import TimedFilter, checked
-from .motion import diag_noise
 
 R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
 
 
 @jit
 def acceleration_step(f, r, t, a) -> int:
-    """IMU acceleration a [m/s²] with variance r at t into the CJ filter f (a TimedFilter's args)."""
-    if not kk.started(f[2]):
-        return kk.NOT_STARTED
-    if not kk.step_to(f, t):
-        return kk.TIME_BACK
-    kk.update(f[0], f[1], a, 2, r)
-    return kk.UPDATED
+    """IMU acceleration a [m/s²] with variance r at t into the CJ filter f; ignored until a first
+    displacement started it."""
+    if not kf.started(f):
+        return kf.NOT_STARTED
+    if not kf.advance(f, t):
+        return kf.TIME_BACK
+    kf.update(f, a, 2, r)
+    return kf.UPDATED
 
 
 class CjFuser:
     def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
                  p0: float = 1.0):
-        self.filter = TimedFilter(4, diag_noise(q_diag, process_noise), p0)
+        self.filter = kf.new_filter(4, kf.diag_noise(q_diag, process_noise), p0)
         self.r_imu = float(r_imu)
         self.r_from = r_from
 
     @property
     def initialized(self) -> bool:
-        return self.filter.initialized
-
-    @property
-    def t(self) -> float | None:
-        return self.filter.t
+        return kf.started(self.filter)
 
     @property
     def state(self) -> np.ndarray:
@@ -52,17 +47,17 @@ class CjFuser:
         return self.filter.P
 
     def reset(self) -> None:
-        self.filter.reset()
+        kf.reset(self.filter)
 
     def gnss_r(self, sigma: float) -> float:
         return max(sigma if self.r_from == "std" else sigma * sigma, R_FLOOR)
 
     def position(self, t: float, d: float, sigma: float) -> None:
         """GNSS displacement d [m] with the receiver's 1σ error on this axis."""
-        if not self.filter.initialized:
-            self.filter.start(t, [d])  # x starts at the first fix (P = p0·I), then corrects
-        self.filter.step(t, [d], [0], [self.gnss_r(sigma)])
+        if not self.initialized:
+            kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
+        kf.step(self.filter, t, [d], [0], [self.gnss_r(sigma)])
 
     def acceleration(self, t: float, a: float) -> bool:
-        """IMU acceleration [m/s²]; ignored until a first displacement started the filter."""
-        return checked(acceleration_step(self.filter.args, self.r_imu, float(t), float(a)), t)
+        """IMU acceleration [m/s²]; ignored (False) until a first displacement started the filter."""
+        return kf.checked(acceleration_step(self.filter, self.r_imu, float(t), float(a)), t)

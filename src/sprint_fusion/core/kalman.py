@@ -1,87 +1,186 @@
-"""The linear Kalman filter of the spec, with time taken from sample stamps.
+"""The linear Kalman filter of the spec, in place on a filter's own arrays.
 
-x⁻ = A·x, P⁻ = A·P·Aᵀ + Q;  K = P⁻Hᵀ(HP⁻Hᵀ + R)⁻¹, x = x⁻ + K(z − Hx⁻), P = P⁻ − KHP⁻ —
-as the steps of kalman_kernels on the filter's own arrays, which the compiled IMU step
-(imu_step.py) works on directly.
+A filter is a named record `Filter(x, P, t, noise, p0)`: state x (n), covariance P (n×n), t (one
+entry: the time of x, NaN until the filter starts), its process noise and P's start value p0.
+Motion is constant jerk (n = 4: d, v, a, j) or constant acceleration (n = 3: the same A without
+the jerk row and column):
+
+    A = | 1  Δt  Δt²/2  Δt³/6 |      Q = diag(q)                  (KF2, axis and yaw filters)
+        | 0  1   Δt     Δt²/2 |   or Q = G·Gᵀ·q₀, G = (Δt²/2, Δt, 1)ᵀ   (bias and speed filters)
+        | 0  0   1      Δt    |   added once per step (the paper) or × Δt (a rate)
+        | 0  0   0      1     |
+
+predict:  x⁻ = A·x,  P⁻ = A·P·Aᵀ + Q
+update:   one scalar z of state entry i with variance r —
+          K = P⁻[:, i] / (P⁻[i, i] + r),  x = x⁻ + K·(z − x⁻[i]),  P = P⁻ − K·P⁻[i, :]
+
+Every H of the model selects a state entry and every R is diagonal, so a joint correction
+K = P⁻Hᵀ(HP⁻Hᵀ + R)⁻¹ is a sequence of these scalar updates, without an inverse.
+
+One implementation: loops over the few entries, building no matrix. numba compiles them for the
+offline chain (core/jit.py); where numba is not used they run as written (test_kalman_vs_filterpy
+checks both against filterpy).
 """
 
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from collections.abc import Sequence
 
 import numpy as np
 
-from . import kalman_kernels as kk
-from .motion import Noise
+from .jit import jit
+
+Filter = namedtuple("Filter", "x P t noise p0")
+ProcessNoise = namedtuple("ProcessNoise", "gain q per_second")
+
+# What a step did (the compiled steps return these; checked() reads them in Python)
+UPDATED, NOT_STARTED, TIME_BACK = 1, 0, -1
 
 
 class TimeWentBackwardsError(ValueError):
     """A sample is older than the filter's current time."""
 
 
+def diag_noise(q_diag, process_noise: str = "per_step") -> ProcessNoise:
+    """A fixed diagonal Q: once per step (the paper) or as a rate × Δt."""
+    return ProcessNoise(False, np.asarray(q_diag, dtype=float), process_noise == "per_second")
+
+
+def gain_noise(sigma_q: float, process_noise: str = "per_step") -> ProcessNoise:
+    """Q = G·Gᵀ·σ_q with G = (Δt²/2, Δt, 1)ᵀ, the spec's bias and speed filter noise."""
+    return ProcessNoise(True, np.array([float(sigma_q)]), process_noise == "per_second")
+
+
+def new_filter(dim: int, noise: ProcessNoise, p0: float = 1.0) -> Filter:
+    """A filter not started yet: x = 0, P = p0·I (the spec: the identity)."""
+    if dim not in (3, 4) or (not noise.gain and len(noise.q) != dim):
+        raise ValueError(f"a {dim}-state filter needs a {dim}-entry diagonal Q (3 or 4 states)")
+    return Filter(np.zeros(dim), np.eye(dim) * p0, np.array([np.nan]), noise, float(p0))
+
+
+def reset(f: Filter) -> None:
+    f.x[:] = 0.0
+    f.P[:, :] = np.eye(len(f.x)) * f.p0
+    f.t[0] = np.nan
+
+
+@jit
+def started(f) -> bool:
+    return not math.isnan(f.t[0])
+
+
+@jit
+def start(f, t, first) -> None:
+    """x = (first, 0, …), P = p0·I, time t."""
+    n = f.x.shape[0]
+    for a in range(n):
+        f.x[a] = 0.0
+        for b in range(n):
+            f.P[a, b] = f.p0 if a == b else 0.0
+    f.x[0] = first
+    f.t[0] = t
+
+
+@jit
+def predict(f, dt) -> None:
+    """x ← A·x, P ← A·P·Aᵀ + Q in place. A is upper triangular with constant diagonals
+    c = (1, Δt, Δt²/2, Δt³/6), so each product can overwrite its input in order (every new entry
+    reads only entries not yet overwritten)."""
+    x, P, noise = f.x, f.P, f.noise
+    n = x.shape[0]
+    c = (1.0, dt, dt * dt / 2.0, dt * dt * dt / 6.0)
+    for a in range(n):  # x ← A·x, top down
+        s = 0.0
+        for b in range(a, n):
+            s += c[b - a] * x[b]
+        x[a] = s
+    for col in range(n):  # P ← A·P, column by column, top down
+        for a in range(n):
+            s = 0.0
+            for b in range(a, n):
+                s += c[b - a] * P[b, col]
+            P[a, col] = s
+    for row in range(n):  # P ← P·Aᵀ, row by row, left to right
+        for a in range(n):
+            s = 0.0
+            for b in range(a, n):
+                s += P[row, b] * c[b - a]
+            P[row, a] = s
+    g = (dt * dt / 2.0, dt, 1.0)
+    scale = dt if noise.per_second else 1.0
+    for a in range(n):  # P ← P + Q
+        if noise.gain:
+            for b in range(n):
+                P[a, b] += g[a] * g[b] * noise.q[0] * scale
+        else:
+            P[a, a] += noise.q[a] * scale
+
+
+@jit
+def update(f, z, i, r) -> None:
+    """The scalar correction of x[i] by z with variance r. Row i of P (= its column i, P being
+    symmetric) is updated last, so every other row reads it unchanged; then P is symmetrised
+    against round-off."""
+    x, P = f.x, f.P
+    n = x.shape[0]
+    s = P[i, i] + r
+    innovation = z - x[i]
+    for a in range(n):
+        if a != i:
+            K = P[a, i] / s
+            x[a] += K * innovation
+            for b in range(n):
+                P[a, b] -= K * P[i, b]
+    K = P[i, i] / s
+    x[i] += K * innovation
+    for b in range(n):
+        P[i, b] -= K * P[i, b]
+    for a in range(n):
+        for b in range(a + 1, n):
+            m = 0.5 * (P[a, b] + P[b, a])
+            P[a, b] = m
+            P[b, a] = m
+
+
+@jit
+def advance(f, t) -> bool:
+    """Predict from the filter's time to t; False (and nothing changed) if t is before it. A Δt
+    of zero adds no process noise: two measurements at one stamp form one step."""
+    dt = t - f.t[0]
+    if dt < 0.0:
+        return False
+    if dt > 0.0:
+        predict(f, dt)
+        f.t[0] = t
+    return True
+
+
 def checked(code: int, t: float) -> bool:
-    """A compiled step's outcome for Python callers: updated or not; time going back raises."""
-    if code == kk.TIME_BACK:
+    """A step's outcome for Python callers: updated or not; time going back raises."""
+    if code == TIME_BACK:
         raise TimeWentBackwardsError(f"stamp {t:.6f} is before the filter time")
-    return code == kk.UPDATED
+    return code == UPDATED
 
 
-class TimedFilter:
-    """A filter stepped by sample stamps: predict over Δt = t − t_prev, then correct.
+def predict_to(f: Filter, t: float) -> None:
+    if not started(f):
+        raise RuntimeError("filter not started")
+    if not advance(f, float(t)):
+        raise TimeWentBackwardsError(f"stamp {t:.6f} is {f.t[0] - t:.6f} s before the filter time {f.t[0]:.6f}")
 
-    The transition follows the dimension (4: constant jerk, 3: constant acceleration). A Δt of
-    zero adds no process noise (two measurements at one stamp form one step); a negative Δt
-    raises TimeWentBackwardsError and leaves the filter untouched, so the caller decides between
-    dropping the sample and resetting.
-    """
 
-    def __init__(self, dim: int, noise: Noise, p0: float = 1.0):
-        if noise.dim != dim or dim not in (3, 4):
-            raise ValueError(f"a {dim}-state filter needs a {dim}×{dim} process noise (3 or 4 states)")
-        self.noise, self.p0 = noise, p0
-        self.x = np.zeros(dim)
-        self.P = np.eye(dim) * p0  # the spec: P starts as the identity
-        self.clock = np.array([np.nan])
+def correct(f: Filter, z: Sequence[float], idx: Sequence[int], r: Sequence[float]) -> None:
+    """Correct with measurements z[k] of state entry idx[k], noise variance r[k]."""
+    if len(z) != len(idx) or len(idx) != len(r):
+        raise ValueError("z, idx and r must have one entry per measurement")
+    for zk, i, rk in zip(z, idx, r, strict=True):
+        update(f, float(zk), int(i), float(rk))
 
-    @property
-    def initialized(self) -> bool:
-        return not math.isnan(self.clock[0])
 
-    @property
-    def t(self) -> float | None:
-        return float(self.clock[0]) if self.initialized else None
-
-    @property
-    def args(self) -> tuple:
-        """The filter as the compiled steps take it: (x, P, clock, gain, q, per_second)."""
-        n = self.noise
-        return self.x, self.P, self.clock, n.gain, n.q, n.per_second
-
-    def reset(self) -> None:
-        self.x[:] = 0.0
-        self.P[:, :] = np.eye(len(self.x)) * self.p0
-        self.clock[0] = np.nan
-
-    def start(self, t: float, x0: Sequence[float]) -> None:
-        kk.start(self.x, self.P, self.clock, float(t), 0.0, self.p0)
-        self.x[: len(x0)] = x0
-
-    def predict_to(self, t: float) -> None:
-        if not self.initialized:
-            raise RuntimeError("filter not started")
-        n = self.noise
-        if not kk.advance(self.x, self.P, self.clock, float(t), n.gain, n.q, n.per_second):
-            raise TimeWentBackwardsError(f"stamp {t:.6f} is {self.clock[0] - t:.6f} s before the filter time "
-                                         f"{self.clock[0]:.6f}")
-
-    def update(self, z: Sequence[float], idx: Sequence[int], r: Sequence[float]) -> None:
-        """Correct with measurements z[k] of state entry idx[k], noise variance r[k]."""
-        if len(z) != len(idx) or len(idx) != len(r):
-            raise ValueError("z, idx and r must have one entry per measurement")
-        for zk, i, rk in zip(z, idx, r, strict=True):
-            kk.update(self.x, self.P, float(zk), int(i), float(rk))
-
-    def step(self, t: float, z: Sequence[float], idx: Sequence[int], r: Sequence[float]) -> None:
-        self.predict_to(t)
-        self.update(z, idx, r)
+def step(f: Filter, t: float, z: Sequence[float], idx: Sequence[int], r: Sequence[float]) -> None:
+    """predict_to(t), then correct: a negative Δt raises TimeWentBackwardsError and leaves the filter
+    untouched, so the caller decides between dropping the sample and resetting."""
+    predict_to(f, t)
+    correct(f, z, idx, r)

@@ -8,18 +8,22 @@ then lies on the vertical and drops out), so KF2 needs no yaw at all.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
+from . import kalman as kf
 from . import quaternion
 from .angles import quat_yaw_deg, rotate_yaw
-from .attitude import AttitudeSource, attitude_step, sample_arrays
+from .attitude import attitude_from_params, attitude_step, sample_arrays
 from .cj_fuser import CjFuser, acceleration_step
-from .geodesy import LocalFrame
+from .columns import WIDTH, Col, write_kf2
 from .jit import jit
-from .kalman import checked
-from .kalman_kernels import NOT_STARTED
 from .samples import GnssFix, ImuSample
+
+# KF2's IMU side as one record: the IMU attitude, the CJ filter on the track, its R entry of the
+# forward acceleration.
+Forward = namedtuple("Forward", "attitude track r_imu")
 
 
 @jit
@@ -30,12 +34,11 @@ def forward_acceleration(q, accel) -> float:
 
 
 @jit
-def forward_step(att, cj, r_imu, t, accel, gyro, orientation, has_orientation) -> int:
+def forward_step(k, t, accel, gyro, orientation, has_orientation) -> int:
     """KF2's IMU step: the orientation, the forward acceleration, the CJ filter's correction."""
-    q = att[0]
-    if not attitude_step(q, att[1], att[2], att[3], att[4], att[5], t, accel, gyro, orientation, has_orientation):
-        return NOT_STARTED
-    return acceleration_step(cj, r_imu, t, forward_acceleration(q, accel))
+    if not attitude_step(k.attitude, t, accel, gyro, orientation, has_orientation):
+        return kf.NOT_STARTED
+    return acceleration_step(k.track, k.r_imu, t, forward_acceleration(k.attitude.q, accel))
 
 
 class AlongTrack:
@@ -78,34 +81,30 @@ class AlongTrack:
 
 
 class Kf2:
-    def __init__(self, params, frame: LocalFrame | None = None):
-        self.frame = frame or LocalFrame.from_params(params)
-        self.attitude = AttitudeSource.from_params(params)
+    """KF2 as the kf2_filter node and the chain run it: GNSS fixes (their local ENU position) here,
+    IMU samples through forward_step on the `forward` record."""
+
+    def __init__(self, params):
         self.track = AlongTrack(params["kf2.along_track"], params["gnss.heading_min_speed"])
         self.cj = CjFuser(params["kf2.q_diag"], params["kf2.r_imu"], params["gnss.r_from"],
                           params["process_noise"], params["p0"])
-        self.observer = None  # optional: told what the kf2_filter node would publish
+        self.forward = Forward(attitude_from_params(params), self.cj.filter, self.cj.r_imu)
 
     def reset(self) -> None:
-        self.attitude.reset()
+        self.forward.attitude.t[0] = np.nan
         self.track.reset()
         self.cj.reset()
 
-    def on_gnss(self, fix: GnssFix) -> None:
-        d = self.track.update(self.frame.to_enu(fix), fix.velocity)
+    def on_gnss(self, fix: GnssFix, enu: np.ndarray) -> None:
+        d = self.track.update(enu, fix.velocity)
         self.cj.position(fix.stamp, d, fix.sigma_horizontal)
 
-    @property
-    def args(self) -> tuple:
-        """forward_step's state and settings, in its order."""
-        return self.attitude.args, self.cj.filter.args, self.cj.r_imu
-
-    def forward_acceleration(self, s: ImuSample) -> float | None:
-        q = self.attitude.update(s)
-        return None if q is None else float(forward_acceleration(q, np.asarray(s.accel, dtype=float)))
-
-    def on_imu(self, s: ImuSample) -> bool:
-        updated = checked(forward_step(*self.args, float(s.stamp), *sample_arrays(s)), s.stamp)
-        if updated and self.observer:
-            self.observer.kf2(s.stamp, self.cj.state, self.cj.covariance)
-        return updated
+    def on_imu(self, s: ImuSample) -> np.ndarray | None:
+        """forward_step on one sample: the row (columns.Col) of KF2's state, or None when it did not
+        update (no orientation yet, no fix yet)."""
+        if not kf.checked(forward_step(self.forward, float(s.stamp), *sample_arrays(s)), s.stamp):
+            return None
+        row = np.full(WIDTH, np.nan)
+        row[Col.t] = s.stamp
+        write_kf2(row, self.cj.filter, True)
+        return row

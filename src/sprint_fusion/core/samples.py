@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -83,27 +83,6 @@ class GnssFix:
         """Horizontal accuracy as a receiver reports it (hAcc): √(σ_E² + σ_N²)."""
         c = self.position_covariance
         return float(np.sqrt(max(c[0, 0] + c[1, 1], 0.0)))
-
-
-@dataclass(frozen=True)
-class AlignedImu:
-    """IMU acceleration rotated into local ENU with gravity removed (the alignment stage)."""
-
-    stamp: float
-    accel_enu: np.ndarray
-    yaw: float  # filtered yaw, degrees, ENU (0 = east, counter-clockwise)
-    yaw_variance: float
-    bias: float  # filtered yaw bias of the device orientation, degrees
-    bias_variance: float
-    orientation: np.ndarray  # aligned (w, x, y, z)
-
-
-@dataclass(frozen=True)
-class SpeedEstimate:
-    stamp: float
-    speed: float  # m/s
-    variance: float
-    state: np.ndarray = field(repr=False)  # (v, v̇, v̈)
 
 
 @dataclass(frozen=True)

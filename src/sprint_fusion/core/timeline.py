@@ -1,19 +1,37 @@
-"""Time ordering: samples arrive late (GNSS latency), repeated or out of order.
+"""One input timeline: sensor samples in arrival order, the filters' events out in stamp order.
 
-The filters need stamps in order. A ReorderBuffer holds samples for a short window and
-releases them sorted; a StampGuard then drops what is still too old (counted, never silent)
-and asks for a reset when time jumps back further than a threshold (a bag restarted, a
-clock reset), as robot_localization does on a time jump — but only once the clock has stayed
-back for a few samples: one stray message stamped in the past is dropped, not allowed to throw
-away the filters' state.
+Samples arrive late (GNSS latency, a busy executor), repeated or out of order, and a receiver
+epoch arrives as several messages. InputTimeline is the one place that handles all of it, for
+the offline chain (SprintFusion), the live fusion nodes and the bag reader:
+- a GNSS stamp is moved back by the receiver latency to the epoch it describes;
+- a ReorderBuffer holds samples for a short window and releases them sorted, so a late fix
+  still lands between the IMU samples of its epoch (duplicates dropped, counted);
+- a released fix is completed with the velocity and heading of its epoch (GnssEpochs); no-fix
+  epochs and invalid samples are counted and go no further;
+- a StampGuard drops what is still too old (counted, never silent) and turns a confirmed jump
+  back in time into a RESET event, as robot_localization resets on a time jump — but only once
+  the clock has stayed back for a few samples: one stray old stamp is dropped;
+- a fix without velocity gets one from the previous position (PositionDifferencer).
+
+Out come events (GNSS, fix), (IMU, sample or ImuBlock) and (RESET, stamp). Holding samples for a
+window is the seam where a short state history with re-running from a late sample (issue: late
+data by history) replaces the window: callers see the same events.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import math
 from typing import Any
+
+import numpy as np
+
+from .gnss_velocity import PositionDifferencer
+from .samples import FixType, GnssFix, ImuBlock, ImuSample
+
+GNSS, IMU, RESET = "gnss", "imu", "reset"
 
 
 class StampGuard:
@@ -76,7 +94,6 @@ class ReorderBuffer:
         self.duplicates = 0
         self.horizon = -math.inf  # everything stamped up to here may have been released
 
-
     def push(self, stamp: float, kind: str, item: Any) -> list[tuple[float, str, Any]]:
         key = (stamp, kind)
         if key in self._seen:
@@ -128,3 +145,207 @@ class ReorderBuffer:
             out.append((stamp, kind, item))
         return out
 
+
+@dataclasses.dataclass
+class InputCounts:
+    imu: int = 0  # IMU samples passed on to the filters
+    gnss: int = 0  # GNSS fixes passed on
+    no_fix: int = 0  # receiver epochs without a solution (outages)
+    rejected: int = 0  # non-finite or impossible samples
+    dropped: int = 0  # late: older than what the filters already processed
+    duplicates: int = 0  # a second sample of one kind with one stamp
+    resets: int = 0  # confirmed jumps back in time
+
+
+class StampOrder:
+    """ReorderBuffer then StampGuard on items of any kind: what the downstream graph nodes (axis
+    filters, speed fuser) need of the timeline, their inputs coming from nodes that already
+    checked them. push() and flush() return events (kind, item) and (RESET, stamp)."""
+
+    def __init__(self, window: float = 0.1, reset_jump_back: float = 1.0):
+        self.reorder = ReorderBuffer(window)
+        self.guard = StampGuard(reset_jump_back)
+        self.counts = InputCounts()
+
+    @property
+    def window(self) -> float:
+        return self.reorder.window
+
+    def __len__(self) -> int:
+        return len(self.reorder)
+
+    def push(self, stamp: float, kind: str, item) -> list[tuple[str, Any]]:
+        return self._order(self.reorder.push(stamp, kind, item))
+
+    def flush(self) -> list[tuple[str, Any]]:
+        return self._order(self.reorder.flush())
+
+    def _order(self, released) -> list[tuple[str, Any]]:
+        events = []
+        for stamp, kind, item in released:
+            events += self._admit(stamp, kind, item)
+        self.counts.dropped, self.counts.duplicates = self.guard.dropped, self.reorder.duplicates
+        return events
+
+    def _admit(self, stamp: float, kind: str, item) -> list[tuple[str, Any]]:
+        reset, ready = self.guard.admit(stamp, (kind, item))
+        self.counts.resets = self.guard.resets
+        return ([(RESET, stamp)] if reset else []) + ready
+
+
+class GnssEpochs:
+    """One receiver epoch arrives as several messages sharing a stamp: the fix, its velocity and
+    its heading of motion (gnss/fix, gnss/vel, gnss/heading). The parts wait here by stamp (ns)
+    until their fix is completed; parts of older epochs whose fix never came are dropped then."""
+
+    def __init__(self):
+        self.parts: dict[str, dict[int, dict[str, Any]]] = {"velocity": {}, "heading": {}}
+
+    def velocity(self, key: int, velocity: np.ndarray, covariance: np.ndarray) -> None:
+        self.parts["velocity"][key] = {"velocity": velocity, "velocity_covariance": covariance}
+
+    def heading(self, key: int, heading: float, accuracy: float) -> None:
+        self.parts["heading"][key] = {"heading": heading, "heading_accuracy": accuracy}
+
+    def has(self, part: str, key: int) -> bool:
+        return key in self.parts[part]
+
+    def complete(self, key: int, fix: GnssFix) -> GnssFix:
+        fields: dict[str, Any] = {}
+        for part in self.parts.values():
+            fields.update(part.pop(key, {}))
+            for old in [k for k in part if k < key]:
+                del part[old]
+        return dataclasses.replace(fix, **fields) if fields else fix
+
+
+class InputTimeline(StampOrder):
+    """The sensor inputs of the filters (see the module's doc): imu(), gnss() and the parts of
+    an epoch in arrival order; events out in stamp order; `counts` of everything not passed on."""
+
+    def __init__(self, latency: float = 0.0, window: float = 0.1, reset_jump_back: float = 1.0):
+        super().__init__(window, reset_jump_back)
+        self.latency = latency
+        self.epochs = GnssEpochs()
+        self.differencer = PositionDifferencer()
+
+    @classmethod
+    def from_params(cls, params, window: str = "time.reorder_window") -> InputTimeline:
+        return cls(params["gnss.latency"], params[window], params["time.reset_jump_back"])
+
+    # --- in --------------------------------------------------------------------------------
+    def imu(self, sample: ImuSample) -> list[tuple[str, Any]]:
+        return self._enter(sample.stamp, IMU, sample)
+
+    def gnss(self, fix: GnssFix, key: int | None = None) -> list[tuple[str, Any]]:
+        """A fix; with `key` (its stamp in ns as the receiver sent it) it is completed with the
+        epoch's velocity and heading when it is released."""
+        fix = dataclasses.replace(fix, stamp=fix.stamp - self.latency) if self.latency else fix
+        return self._enter(fix.stamp, GNSS, (fix, key))
+
+    def push(self, kind: str, sample) -> list[tuple[str, Any]]:
+        """imu() or gnss() by kind ('imu' | 'gnss'), a complete fix."""
+        return self.imu(sample) if kind == IMU else self.gnss(sample)
+
+    def _enter(self, stamp: float, kind: str, item) -> list[tuple[str, Any]]:
+        if not math.isfinite(stamp):
+            self.counts.rejected += 1
+            return []
+        return self._order(self.reorder.push(stamp, kind, item))
+
+    def discard_imu(self, predicate) -> int:
+        """Forget held IMU samples for which predicate(sample) holds (a node switching IMU topic)."""
+        return self.reorder.discard(lambda kind, item: kind == IMU and predicate(item))
+
+    # --- out -------------------------------------------------------------------------------
+    def _admit(self, stamp: float, kind: str, item) -> list[tuple[str, Any]]:
+        if kind == GNSS:
+            fix, key = item
+            item = fix if key is None else self.epochs.complete(key, fix)
+            if item.fix_type == FixType.NO_FIX:
+                self.counts.no_fix += 1
+                return []
+        if not item.is_valid():
+            self.counts.rejected += 1
+            return []
+        events = []
+        for event in super()._admit(stamp, kind, item):
+            if event[0] == RESET:
+                self.differencer.reset()
+            elif event[0] == GNSS:
+                self.counts.gnss += 1
+                event = (GNSS, self.differencer.fill(event[1]))
+            else:
+                self.counts.imu += 1
+            events.append(event)
+        return events
+
+    # --- in blocks (offline) ---------------------------------------------------------------
+    def block(self, items: list[ImuBlock | GnssFix]) -> list[tuple[str, Any]]:
+        """imu()/gnss() of IMU blocks and complete fixes in arrival order; the same events, but
+        when the block is clean — valid samples, no duplicates, none arriving behind what the
+        window has let go — its IMU samples between two fixes come out as one ImuBlock each."""
+        items = [dataclasses.replace(i, stamp=i.stamp - self.latency) if isinstance(i, GnssFix) and self.latency
+                 else i for i in items]
+        held = self.reorder.take()
+        held_imu = ImuBlock.of([item for _, kind, item in held if kind == IMU])
+        held_fixes = [item for _, kind, item in held if kind == GNSS]
+        if self._clean(held_imu, held_fixes, items):
+            return self._runs(held_imu, held_fixes, items)
+        self.reorder.hold(held)
+        events = []
+        for item in items:
+            if isinstance(item, GnssFix):
+                events += self._enter(item.stamp, GNSS, (item, None))
+            else:
+                for sample in item.samples():
+                    events += self._enter(sample.stamp, IMU, sample)
+        return events
+
+    def _clean(self, held_imu: ImuBlock, held_fixes: list, items) -> bool:
+        imu = [i for i in items if isinstance(i, ImuBlock)]
+        fixes = [i for i in items if isinstance(i, GnssFix)]
+        if not all(block.valid().all() for block in [held_imu, *imu]):
+            return False
+        # what a block that was not clean left held may be already due (late: to be dropped)
+        held_stamps = np.concatenate([held_imu.stamps, [f.stamp for f, _ in held_fixes]])
+        if not (held_stamps > self.reorder.horizon).all() or any(key is not None for _, key in held_fixes):
+            return False
+        stamps = np.concatenate([[i.stamp] if isinstance(i, GnssFix) else i.stamps for i in items] or [[]])
+        if not np.isfinite(stamps).all():
+            return False
+        # every sample after the horizon of all before it: none is released behind a later one
+        horizon = np.maximum.accumulate(np.concatenate([[self.reorder.horizon], stamps - self.reorder.window]))
+        if not (stamps > horizon[:-1]).all():
+            return False
+        # duplicates (stamp, kind): the reorder buffer drops them
+        imu_stamps = np.concatenate([held_imu.stamps, *(i.stamps for i in imu)])
+        fix_stamps = np.array([f.stamp for f, _ in held_fixes] + [f.stamp for f in fixes])
+        return all(len(np.unique(s)) == len(s) for s in (imu_stamps, fix_stamps))
+
+    def _runs(self, held_imu: ImuBlock, held_fixes: list, items) -> list[tuple[str, Any]]:
+        fixes = [f for f, _ in held_fixes] + [i for i in items if isinstance(i, GnssFix)]
+        imu = ImuBlock.concat([held_imu, *(i for i in items if isinstance(i, ImuBlock))])
+        newest = max((i.stamp if isinstance(i, GnssFix) else i.stamps.max(initial=-np.inf) for i in items),
+                     default=-np.inf)
+        horizon = max(self.reorder.horizon, newest - self.reorder.window)
+        self.reorder.horizon = horizon
+        due = imu.stamps <= horizon
+        order = np.argsort(imu.stamps[due], kind="stable")
+        ready, later = imu.take(np.flatnonzero(due)[order]), imu.take(~due)
+        self.reorder.hold([(f.stamp, GNSS, (f, None)) for f in fixes if f.stamp > horizon]
+                          + [(s.stamp, IMU, s) for s in later.samples()])
+        fixes = sorted([f for f in fixes if f.stamp <= horizon], key=lambda f: f.stamp)
+        events, start = [], 0
+        for fix in [*fixes, None]:  # a fix goes before IMU samples of its stamp ("gnss" < "imu")
+            end = len(ready) if fix is None else int(np.searchsorted(ready.stamps, fix.stamp, side="left"))
+            if end > start:
+                run = ready.take(slice(start, end))
+                self.guard.admit_run(float(run.stamps[-1]))
+                self.counts.imu += len(run)
+                events.append((IMU, run))
+                start = end
+            if fix is not None:
+                events += self._admit(fix.stamp, GNSS, (fix, None))
+        self.counts.dropped = self.guard.dropped
+        return events

@@ -9,10 +9,12 @@ import math
 import sys
 import time
 
+import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
 from geometry_msgs.msg import AccelWithCovarianceStamped, PoseWithCovarianceStamped
 
 from .. import msgs, outputs, topics
+from ..core.columns import WIDTH, Col, write_axis
 from ..core.kf5 import axis_filter
 from ..core.params import Param
 from .fusion_base import STAGE_QOS, FusionNode
@@ -22,7 +24,7 @@ AXIS_PARAM = (Param("axis", "east", "Which axis this filter estimates", choices=
 
 
 class AxisFilterNode(FusionNode):
-    window_param = "time.stage_window"
+    sensor_inputs = False
 
     def __init__(self, node_name: str = "axis_filter", **kwargs):
         super().__init__(node_name, AXIS_PARAM, **kwargs)
@@ -43,25 +45,30 @@ class AxisFilterNode(FusionNode):
         p = msg.pose.pose.position
         coordinate = (p.x, p.y, p.z)[self.i]
         sigma = math.sqrt(max(msg.pose.covariance[7 * self.i], 0.0))
-        self.ingest(msgs.stamp_of(msg), "gnss", (coordinate, sigma))
+        stamp = msgs.stamp_of(msg)
+        self.ingest(stamp, "gnss", (stamp, coordinate, sigma))
 
     def _on_accel(self, msg) -> None:
         a = msg.accel.accel.linear
-        self.ingest(msgs.stamp_of(msg), "imu", (a.x, a.y, a.z)[self.i])
+        stamp = msgs.stamp_of(msg)
+        self.ingest(stamp, "imu", (stamp, (a.x, a.y, a.z)[self.i]))
 
     def reset_filters(self) -> None:
         self.filter.reset()
 
-    def on_sample(self, kind: str, item, stamp: float) -> None:
+    def on_sample(self, kind: str, item) -> None:
         if kind == "gnss":
-            self.filter.position(stamp, *item)
+            self.filter.position(*item)
             return
-        if not self.filter.acceleration(stamp, item):
+        stamp, accel = item
+        if not self.filter.acceleration(stamp, accel):
             return
-        (_, state), (_, accel) = outputs.axis_outputs(self.types, stamp, self.axis, self.filter.state,
-                                                      self.filter.covariance)
+        row = np.full(WIDTH, np.nan)
+        row[Col.t] = stamp
+        write_axis(row, self.i, self.filter.filter)
+        (_, state), (_, accel_msg) = outputs.axis_outputs(self.types, row, self.axis)
         self.state_pub.publish(state)
-        self.accel_pub.publish(accel)
+        self.accel_pub.publish(accel_msg)
 
     def status(self):
         level, message = self.gnss_status()

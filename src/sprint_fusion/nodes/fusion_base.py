@@ -1,10 +1,9 @@
-"""What every fusion node shares: the filter parameters, time ordering (reorder window, stamp
-guard with reset on a jump back), the sensor inputs (IMU and assembled GNSS epochs), a flush of
-the reorder window when inputs pause, and a /diagnostics status."""
+"""What every fusion node shares: the filter parameters, the input timeline (core.timeline: the
+sensor nodes' InputTimeline, the downstream stages' StampOrder), the sensor inputs (IMU and GNSS
+epoch parts), a flush of the timeline when inputs pause, and a /diagnostics status."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
@@ -15,11 +14,11 @@ from sensor_msgs.msg import Imu, NavSatFix
 from std_msgs.msg import UInt8
 
 from .. import msgs, topics
+from ..core import jit
 from ..core.fusion import warm_up
-from ..core.gnss_velocity import PositionDifferencer
 from ..core.params import FILTER_PARAMS, FilterParams, Param
 from ..core.samples import FixType
-from ..core.timeline import ReorderBuffer, StampGuard
+from ..core.timeline import RESET, InputTimeline, StampOrder
 from .parameters import declare
 
 # SensorDataQoS (best effort, volatile) with a queue of a second of 200 Hz data, so a busy
@@ -38,17 +37,20 @@ _WARMED = False
 
 
 def warm_up_once(params: FilterParams) -> None:
-    """The compiled steps ready before the first subscription (once per process)."""
+    """The compiled steps ready before the first subscription (once per process; nothing to do
+    where the steps run uncompiled, the nodes' default)."""
     global _WARMED
-    if not _WARMED:
+    if jit.COMPILED and not _WARMED:
         warm_up(params)
         _WARMED = True
 
 
 class FusionNode(Node):
-    """Subclasses implement setup_node(), on_sample(kind, item, stamp), reset_filters(), status()."""
+    """Subclasses implement setup_node(), on_sample(kind, item), reset_filters(), status().
+    Sensor nodes (sensor_inputs) order their inputs with an InputTimeline, downstream stages
+    (whose inputs come from one upstream node) with a StampOrder over time.stage_window."""
 
-    window_param = "time.reorder_window"  # downstream stages use time.stage_window
+    sensor_inputs = True
 
     def __init__(self, name: str, extra_params: tuple[Param, ...] = (), **kwargs):
         super().__init__(name, **kwargs)
@@ -57,9 +59,8 @@ class FusionNode(Node):
             self.fp = FilterParams({p.name: values[p.name] for p in FILTER_PARAMS})
             self.p = values
             self.types = msgs.rclpy_types()
-            self.reorder = ReorderBuffer(self.fp[self.window_param])
-            self.guard = StampGuard(self.fp["time.reset_jump_back"])
-            self.counts = {"rejected": 0, "no fix": 0, "dropped (late)": 0, "resets": 0}
+            self.timeline = (InputTimeline.from_params(self.fp) if self.sensor_inputs else
+                             StampOrder(self.fp["time.stage_window"], self.fp["time.reset_jump_back"]))
             self.reported: dict[str, int] = {}
             self.last_gnss_wall: float | None = None
             self.last_input_wall = time.monotonic()
@@ -67,97 +68,71 @@ class FusionNode(Node):
             self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
             self.setup_node()
             self.create_timer(self.p["diagnostics_period"], self.publish_diagnostics)
-            self.create_timer(max(self.reorder.window, 0.01), self.flush_if_idle)
+            self.create_timer(max(self.timeline.window, 0.01), self.flush_if_idle)
         except Exception:
             self.destroy_node()
             raise
 
+    @property
+    def counts(self) -> dict[str, int]:
+        c = self.timeline.counts
+        return {"rejected": c.rejected, "no fix": c.no_fix, "dropped (late)": c.dropped,
+                "duplicates": c.duplicates, "resets": c.resets}
+
     # --- time ordering ---------------------------------------------------------------------
     def ingest(self, stamp: float, kind: str, item) -> None:
+        """A downstream stage's input (StampOrder); item is a tuple (stamp, …)."""
         self.last_input_wall = time.monotonic()
-        for s, k, i in self.reorder.push(stamp, kind, item):
-            self._process(s, k, i)
+        self._process(self.timeline.push(stamp, kind, item))
 
     def flush_if_idle(self) -> None:
-        """Inputs paused (a sensor stopped, a bag ended): release what the window holds."""
-        if len(self.reorder) and time.monotonic() - self.last_input_wall > self.reorder.window:
-            for s, k, i in self.reorder.flush():
-                self._process(s, k, i)
+        """Inputs paused (a sensor stopped, a bag ended): release what the timeline holds."""
+        if len(self.timeline) and time.monotonic() - self.last_input_wall > self.timeline.window:
+            self._process(self.timeline.flush())
 
-    def _process(self, stamp: float, kind: str, item) -> None:
-        reset, ready = self.guard.admit(stamp, (stamp, kind, item))
-        self.counts["dropped (late)"] = self.guard.dropped
-        if reset:
-            self.counts["resets"] += 1
-            self.get_logger().warning(f"time jumped back to {stamp:.3f}: filters reset")
-            self.reset_filters()
-        for s, k, i in ready:
-            self.on_sample(k, i, s)
+    def _process(self, events) -> None:
+        for kind, item in events:
+            if kind == RESET:
+                self.get_logger().warning(f"time jumped back to {item:.3f}: filters reset")
+                self.reset_filters()
+            else:
+                self.on_sample(kind, item)
 
     # --- sensor inputs (yaw_bias_estimator and kf2_filter) -----------------------------------
     def subscribe_sensors(self) -> None:
         """IMU: imu/data once it has been seen (it carries the device orientation), imu/data_raw
-        until then. GNSS: gnss/fix with the gnss/vel and gnss/heading of its stamp and the latest
-        gnss/fix_type, assembled when the reorder window releases the fix."""
+        until then. GNSS: gnss/fix, completed with the gnss/vel and gnss/heading of its stamp when
+        the timeline releases it, with the latest gnss/fix_type."""
         qos = SENSOR_QOS
         self.create_subscription(Imu, topics.IMU_DATA, self._on_imu_data, qos)
         self.raw_sub = self.create_subscription(Imu, topics.IMU_RAW, self._imu, qos)
         self.create_subscription(NavSatFix, topics.GNSS_FIX, self._on_fix, qos)
-        self.create_subscription(TwistWithCovarianceStamped, topics.GNSS_VEL, self._on_companion("vel"), qos)
-        self.create_subscription(Imu, topics.GNSS_HEADING, self._on_companion("heading"), qos)
+        epochs = self.timeline.epochs
+        self.create_subscription(TwistWithCovarianceStamped, topics.GNSS_VEL,
+                                 lambda msg: msgs.add_velocity_part(epochs, msg), qos)
+        self.create_subscription(Imu, topics.GNSS_HEADING, lambda msg: msgs.add_heading_part(epochs, msg), qos)
         self.create_subscription(UInt8, topics.GNSS_FIX_TYPE, self._on_fix_type, qos)
-        self.companions = {"vel": {}, "heading": {}}
         self.fix_type: FixType | None = None
-        self.differencer = PositionDifferencer()
 
     def _on_imu_data(self, msg) -> None:
         if self.raw_sub is not None:  # the device reports its orientation: the raw copy is redundant
             self.destroy_subscription(self.raw_sub)
             self.raw_sub = None
-            # raw copies still in the window give way to their imu/data twins
-            self.reorder.discard(lambda kind, item: kind == "imu" and item.orientation is None)
+            # raw copies still held give way to their imu/data twins
+            self.timeline.discard_imu(lambda sample: sample.orientation is None)
         self._imu(msg)
 
     def _imu(self, msg) -> None:
-        sample = msgs.imu_sample(msg)
-        if not sample.is_valid():
-            self.counts["rejected"] += 1
-            return
-        self.ingest(sample.stamp, "imu", sample)
-
-    def _on_companion(self, part: str):
-        def store(msg) -> None:
-            self.companions[part][msgs.stamp_to_ns(msgs.stamp_of(msg))] = msg
-
-        return store
+        self.last_input_wall = time.monotonic()
+        self._process(self.timeline.imu(msgs.imu_sample(msg)))
 
     def _on_fix_type(self, msg) -> None:
         self.fix_type = FixType(int(msg.data)) if int(msg.data) in FixType._value2member_map_ else None
 
     def _on_fix(self, msg) -> None:
-        self.last_gnss_wall = time.monotonic()
-        fix_type = self.fix_type
-        stamp = msgs.stamp_of(msg) - self.fp["gnss.latency"]
-        self.ingest(stamp, "gnss", (msg, fix_type))
-
-    def assemble(self, item):
-        """The GnssFix of a released gnss/fix, or None (no fix, non-finite: counted)."""
-        msg, fix_type = item
-        key = msgs.stamp_to_ns(msgs.stamp_of(msg))
-        fix = msgs.gnss_fix(msg, self.companions["vel"].pop(key, None), self.companions["heading"].pop(key, None),
-                            fix_type)
-        for part in self.companions.values():  # companions of older epochs whose fix never came
-            for k in [k for k in part if k <= key]:
-                del part[k]
-        if self.fp["gnss.latency"]:
-            fix = dataclasses.replace(fix, stamp=fix.stamp - self.fp["gnss.latency"])
-        if fix.fix_type == FixType.NO_FIX:
-            self.counts["no fix"] += 1
-            return None
-        if not fix.is_valid():
-            self.counts["rejected"] += 1
-            return None
-        return self.differencer.fill(fix)
+        self.last_gnss_wall = self.last_input_wall = time.monotonic()
+        fix = msgs.fix_part(msg, self.fix_type)
+        self._process(self.timeline.gnss(fix, msgs.stamp_to_ns(fix.stamp)))
 
     # --- diagnostics -------------------------------------------------------------------------
     def gnss_silence(self) -> float | None:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
 from nav_msgs.msg import Odometry
 
 from .. import msgs, outputs, topics
+from ..core.columns import WIDTH, Col, write_speed
 from ..core.speed import HorizontalSpeedFilter
 from .fusion_base import STAGE_QOS, FusionNode
 from .runner import run_node
 
 
 class SpeedFuserNode(FusionNode):
-    window_param = "time.stage_window"
+    sensor_inputs = False
 
     def __init__(self, node_name: str = "horizontal_velocity_fuser", **kwargs):
         super().__init__(node_name, **kwargs)
@@ -24,7 +26,7 @@ class SpeedFuserNode(FusionNode):
         self.filter = HorizontalSpeedFilter(self.fp)
         self.speed_pub = self.create_publisher(self.types(topics.TYPES[topics.SPEED]), topics.SPEED, STAGE_QOS)
         self.odom_pub = self.create_publisher(self.types(topics.TYPES[topics.ODOMETRY]), topics.ODOMETRY, STAGE_QOS)
-        self.pending: dict[int, dict[str, object]] = {}
+        self.pending: dict[int, np.ndarray] = {}  # rows (chain.Col) of one stamp, filled by axis
         self.last = None
         for axis in topics.AXES:
             self.create_subscription(Odometry, topics.axis_state(axis), self._on_axis(axis), STAGE_QOS)
@@ -33,14 +35,19 @@ class SpeedFuserNode(FusionNode):
         i = topics.AXES.index(axis)
 
         def on(msg) -> None:
-            key = msgs.stamp_to_ns(msgs.stamp_of(msg))
+            stamp = msgs.stamp_of(msg)
+            key = msgs.stamp_to_ns(stamp)
             p, v = msg.pose.pose.position, msg.twist.twist.linear
-            entry = self.pending.setdefault(key, {})
-            entry[axis] = ((p.x, p.y, p.z)[i], (v.x, v.y, v.z)[i], msg.pose.covariance[7 * i],
-                           msg.twist.covariance[7 * i])
-            if "north" in entry and "east" in entry and "queued" not in entry:
-                entry["queued"] = True
-                self.ingest(msgs.stamp_of(msg), "imu", key)
+            row = self.pending.get(key)
+            if row is None:
+                row = self.pending[key] = np.full(WIDTH, np.nan)
+                row[Col.t] = stamp
+            queued = not np.isnan(row[Col.kf5_east]) and not np.isnan(row[Col.kf5_north])
+            row[Col.kf5_east + i], row[Col.kf5_v_east + i] = (p.x, p.y, p.z)[i], (v.x, v.y, v.z)[i]
+            row[Col.kf5_east_var + i] = msg.pose.covariance[7 * i]
+            row[Col.kf5_v_east_var + i] = msg.twist.covariance[7 * i]
+            if not queued and not np.isnan(row[Col.kf5_east]) and not np.isnan(row[Col.kf5_north]):
+                self.ingest(stamp, "imu", (stamp, key))
             for old in [k for k in self.pending if k < key - 2_000_000_000]:  # never completed
                 del self.pending[old]
 
@@ -49,20 +56,20 @@ class SpeedFuserNode(FusionNode):
     def reset_filters(self) -> None:
         self.filter.reset()
 
-    def on_sample(self, kind: str, key, stamp: float) -> None:
-        entry = self.pending.pop(key, {})
-        north, east = entry["north"], entry["east"]
-        estimate = self.filter.update(stamp, north[1], east[1])
-        self.last = estimate
-        (_, speed), (_, odometry) = outputs.speed_outputs(
-            self.types, stamp, estimate, {a: entry[a] for a in topics.AXES if a in entry})
+    def on_sample(self, kind: str, item) -> None:
+        stamp, key = item
+        row = self.pending.pop(key)
+        self.filter.update(stamp, row[Col.kf5_v_north], row[Col.kf5_v_east])
+        write_speed(row, self.filter.filter)
+        self.last = float(row[Col.kf5_speed])
+        (_, speed), (_, odometry) = outputs.speed_outputs(self.types, row)
         self.speed_pub.publish(speed)
         self.odom_pub.publish(odometry)
 
     def status(self):
         if self.last is None:
             return DiagnosticStatus.WARN, "waiting for the axis filters", {}
-        return DiagnosticStatus.OK, "ok", {"speed [m/s]": f"{self.last.speed:.2f}"}
+        return DiagnosticStatus.OK, "ok", {"speed [m/s]": f"{self.last:.2f}"}
 
 
 def main(args=None) -> int:

@@ -8,6 +8,7 @@ import sys
 from diagnostic_msgs.msg import DiagnosticStatus
 
 from .. import outputs, topics
+from ..core.geodesy import LocalFrame
 from ..core.kf2 import Kf2
 from .fusion_base import STAGE_QOS, FusionNode
 from .runner import run_node
@@ -19,25 +20,23 @@ class Kf2Node(FusionNode):
 
     def setup_node(self) -> None:
         self.kf2 = Kf2(self.fp)
+        self.frame = LocalFrame.from_params(self.fp)
         self.speed_pub = self.create_publisher(self.types(topics.TYPES[topics.KF2_SPEED]), topics.KF2_SPEED, STAGE_QOS)
         self.distance_pub = self.create_publisher(self.types(topics.TYPES[topics.KF2_DISTANCE]), topics.KF2_DISTANCE,
                                                   STAGE_QOS)
         self.subscribe_sensors()
 
     def reset_filters(self) -> None:
-        self.differencer.reset()
         self.kf2.reset()
-        self.kf2.frame.reset()
+        self.frame.reset()
 
-    def on_sample(self, kind: str, item, stamp: float) -> None:
+    def on_sample(self, kind: str, item) -> None:
         if kind == "gnss":
-            fix = self.assemble(item)
-            if fix is not None:
-                self.kf2.on_gnss(fix)
+            self.kf2.on_gnss(item, self.frame.to_enu(item))
             return
-        if self.kf2.on_imu(item):
-            (_, speed), (_, distance) = outputs.kf2_outputs(self.types, stamp, self.kf2.cj.state,
-                                                            self.kf2.cj.covariance)
+        row = self.kf2.on_imu(item)
+        if row is not None:
+            (_, speed), (_, distance) = outputs.kf2_outputs(self.types, row)
             self.speed_pub.publish(speed)
             self.distance_pub.publish(distance)
 

@@ -15,8 +15,9 @@ from diagnostic_msgs.msg import DiagnosticStatus
 from rclpy.qos import DurabilityPolicy, QoSProfile
 
 from .. import outputs, topics
+from ..core import kalman as kf
 from ..core.geodesy import LocalFrame
-from ..core.samples import GnssFix
+from ..core.samples import GnssFix, ImuSample
 from ..core.yaw_bias import YawBiasEstimator
 from .fusion_base import STAGE_QOS, FusionNode
 from .runner import run_node
@@ -38,19 +39,19 @@ class YawBiasNode(FusionNode):
         self.subscribe_sensors()
 
     def reset_filters(self) -> None:
-        self.differencer.reset()
         self.estimator.reset()
         self.frame.reset()
 
-    def on_sample(self, kind: str, item, stamp: float) -> None:
+    def on_sample(self, kind: str, item) -> None:
         if kind == "gnss":
-            fix = self.assemble(item)
-            if fix is not None:
-                self.on_gnss(fix)
-            return
-        aligned = self.estimator.on_imu(item)
-        if aligned is not None:
-            self.publish(outputs.yaw_bias_outputs(self.types, stamp, self.estimator, aligned, self.accel_cov))
+            self.on_gnss(item)
+        else:
+            self.on_imu(item)
+
+    def on_imu(self, s: ImuSample) -> None:
+        row = self.estimator.on_imu(s)
+        if row is not None:
+            self.publish(outputs.yaw_bias_outputs(self.types, row, self.accel_cov))
 
     def on_gnss(self, fix: GnssFix) -> None:
         new_datum = self.frame.datum is None
@@ -66,10 +67,9 @@ class YawBiasNode(FusionNode):
 
     def status(self):
         level, message = self.gnss_status()
-        if not self.estimator.yaw.filter.initialized:
+        if not kf.started(self.estimator.yaw):
             return DiagnosticStatus.WARN, "yaw unknown: waiting for motion (GNSS heading)", {}
-        values = {"yaw [deg]": f"{self.estimator.yaw.filter.x[0]:.1f}",
-                  "yaw bias [deg]": f"{self.estimator.bias.filter.x[0]:.1f}"}
+        values = {"yaw [deg]": f"{self.estimator.yaw.x[0]:.1f}", "yaw bias [deg]": f"{self.estimator.bias.x[0]:.1f}"}
         return level, message, values
 
 

@@ -8,25 +8,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.fusion import COLUMNS, FusionResult, SprintFusion
+from ..core.fusion import COLUMNS, ChainObserver, FusionResult, SprintFusion
 from ..core.params import FilterParams
 from ..core.samples import GnssFix, ImuBlock
 from .analysis import SessionAnalyzer, TrialResult
 from .in_situ import InSituProfile, session_profile
 
 
-class EpochRecorder:
+class EpochRecorder(ChainObserver):
     """SprintFusion observer handing each placed fix to the analyzer (other stages ignored)."""
 
-    per_sample = False  # nothing wanted from the IMU stages: the compiled block path may run
-
     def __init__(self, analyzer: SessionAnalyzer):
-        self.gnss_enu = analyzer.push_fix
+        self.analyzer = analyzer
 
-    def datum(self, *args) -> None:
-        pass
-
-    aligned = axis = speed = kf2 = datum
+    def gnss_enu(self, fix, enu) -> None:
+        self.analyzer.push_fix(fix, enu)
 
 
 @dataclass

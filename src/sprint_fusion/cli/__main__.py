@@ -1,0 +1,7 @@
+"""python -m sprint_fusion.cli: the `sprint-fusion` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,111 @@
+"""The athlete store (sprint_fusion.monitoring, the `athletes` extra): import, report, list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..paths import config_file
+from .common import filter_params, shown, with_filters
+
+EXTRA = "the athlete store needs its extra: pip install 'sprint_fusion[athletes]' (SQLAlchemy, Alembic)"
+
+
+def cmd_athletes(args) -> int:
+    try:
+        from ..monitoring.store import Store
+    except ModuleNotFoundError as err:
+        if err.name not in ("sqlalchemy", "alembic"):
+            raise
+        raise RuntimeError(EXTRA) from None
+
+    store = Store(args.db)
+    try:
+        return args.athletes_func(args, store)
+    finally:
+        store.close()
+
+
+def _vbt_mapping(name: str):
+    from ..monitoring.vbt import VbtMapping
+
+    path = Path(name) if name.endswith((".yaml", ".yml")) else config_file("vbt", f"{name}.yaml")
+    if not path.exists():
+        raise ValueError(f"vendor mapping {name!r}: no {path} (bundled: gymaware, generic)")
+    return VbtMapping.load(path)
+
+
+def athletes_import(args, store) -> int:
+    from ..monitoring import ingest
+    from ..monitoring.gps_load import LoadThresholds
+
+    if args.kind == "vbt":
+        report = ingest.import_vbt(store, args.file, _vbt_mapping(args.vendor))
+    elif args.athlete is None:
+        raise ValueError(f"import {args.kind}: --athlete NAME is required")
+    elif args.kind == "sprint":
+        report = ingest.import_sprint(store, args.file, args.athlete, args.timezone)
+    else:
+        thresholds = LoadThresholds(hsr_speed=args.hsr_speed, sprint_speed=args.sprint_speed)
+        report = ingest.import_gps_bag(store, args.file, args.athlete, filter_params(args), thresholds, args.timezone)
+    print(report)
+    return 0
+
+
+def athletes_report(args, store) -> int:
+    import datetime as dt
+
+    from ..monitoring.analysis import MonitoringParams
+    from ..monitoring.report import html_page, table
+    from ..monitoring.trends import athlete_trend
+
+    params = MonitoringParams.from_yaml(args.settings) if args.settings else MonitoringParams()
+    day = dt.date.fromisoformat
+    trend = athlete_trend(store, args.athlete, params, day(args.date_from) if args.date_from else None,
+                          day(args.date_to) if args.date_to else None)
+    print(table(trend))
+    if args.output:
+        Path(args.output).write_text(html_page(trend, params), encoding="utf-8")
+        print(f"report: {shown(args.output)}")
+    return 0
+
+
+def athletes_list(args, store) -> int:
+    from sqlalchemy import func, select
+
+    from ..monitoring.schema import Athlete, TrainingSession
+
+    with store.transaction() as db:
+        rows = db.execute(select(Athlete.name, TrainingSession.kind, func.count(TrainingSession.id))
+                          .join(TrainingSession, TrainingSession.athlete_id == Athlete.id)
+                          .group_by(Athlete.name, TrainingSession.kind).order_by(Athlete.name)).all()
+    for name, kind, count in rows:
+        print(f"{name:24} {kind:7} {count:4} session(s)")
+    return 0
+
+
+
+def add_parsers(sub) -> None:
+    ath = sub.add_parser("athletes", help="the athlete store: import sprint, GPS-load and VBT data; trends, flags")
+    ath.add_argument("--db", default="athletes.db",
+                     help="SQLite file, or a database URL such as postgresql+psycopg://user@host/db "
+                          "(default athletes.db)")
+    ath.set_defaults(func=cmd_athletes)
+    ath_sub = ath.add_subparsers(dest="athletes_command", required=True)
+    imp = with_filters(ath_sub.add_parser("import", help="import one file (one transaction; twice adds nothing)"))
+    imp.add_argument("kind", choices=("sprint", "gps", "vbt"),
+                     help="sprint: a sprint.json; gps: a whole session's bag; vbt: a VBT export CSV")
+    imp.add_argument("file")
+    imp.add_argument("--athlete", help="whose data (sprint, gps; VBT exports name their athletes)")
+    imp.add_argument("--vendor", default="gymaware", help="VBT column mapping: gymaware, generic or a YAML file")
+    imp.add_argument("--timezone", default="UTC", help="the zone whose calendar days group sessions (sprint, gps)")
+    imp.add_argument("--hsr-speed", type=float, default=5.5, help="high-speed running from, m/s (default 5.5)")
+    imp.add_argument("--sprint-speed", type=float, default=7.0, help="sprinting from, m/s (default 7.0)")
+    imp.set_defaults(athletes_func=athletes_import)
+    arep = ath_sub.add_parser("report", help="an athlete's weekly trends and flags: table, optional HTML page")
+    arep.add_argument("--athlete", required=True)
+    arep.add_argument("--from", dest="date_from", help="first day shown, YYYY-MM-DD")
+    arep.add_argument("--to", dest="date_to", help="last day shown, YYYY-MM-DD")
+    arep.add_argument("--settings", help="monitoring settings YAML (see config/monitoring.yaml)")
+    arep.add_argument("-o", "--output", help="write the HTML report here")
+    arep.set_defaults(athletes_func=athletes_report)
+    ath_sub.add_parser("list", help="athletes and their sessions").set_defaults(athletes_func=athletes_list)

@@ -1,0 +1,137 @@
+"""Offline fusion of recorded bags: demo, replay, tune, report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..paths import bag_dir
+from ..summary import summarize
+from .common import analyzer, filter_params, print_summary, print_trials, progress, shown, sprint_options, with_filters
+
+
+def cmd_demo(args) -> int:
+    from ..bags.reader import read_blocks
+    from ..core.fusion import run_blocks
+
+    params = filter_params(args)
+    result = run_blocks(read_blocks(args.bag), params)
+    print(f"bag      {shown(args.bag)}")
+    print(f"filters  {shown(args.filters)}")
+    print_summary(args.bag, summarize(result), result.stats, result["t"][0] if len(result.table) else 0.0)
+    return 0
+
+
+def cmd_replay(args) -> int:
+    from ..bags.reader import parse_remap
+    from ..bags.replay import replay
+
+    params = filter_params(args)
+    csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
+    with progress(None, "replaying") as bar:
+        done = replay(args.bag, args.output, params, args.namespace, parse_remap(args.remap), args.storage, csv_path,
+                      progress=bar.update, analyzer=analyzer(args), keep_table=False)
+    print(f"{shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
+    print(f"fused state: {shown(csv_path)}")
+    print_summary(args.bag, done.summary, done.result.stats, done.first_stamp, args.namespace)
+    print_trials(done.trials)
+    if done.damage:
+        print(f"sprint-fusion: error: {done.damage} (replayed up to there)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_tune(args) -> int:
+    from ..bags.reader import parse_remap, read_truth
+    from ..bags.tune import parse_grid, table, tune
+    from ..core.params import params_file_text
+    from ..scoring import from_truth, read_reference_csv
+
+    base = filter_params(args)
+    grid = parse_grid(args.grid)
+    if args.reference == "truth":
+        truth = read_truth(args.bag, args.namespace)
+        reference = from_truth(truth.t, truth.distance, truth.speed)
+    else:
+        reference = read_reference_csv(args.reference, args.time_offset)
+    trials = tune(args.bag, reference, grid, base, args.estimator, args.metric, args.jobs, args.namespace,
+                  parse_remap(args.remap))
+    metric = args.metric or reference.metrics[0]
+    print(f"{len(trials)} runs of {args.estimator.upper()} on {shown(args.bag)} against {reference.name}, "
+          f"ranked by {metric}:")
+    print(table(trials, list(grid), reference.metrics))
+    best = trials[0]
+    start = next(tr for tr in trials if tr.baseline)
+    values = {**base, **best.overrides}
+    note = (f"Tuned by `sprint-fusion tune` on {Path(args.bag).name} against {reference.name}, {args.estimator}:\n"
+            f"{metric} {best.scores[metric]:.4f} (start profile {start.scores[metric]:.4f}); changed: "
+            f"{best.overrides or 'nothing (the start profile was best)'}")
+    Path(args.output).write_text(params_file_text(values, note), encoding="utf-8")
+    print(f"best parameters: {shown(args.output)}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from ..bags.reader import parse_remap, read_blocks, read_start_signals
+    from ..sprint.report import SessionReport, write_report
+    from ..sprint.session import analyze_blocks
+
+    session_analyzer = analyzer(args)
+    blocks = read_blocks(args.bag, args.namespace, remap=parse_remap(args.remap))
+    session = analyze_blocks(blocks, filter_params(args), session_analyzer,
+                             read_start_signals(args.bag, args.namespace))
+    report = SessionReport(Path(args.bag).name, session.trials, session_analyzer.conditions, session.in_situ,
+                           session_analyzer.distances)
+    paths = write_report(report, args.output, figures=not args.no_figures)
+    print_trials(session.trials)
+    for kind, path in paths.items():
+        print(f"{kind}: {shown(path)}")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    demo = with_filters(sub.add_parser("demo", help="run KF2 and KF5 on a bag, print distance and top speed"))
+    demo.add_argument("bag", nargs="?", default=str(bag_dir() / "sprint_40m"),
+                      help="rosbag2 or ROS 1 bag (default: the bundled 40 m sprint)")
+    demo.set_defaults(func=cmd_demo)
+
+    rep = with_filters(sub.add_parser("replay", help="a bag through KF2 + KF5 offline → bag with the graph's "
+                                                    "outputs, CSV of the fused state, summary"))
+    rep.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
+    rep.add_argument("-o", "--output", required=True, help="bag folder to create")
+    rep.add_argument("--csv", help="fused-state CSV (default: OUTPUT.csv)")
+    rep.add_argument("--remap", action="append", default=[], metavar="FROM:=TO",
+                     help="read a bag topic as one of ours, e.g. --remap /fix:=gnss/fix --remap /imu/data:=imu/data")
+    rep.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
+    rep.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
+    sprint_options(rep)
+    rep.set_defaults(func=cmd_replay)
+
+    tun = with_filters(sub.add_parser("tune", help="replay a bag over a parameter grid, rank against a reference, "
+                                                   "write the best parameter file"))
+    tun.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
+    tun.add_argument("--reference", required=True,
+                     help="'truth' (a simulated bag's truth topics), a timing-gate CSV (distance,time) or a "
+                          "radar/laser CSV (time,velocity); times on the bag clock in s")
+    tun.add_argument("--time-offset", type=float, default=0.0,
+                     help="seconds added to the reference's times (e.g. the bag time of the start signal)")
+    tun.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,…",
+                     help="values to try for one parameter, e.g. --grid speed.r=5,10,20,40 (repeat for more)")
+    tun.add_argument("--estimator", choices=("kf5", "kf2"), default="kf5")
+    tun.add_argument("--metric", choices=("velocity", "split", "distance"),
+                     help="ranking score (default: velocity when the reference has speeds, else split)")
+    tun.add_argument("--jobs", type=int, help="parallel processes (default: one per core)")
+    tun.add_argument("-o", "--output", default="tuned.yaml", help="best parameter file (default tuned.yaml)")
+    tun.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
+    tun.add_argument("--remap", action="append", default=[], metavar="FROM:=TO", help="as for replay")
+    tun.set_defaults(func=cmd_tune)
+
+    rpt = with_filters(sub.add_parser("report", help="sprint diagnostics of a bag (or a replay's output): "
+                                                     "sprint.json, trials.csv, plots, an HTML page"))
+    rpt.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag, or the output of replay")
+    rpt.add_argument("-o", "--output", required=True, help="folder for the report files")
+    rpt.add_argument("--no-figures", action="store_true", help="only sprint.json and trials.csv")
+    rpt.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
+    rpt.add_argument("--remap", action="append", default=[], metavar="FROM:=TO", help="as for replay")
+    sprint_options(rpt)
+    rpt.set_defaults(func=cmd_report)
