@@ -1,6 +1,7 @@
 """Logs from any recorder → bags of the driver topics (ubx2bag, pos2bag)."""
 
 import numpy as np
+import pytest
 
 from sprint_fusion.bags.reader import read_samples
 from sprint_fusion.cli import main
@@ -8,6 +9,7 @@ from sprint_fusion.cli import main
 from .conftest import REPO
 
 
+@pytest.mark.slow
 def test_pos2bag_fusion_drive(shared_data, tmp_path):
     drive = shared_data / "fusion_drive"
     out = tmp_path / "drive"
@@ -38,6 +40,7 @@ def test_ubx2bag_receiver_with_built_in_imu(shared_data, tmp_path):
     assert sum(k == "gnss" for k, _, _ in samples) == 3
 
 
+@pytest.mark.slow
 def test_kf2_and_kf5_on_the_real_drive_follow_rtk_doppler(shared_data, tmp_path):
     """The published filters (paper profile) on a real GNSS+IMU drive, against the receiver's
     Doppler speed (independent of the positions the filters use)."""

@@ -93,6 +93,7 @@ FAULT = st.tuples(st.sampled_from(["nan", "absurd", "duplicate", "late", "jump_b
                   st.integers(0, 10_000), st.integers(1, 80))
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(FAULT, max_size=6), st.lists(st.integers(1, 300), max_size=20))
 @example(faults=[("nan", 0, 1)], cuts=[1])  # found: an invalid sample held over from a block not clean
@@ -149,6 +150,7 @@ def in_a_fresh_process(code: str, **env) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_plain_python_kernels_give_the_compiled_numbers(tmp_path):
     """SPRINT_FUSION_KERNELS=python (the live nodes' default) runs the same source uncompiled: the
     same chain to round-off on a bundled bag, and the filterpy/model tests pass on it."""
@@ -194,6 +196,7 @@ STEPS = ("yaw_bias.align_step", "yaw_bias.angle_step", "cj_fuser.acceleration_st
          "kf2.forward_step", "kalman.advance", "kalman.update", "kalman.start", "chain.chain_run")
 
 
+@pytest.mark.slow
 def test_warm_up_compiles_every_step_a_node_calls():
     """A fresh process: after warm_up() the steps the nodes call from Python are compiled, so no
     sensor message waits for numba (where a node runs compiled: SPRINT_FUSION_KERNELS=numba)."""
@@ -244,6 +247,7 @@ def test_a_truncated_bag_gives_in_blocks_all_it_gives_sample_by_sample(tmp_path)
     assert sum(len(i) for i in got[0] if isinstance(i, ImuBlock)) == per_sample.stats.imu
 
 
+@pytest.mark.slow
 def test_without_a_writable_cache_the_steps_compile_in_each_process():
     """A read-only install with no writable home: numba finds no cache location (simulated with a
     locator that never applies); the package must still import and run, compiled afresh."""

@@ -17,6 +17,8 @@ from .conftest import REPO
 from .graph_helpers import Player, sensor_records
 from .sprint_cases import PUBLISHED_TOLERANCE, relative_errors
 
+pytestmark = pytest.mark.slow  # the node graph over DDS, seconds of real time per test
+
 BAG = REPO / "bags" / "sprint_40m"
 
 

@@ -13,6 +13,8 @@ launch = pytest.importorskip("launch")
 
 from .conftest import REPO  # noqa: E402
 
+pytestmark = pytest.mark.slow  # ros2 launch
+
 
 @pytest.mark.parametrize("launch_file", ["sprint_fusion.launch.py", "replay.launch.py"])
 def test_launch_file_declares_its_arguments(launch_file):

@@ -108,6 +108,7 @@ def _wait(predicate, timeout=5.0):
     return predicate()
 
 
+@pytest.mark.slow
 def test_serial_port_unplugged_and_plugged_back(tmp_path):
     """A pty behind a stable link (like /dev/serial/by-id/…): bytes in, epochs out; the device
     vanishes and comes back under the same link; the source reconnects by itself."""

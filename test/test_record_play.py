@@ -22,6 +22,8 @@ from sprint_fusion.nodes.recorder import subscription_qos
 
 from .conftest import REPO
 
+pytestmark = pytest.mark.slow  # processes over DDS, a recorder killed mid-bag
+
 BAG = REPO / "bags" / "sprint_40m"
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}  # the DDS isolation of conftest is inherited
 

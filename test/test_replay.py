@@ -44,6 +44,7 @@ def test_replay_writes_every_graph_topic_with_the_cores_numbers(tmp_path):
     assert tuple(rows[0]) == COLUMNS and len(rows) - 1 == len(offline.table)
 
 
+@pytest.mark.slow
 def test_replay_is_deterministic(tmp_path):
     for run_dir in ("1", "2"):  # the same output name in two places: a bag embeds its own name
         (tmp_path / run_dir).mkdir()
@@ -52,6 +53,7 @@ def test_replay_is_deterministic(tmp_path):
     assert (tmp_path / "1" / "out.csv").read_bytes() == (tmp_path / "2" / "out.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_replay_of_another_drivers_bag_with_remapped_topics(shared_data, tmp_path, capsys):
     """robot_localization's Husky bag (ROS 1): /fix and /imu/data under our names. KF2's distance
     is checked against the robot's wheel odometry, an independent sensor in the same bag."""
@@ -94,6 +96,7 @@ def assert_prefix_replayed(done, intact):
     assert np.array_equal(got[same], intact.table[: same.sum()], equal_nan=True)
 
 
+@pytest.mark.slow
 def test_a_truncated_bag_is_replayed_up_to_the_cut_and_the_cut_reported(tmp_path, capsys):
     broken, mcap = damaged_copy(tmp_path, lambda data: data[: len(data) // 2])  # a recording cut by a crash
     intact = run([(k, s) for k, s, _ in read_samples(TRACK)])
@@ -156,6 +159,7 @@ def test_the_replayed_bag_reproduces_the_truth(tmp_path):
     assert kf2[-1].point.x - kf2[0].point.x == pytest.approx(span, rel=PUBLISHED_TOLERANCE)
 
 
+@pytest.mark.slow
 def test_a_replay_keeping_no_table_summarises_as_the_whole_table_does(tmp_path):
     """Replays of any length keep nothing per row in memory: the summary is computed while
     streaming and must equal summarize() over the full table."""

@@ -105,6 +105,7 @@ def test_imu_noise_and_bias_have_the_configured_statistics():
     assert np.allclose(np.degrees(gres.std(axis=0)), 0.05 * math.sqrt(200.0), rtol=0.03)
 
 
+@pytest.mark.slow
 def test_imu_bias_random_walk_grows_as_configured():
     tr = straight_sprint(MonoExponential(9.0, 1.1), 400.0, 100.0, standstill=400.0)  # standing still
     walk = 0.02  # m/s²/√s
@@ -129,6 +130,7 @@ def test_scale_misalignment_and_ahrs_drift():
         assert (yaw - (90.0 - 30.0)) == pytest.approx(25.0 + 0.5 * s.stamp, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_gnss_errors_schedule_outages_multipath_latency():
     tr = sprint_truth(MonoExponential(9.0, 1.1), 600.0, 100.0, Straight(), standstill=590.0)
     model = GnssModel(rate=10.0, correlation_time=0.0, latency=0.05, schedule=[[100.0, 300.0, "rtk_float"]],

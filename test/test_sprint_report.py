@@ -63,6 +63,7 @@ def test_report_writes_the_documented_files(session_bag, tmp_path, capsys):
     assert (out / "trial_01.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_replay_writes_the_trials_into_its_output_bag(session_bag, tmp_path):
     bag, _, _ = session_bag
     done = replay(bag, tmp_path / "out")

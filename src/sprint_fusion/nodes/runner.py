@@ -3,10 +3,9 @@
 For machines without launch_ros (pip installs). It reads the same YAML files as the launch
 files, passed the ROS way (--params-file), so /**, /**/gnss_driver … sections apply alike.
 
-Executor: rclpy's EventsExecutor by default. Measured on a 2-core machine with the bundled 40 m
-bag (200 Hz IMU) played in real time into this graph: EventsExecutor 30 % CPU, every output;
-SingleThreadedExecutor 80 % CPU; rclpy's MultiThreadedExecutor saturates a core rebuilding wait
-sets and falls behind, so the reorder windows drop samples. `--executor` chooses.
+Executor: rclpy's EventsExecutor by default (`--executor` chooses): the single-threaded one costs
+more CPU, and rclpy's MultiThreadedExecutor saturates a core rebuilding wait sets and falls behind,
+so the reorder windows drop samples (docs/benchmarks.md has the figures).
 """
 
 from __future__ import annotations
