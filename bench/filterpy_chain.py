@@ -162,7 +162,7 @@ def main() -> None:
     print(f"  per step, the chain's steps replayed one call each from Python: this package "
           f"{1e6 * ours_f / len(calls):5.2f} µs, filterpy {1e6 * theirs_f / len(calls):5.2f} µs → "
           f"{theirs_f / ours_f:.1f}×")
-    print(f"  whole chain (without reading the bag): this package {ours_t:5.2f} s (compiled runs of IMU samples), "
+    print(f"  whole chain (without reading the bag): this package {ours_t:5.2f} s (runs of IMU samples, {jit.NAME}), "
           f"filterpy-built {theirs['seconds']:5.2f} s → {theirs['seconds'] / ours_t:.0f}×; "
           f"per step {1e6 * ours_t / len(calls):5.2f} µs against {1e6 * theirs['seconds'] / len(calls):5.2f} µs")
 
