@@ -9,9 +9,10 @@ from rclpy.parameter import Parameter
 
 from sprint_fusion.bags.reader import read_samples, read_truth
 from sprint_fusion.core.fusion import run
-from sprint_fusion.core.params import ParameterError
+from sprint_fusion.core.params import FilterParams, ParameterError
 from sprint_fusion.nodes.axis_filter import AxisFilterNode
 from sprint_fusion.nodes.runner import build, make_executor, spin
+from sprint_fusion.paths import config_file
 
 from .conftest import REPO
 from .graph_helpers import Player, sensor_records
@@ -25,7 +26,7 @@ BAG = REPO / "bags" / "sprint_40m"
 class Graph:
     """Fusion nodes + a player + a listener in one executor, spun in a background thread."""
 
-    def __init__(self, context, namespaces=("",)):
+    def __init__(self, context, namespaces=("",), params: dict | None = None):
         from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
         from geometry_msgs.msg import TwistWithCovarianceStamped
         from nav_msgs.msg import Odometry
@@ -33,7 +34,7 @@ class Graph:
         self.context = context
         self.nodes, self.players, self.got = [], {}, {}
         for ns in namespaces:
-            built = build(context, drivers=False) if not ns else self._namespaced(ns)
+            built = build(context, drivers=False) if not (ns or params) else self._namespaced(ns, params or {})
             self.nodes += built
             self.players[ns] = Player(context, ns)
             listener = Node("listener", namespace=ns, context=context)
@@ -54,12 +55,13 @@ class Graph:
         self.thread = threading.Thread(target=spin, args=(self.executor, context, self.stop), daemon=True)
         self.thread.start()
 
-    def _namespaced(self, ns):
+    def _namespaced(self, ns, params=None):
         built = []
         from sprint_fusion.graph import nodes
 
         for spec in nodes(drivers=False):
-            overrides = [Parameter(k, value=v) for k, v in spec.parameters.items()]
+            given = {**spec.parameters, **(params if spec.role != "analysis" else {})}
+            overrides = [Parameter(k, value=v) for k, v in given.items()]
             built.append(spec.node_class()(node_name=spec.name, namespace=ns, context=self.context,
                                            parameter_overrides=overrides))
         return built
@@ -76,8 +78,8 @@ class Graph:
 def graph(ros):
     graphs = []
 
-    def make(namespaces=("",)):
-        g = Graph(ros, namespaces)
+    def make(namespaces=("",), params=None):
+        g = Graph(ros, namespaces, params)
         graphs.append(g)
         return g
 
@@ -98,8 +100,14 @@ def settle(got, key, timeout=3.0):
         time.sleep(0.3)
 
 
-def test_live_graph_equals_the_offline_core_and_meets_the_truth_bound(graph):
-    g = graph()
+PROFILES = {"paper": None, "accurate": "accurate.yaml"}
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_live_graph_equals_the_offline_core_and_meets_the_truth_bound(graph, profile):
+    params = FilterParams.from_yaml(config_file("filters", PROFILES[profile])) if PROFILES[profile] else FilterParams()
+    changed = {k: v for k, v in params.items() if v != FilterParams()[k]}
+    g = graph(params=changed or None)
     player = g.players[""]
     assert player.wait_for_graph(subscribers_per_topic=2)  # yaw_bias_estimator and kf2_filter
     player.play(sensor_records(BAG)).join()
@@ -108,7 +116,7 @@ def test_live_graph_equals_the_offline_core_and_meets_the_truth_bound(graph):
     live_t = stamps(speed)
     live_v = np.array([m.twist.twist.linear.x for m in speed])
 
-    offline = run([(k, s) for k, s, _ in read_samples(BAG)])
+    offline = run([(k, s) for k, s, _ in read_samples(BAG)], params)
     ok = np.isfinite(offline["kf5_speed"])
     assert len(live_t) == ok.sum()  # every fused step, nothing dropped
     assert np.array_equal(live_t, offline["t"][ok])

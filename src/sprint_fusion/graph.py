@@ -30,7 +30,8 @@ class GraphNode:
 
 def _axis(axis: str) -> GraphNode:
     return GraphNode(f"axis_filter_{axis}", "axis_filter", "sprint_fusion.nodes.axis_filter:AxisFilterNode", "fusion",
-                     (t.GNSS_ENU, t.ACCEL_ENU), (t.axis_state(axis), t.axis_accel(axis)), {"axis": axis})
+                     (t.GNSS_ENU, t.GNSS_ENU_VELOCITY, t.ACCEL_ENU), (t.axis_state(axis), t.axis_accel(axis)),
+                     {"axis": axis})
 
 
 GRAPH: tuple[GraphNode, ...] = (
@@ -39,7 +40,7 @@ GRAPH: tuple[GraphNode, ...] = (
     GraphNode("imu_driver", "imu_driver", "sprint_fusion.nodes.imu_driver:ImuDriver", "driver", (),
               (t.IMU_RAW, t.IMU_DATA)),
     GraphNode("yaw_bias_estimator", "yaw_bias_estimator", "sprint_fusion.nodes.yaw_bias_estimator:YawBiasNode",
-              "fusion", SENSOR_TOPICS, (t.YAW, t.YAW_BIAS, t.ACCEL_ENU, t.GNSS_ENU, t.DATUM)),
+              "fusion", SENSOR_TOPICS, (t.YAW, t.YAW_BIAS, t.ACCEL_ENU, t.GNSS_ENU, t.GNSS_ENU_VELOCITY, t.DATUM)),
     *(_axis(a) for a in t.AXES),
     GraphNode("horizontal_velocity_fuser", "horizontal_velocity_fuser",
               "sprint_fusion.nodes.horizontal_velocity_fuser:SpeedFuserNode", "fusion",

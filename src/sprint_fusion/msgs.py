@@ -18,12 +18,8 @@ from typing import Any
 import numpy as np
 from transforms3d.euler import euler2quat
 
-from .core.samples import FixType, GnssFix, ImuSample
+from .core.samples import UNKNOWN_VARIANCE, FixType, GnssFix, ImuSample
 from .core.timeline import GnssEpochs
-
-# Variance for an axis that is not measured at all (roll/pitch of a heading, angular part of
-# a GNSS velocity): large enough that every consumer ignores it.
-UNKNOWN_VARIANCE = 1e6
 
 # NavSatStatus cannot tell RTK fixed from float: both are GBAS fixes. gnss/fix_type keeps it.
 NAVSAT_STATUS = {

@@ -18,11 +18,18 @@ from .sprint.quality import BRIDGED, UNUSABLE, USABLE
 
 
 def yaw_bias_outputs(types, row, accel_cov) -> list:
-    """fusion/accel_enu, fusion/yaw, fusion/yaw_bias of an aligned sample's row (chain.Col)."""
+    """fusion/accel_enu of a row (columns.Col) — an acceleration not measured (before a heading,
+    kf5.before_heading 'gnss') as 0 with unknown variance, so the axis filters move to its time —
+    and, where it was aligned, fusion/yaw and fusion/yaw_bias."""
     t = float(row[Col.t])
     accel = row[Col.accel_east:Col.accel_east + 3]
+    if np.isnan(accel).any():
+        accel, accel_cov = np.zeros(3), np.eye(3) * UNKNOWN_VARIANCE
+    out = [(topics.ACCEL_ENU, msgs.accel_msg(types, t, accel, accel_cov))]
+    if np.isnan(row[Col.yaw]):
+        return out
     return [
-        (topics.ACCEL_ENU, msgs.accel_msg(types, t, accel, accel_cov)),
+        *out,
         (topics.YAW, msgs.yaw_msg(types, t, float(row[Col.yaw]), float(row[Col.yaw_var]), float(row[Col.yaw_rate]),
                                   float(row[Col.yaw_rate_var]))),
         (topics.YAW_BIAS, msgs.yaw_msg(types, t, float(row[Col.bias]), float(row[Col.bias_var]),
@@ -36,8 +43,13 @@ def datum_output(types, fix: GnssFix, datum) -> list:
     return [(topics.DATUM, msgs.navsatfix_msg(types, origin, topics.ENU_FRAME))]
 
 
-def gnss_enu_output(types, fix: GnssFix, enu) -> list:
-    return [(topics.GNSS_ENU, msgs.position_msg(types, fix.stamp, enu, fix.position_covariance))]
+def gnss_enu_output(types, fix: GnssFix, enu, velocity: bool = False) -> list:
+    """fusion/gnss_enu: the fix in the local frame, at its stamp less the latency; with `velocity`
+    (gnss.velocity: the axis filters take it) also fusion/gnss_enu/velocity."""
+    out = [(topics.GNSS_ENU, msgs.position_msg(types, fix.stamp, enu, fix.position_covariance))]
+    if velocity and fix.velocity is not None and fix.velocity_covariance is not None:
+        out.append((topics.GNSS_ENU_VELOCITY, msgs.gnss_velocity_msg(types, fix)))
+    return out
 
 
 def axis_outputs(types, row, axis: str) -> list:
@@ -81,7 +93,7 @@ def chain_outputs(types, row, accel_cov) -> list:
     """Everything the graph publishes for one IMU sample, in the order the stages run: KF2, then
     yaw/bias/alignment, the axis filters and the speed filter — each only where it ran."""
     out = kf2_outputs(types, row) if row[Col.kf2_updated] == 1.0 else []
-    if np.isnan(row[Col.yaw]):  # not aligned: no KF5 stage ran
+    if row[Col.kf5_updated] != 1.0:  # the alignment gave the axis filters nothing: no KF5 stage ran
         return out
     out += yaw_bias_outputs(types, row, accel_cov)
     for i, axis in enumerate(topics.AXES):

@@ -25,6 +25,7 @@ YAW = "fusion/yaw"
 YAW_BIAS = "fusion/yaw_bias"
 ACCEL_ENU = "fusion/accel_enu"
 GNSS_ENU = "fusion/gnss_enu"
+GNSS_ENU_VELOCITY = "fusion/gnss_enu/velocity"
 DATUM = "fusion/datum"
 SPEED = "fusion/speed"
 ODOMETRY = "fusion/odometry"
@@ -60,6 +61,7 @@ TYPES = {
     YAW_BIAS: "sensor_msgs/msg/Imu",
     ACCEL_ENU: "geometry_msgs/msg/AccelWithCovarianceStamped",
     GNSS_ENU: "geometry_msgs/msg/PoseWithCovarianceStamped",
+    GNSS_ENU_VELOCITY: "geometry_msgs/msg/TwistWithCovarianceStamped",
     DATUM: "sensor_msgs/msg/NavSatFix",
     SPEED: "geometry_msgs/msg/TwistWithCovarianceStamped",
     ODOMETRY: "nav_msgs/msg/Odometry",

@@ -29,6 +29,7 @@ class OutputRecorder(ChainObserver):
     def __init__(self, types, params: FilterParams, namespace: str = "", analyzer: SessionAnalyzer | None = None):
         self.types, self.namespace, self.analyzer = types, namespace, analyzer
         self.accel_cov = np.eye(3) * params["axis.r_imu"]
+        self.velocity = bool(params["gnss.velocity"])
         self.pending: list = []
 
     def _add(self, items) -> None:
@@ -40,7 +41,7 @@ class OutputRecorder(ChainObserver):
         self._add(outputs.datum_output(self.types, fix, datum))
 
     def gnss_enu(self, fix, enu):
-        self._add(outputs.gnss_enu_output(self.types, fix, enu))
+        self._add(outputs.gnss_enu_output(self.types, fix, enu, self.velocity))
         if self.analyzer is not None:
             self.analyzer.push_fix(fix, enu)
 

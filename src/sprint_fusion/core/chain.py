@@ -13,9 +13,10 @@ from collections import namedtuple
 
 from . import kalman as kf
 from .cj_fuser import acceleration_step
-from .columns import Col, write_align, write_axis, write_kf2, write_speed
+from .columns import Col, write_align, write_axis, write_direct_speed, write_kf2, write_speed
 from .jit import jit
 from .kf2 import forward_step
+from .samples import UNKNOWN_VARIANCE
 from .speed import speed_step
 from .yaw_bias import align_step
 
@@ -38,19 +39,26 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
                       row[Col.accel_east:Col.accel_east + 3], row[Col.aligned_qw:Col.aligned_qw + 4])
     if code == kf.TIME_BACK:
         return kf.TIME_BACK
-    aligned = code == kf.UPDATED
-    write_align(row, k5.align, aligned)
-    if aligned:
+    write_align(row, k5.align, code)
+    measured = code == kf.UPDATED or code == kf.PROVISIONAL
+    updated = measured or k5.unaligned
+    if updated:  # unaligned: an acceleration not measured (0, variance unknown) moves the filters to t
         for i in range(3):
-            if acceleration_step(k5.axes[i], k5.r_axis, t, row[Col.accel_east + i]) == kf.TIME_BACK:
+            a, r = (row[Col.accel_east + i], k5.r_axis) if measured else (0.0, UNKNOWN_VARIANCE)
+            if acceleration_step(k5.axes[i], r, t, a) == kf.TIME_BACK:
                 return kf.TIME_BACK
         east, north = k5.axes[0], k5.axes[1]
         both = kf.started(north) and kf.started(east)
-        if both and speed_step(k5.speed, k5.r_speed, t, north.x[1], east.x[1]) == kf.TIME_BACK:
+        filtered = both and not k5.speed_direct
+        if filtered and speed_step(k5.speed, k5.r_speed, t, north.x[1], east.x[1]) == kf.TIME_BACK:
             return kf.TIME_BACK
+    row[Col.kf5_updated] = 1.0 if updated else 0.0
     for i in range(3):
         write_axis(row, i, k5.axes[i])
-    write_speed(row, k5.speed)
+    if k5.speed_direct:
+        write_direct_speed(row)
+    else:
+        write_speed(row, k5.speed)
     return kf.UPDATED
 
 

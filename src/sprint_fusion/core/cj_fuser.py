@@ -1,8 +1,9 @@
-"""The constant-jerk filter fusing a GNSS displacement with an IMU acceleration on one axis.
+"""The constant-jerk filter fusing GNSS with an IMU acceleration on one axis.
 
 KF2 runs one on the along-track distance; KF5 runs one each on east, north and up.
-Measurements: H = (1 0 0 0) for the displacement, H = (0 0 1 0) for the acceleration,
-either alone or both at one stamp.
+Measurements: H = (1 0 0 0) for the GNSS displacement, H = (0 0 1 0) for the acceleration —
+either alone or both at one stamp — and, where the receiver's velocity is used (gnss.velocity),
+H = (0 1 −L L²/2) for a velocity that describes the motion L seconds before its epoch.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from . import kalman as kf
 from .jit import jit
 
 R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
+POSITION_ROW = np.array([1.0, 0.0, 0.0, 0.0])
 
 
 @jit
@@ -29,10 +31,20 @@ def acceleration_step(f, r, t, a) -> int:
 
 class CjFuser:
     def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
-                 p0: float = 1.0):
+                 p0: float = 1.0, gate: float = 0.0, velocity_latency: float = 0.0):
         self.filter = kf.new_filter(4, kf.diag_noise(q_diag, process_noise), p0)
         self.r_imu = float(r_imu)
         self.r_from = r_from
+        self.gate = float(gate)
+        lag = float(velocity_latency)
+        self.velocity_row = np.array([0.0, 1.0, -lag, lag * lag / 2.0])  # v(t − L) under constant jerk
+        self.outliers = 0  # GNSS measurements the gate kept out
+
+    @classmethod
+    def from_params(cls, params, section: str) -> CjFuser:
+        """KF2's ('kf2') or an axis filter's ('axis') settings."""
+        return cls(params[f"{section}.q_diag"], params[f"{section}.r_imu"], params["gnss.r_from"],
+                   params["process_noise"], params["p0"], params["gnss.gate"], params["gnss.velocity_latency"])
 
     @property
     def initialized(self) -> bool:
@@ -56,8 +68,27 @@ class CjFuser:
         """GNSS displacement d [m] with the receiver's 1σ error on this axis."""
         if not self.initialized:
             kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
-        kf.step(self.filter, t, [d], [0], [self.gnss_r(sigma)])
+        kf.predict_to(self.filter, t)
+        r = self.gnss_r(sigma)
+        if kf.consistent(self.filter, float(d), POSITION_ROW, r, self.gate):
+            kf.update(self.filter, float(d), 0, r)
+        else:
+            self.outliers += 1
 
-    def acceleration(self, t: float, a: float) -> bool:
-        """IMU acceleration [m/s²]; ignored (False) until a first displacement started the filter."""
-        return kf.checked(acceleration_step(self.filter, self.r_imu, float(t), float(a)), t)
+    def velocity(self, t: float, v: float, variance: float) -> None:
+        """GNSS velocity v [m/s] on this axis with its variance, once a position started the filter."""
+        if not self.initialized:
+            return
+        kf.predict_to(self.filter, t)
+        r = max(float(variance), R_FLOOR)
+        if kf.consistent(self.filter, float(v), self.velocity_row, r, self.gate):
+            kf.update_row(self.filter, float(v), self.velocity_row, r)
+        else:
+            self.outliers += 1
+
+    def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
+        """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first
+        displacement started the filter."""
+        r = self.r_imu if r is None else float(r)
+        return kf.checked(acceleration_step(self.filter, r, float(t), float(a)), t)
+

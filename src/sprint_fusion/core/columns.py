@@ -16,9 +16,10 @@ from .jit import jit
 COLUMNS = ("t", "kf5_east", "kf5_north", "kf5_up", "kf5_v_east", "kf5_v_north", "kf5_v_up", "kf5_speed",
            "kf5_speed_var", "yaw", "bias", "kf2_distance", "kf2_speed", "kf2_accel")
 # What the stages publish at the sample beyond that: KF2 updated (1) or not (0), its speed
-# variance; the aligned ENU acceleration and orientation (w, x, y, z) and the yaw and bias filters'
-# variances and rates (NaN unless aligned); the axis filters' acceleration and variances.
-STAGE_COLUMNS = ("kf2_updated", "kf2_speed_var",
+# variance; KF5's axis and speed stages updated (1) or not (0); the aligned ENU acceleration and
+# orientation (w, x, y, z) and the yaw and bias filters' variances and rates (NaN unless aligned);
+# the axis filters' acceleration and variances.
+STAGE_COLUMNS = ("kf2_updated", "kf2_speed_var", "kf5_updated",
                  "accel_east", "accel_north", "accel_up", "aligned_qw", "aligned_qx", "aligned_qy", "aligned_qz",
                  "yaw_var", "yaw_rate", "yaw_rate_var", "bias_var", "bias_rate", "bias_rate_var",
                  "kf5_a_east", "kf5_a_north", "kf5_a_up", "kf5_east_var", "kf5_north_var", "kf5_up_var",
@@ -38,9 +39,11 @@ def write_kf2(row, f, updated) -> None:
 
 
 @jit
-def write_align(row, a, aligned) -> None:
-    """Yaw and bias filters after stages 1–3 ran (aligned), else NaN with the acceleration."""
+def write_align(row, a, code) -> None:
+    """Yaw and bias filters after stages 1–3 ran (code UPDATED), else NaN; the acceleration stays
+    where the alignment gave one (UPDATED, PROVISIONAL), the aligned orientation where it ran."""
     nan = math.nan
+    aligned = code == kf.UPDATED
     row[Col.yaw] = a.yaw.x[0] if aligned else nan
     row[Col.yaw_var] = a.yaw.P[0, 0] if aligned else nan
     row[Col.yaw_rate] = a.yaw.x[1] if aligned else nan
@@ -49,9 +52,10 @@ def write_align(row, a, aligned) -> None:
     row[Col.bias_var] = a.bias.P[0, 0] if aligned else nan
     row[Col.bias_rate] = a.bias.x[1] if aligned else nan
     row[Col.bias_rate_var] = a.bias.P[1, 1] if aligned else nan
-    if not aligned:
+    if not aligned and code != kf.PROVISIONAL:
         for k in range(3):
             row[Col.accel_east + k] = nan
+    if not aligned:
         for k in range(4):
             row[Col.aligned_qw + k] = nan
 
@@ -74,3 +78,14 @@ def write_speed(row, f) -> None:
     on = kf.started(f)
     row[Col.kf5_speed] = f.x[0] if on else math.nan
     row[Col.kf5_speed_var] = f.P[0, 0] if on else math.nan
+
+
+@jit
+def write_direct_speed(row) -> None:
+    """speed.mode 'direct': √(v_E² + v_N²) of the east and north filters' columns, its variance
+    propagated to first order (NaN until both started)."""
+    ve, vn = row[Col.kf5_v_east], row[Col.kf5_v_north]
+    pe, pn = row[Col.kf5_v_east_var], row[Col.kf5_v_north_var]
+    v = math.hypot(ve, vn)
+    row[Col.kf5_speed] = v
+    row[Col.kf5_speed_var] = (ve * ve * pe + vn * vn * pn) / (v * v) if v > 0.0 else 0.5 * (pe + pn)

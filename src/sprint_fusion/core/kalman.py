@@ -35,8 +35,9 @@ from .jit import jit
 Filter = namedtuple("Filter", "x P t noise p0")
 ProcessNoise = namedtuple("ProcessNoise", "gain q per_second")
 
-# What a step did (the compiled steps return these; checked() reads them in Python)
-UPDATED, NOT_STARTED, TIME_BACK = 1, 0, -1
+# What a step did (the compiled steps return these; checked() reads them in Python). PROVISIONAL:
+# the alignment gave an acceleration along the GNSS direction of motion before a trusted heading.
+UPDATED, NOT_STARTED, TIME_BACK, PROVISIONAL = 1, 0, -1, 2
 
 
 class TimeWentBackwardsError(ValueError):
@@ -142,6 +143,49 @@ def update(f, z, i, r) -> None:
             m = 0.5 * (P[a, b] + P[b, a])
             P[a, b] = m
             P[b, a] = m
+
+
+@jit
+def update_row(f, z, h, r) -> None:
+    """The scalar correction by z = h·x + noise (variance r) for a general row h:
+    K = P·h / (hᵀ·P·h + r), x ← x + K·(z − h·x), P ← P − K·(hᵀ·P), then symmetrised."""
+    x, P = f.x, f.P
+    n = x.shape[0]
+    Ph = np.zeros(n)
+    for a in range(n):
+        for b in range(n):
+            Ph[a] += P[a, b] * h[b]
+    s = r
+    innovation = z
+    for a in range(n):
+        s += h[a] * Ph[a]
+        innovation -= h[a] * x[a]
+    for a in range(n):
+        K = Ph[a] / s
+        x[a] += K * innovation
+        for b in range(n):
+            P[a, b] -= K * Ph[b]
+    for a in range(n):
+        for b in range(a + 1, n):
+            m = 0.5 * (P[a, b] + P[b, a])
+            P[a, b] = m
+            P[b, a] = m
+
+
+@jit
+def consistent(f, z, h, r, gate) -> bool:
+    """Whether z lies within `gate` standard deviations of its prediction h·x (variance
+    hᵀ·P·h + r): the innovation test that keeps a GNSS jump out; gate 0 accepts everything."""
+    if gate <= 0.0:
+        return True
+    n = f.x.shape[0]
+    s = r
+    innovation = z
+    for a in range(n):
+        innovation -= h[a] * f.x[a]
+        for b in range(n):
+            s += h[a] * f.P[a, b] * h[b]
+    return innovation * innovation <= gate * gate * s
 
 
 @jit

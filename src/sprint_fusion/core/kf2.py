@@ -86,8 +86,8 @@ class Kf2:
 
     def __init__(self, params):
         self.track = AlongTrack(params["kf2.along_track"], params["gnss.heading_min_speed"])
-        self.cj = CjFuser(params["kf2.q_diag"], params["kf2.r_imu"], params["gnss.r_from"],
-                          params["process_noise"], params["p0"])
+        self.cj = CjFuser.from_params(params, "kf2")
+        self.use_velocity = bool(params["gnss.velocity"])
         self.forward = Forward(attitude_from_params(params), self.cj.filter, self.cj.r_imu)
 
     def reset(self) -> None:
@@ -98,6 +98,18 @@ class Kf2:
     def on_gnss(self, fix: GnssFix, enu: np.ndarray) -> None:
         d = self.track.update(enu, fix.velocity)
         self.cj.position(fix.stamp, d, fix.sigma_horizontal)
+        if self.use_velocity and fix.velocity is not None and fix.velocity_covariance is not None:
+            self.cj.velocity(fix.stamp, *self.along_track_velocity(fix))
+
+    def along_track_velocity(self, fix: GnssFix) -> tuple[float, float]:
+        """The receiver's horizontal velocity along the direction of motion, and its variance;
+        before a direction is known, the horizontal speed."""
+        v, c = np.asarray(fix.velocity[:2], dtype=float), np.asarray(fix.velocity_covariance, dtype=float)[:2, :2]
+        u = self.track.direction
+        if u is None:
+            speed = float(np.hypot(v[0], v[1]))
+            u = v / speed if speed > 0.0 else np.array([1.0, 0.0])
+        return float(v @ u), float(u @ c @ u)
 
     def on_imu(self, s: ImuSample) -> np.ndarray | None:
         """forward_step on one sample: the row (columns.Col) of KF2's state, or None when it did not

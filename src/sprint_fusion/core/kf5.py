@@ -14,13 +14,13 @@ from .yaw_bias import YawBiasEstimator
 AXES = ("east", "north", "up")
 
 # KF5's IMU side as one record: stages 1–3 (yaw_bias.Align), the three axis filters in AXES order
-# with their R entry of the aligned acceleration, and the speed filter with its R entry.
-Kf5Record = namedtuple("Kf5Record", "align axes r_axis speed r_speed")
+# with their R entry of the aligned acceleration, the speed filter with its R entry, and the choices
+# speed_direct (speed.mode 'direct') and unaligned (kf5.before_heading 'gnss').
+Kf5Record = namedtuple("Kf5Record", "align axes r_axis speed r_speed speed_direct unaligned")
 
 
 def axis_filter(params) -> CjFuser:
-    return CjFuser(params["axis.q_diag"], params["axis.r_imu"], params["gnss.r_from"],
-                   params["process_noise"], params["p0"])
+    return CjFuser.from_params(params, "axis")
 
 
 class Kf5:
@@ -29,7 +29,9 @@ class Kf5:
         self.axes = {name: axis_filter(params) for name in AXES}
         self.speed = HorizontalSpeedFilter(params)
         self.record = Kf5Record(self.yaw_bias.align, tuple(self.axes[a].filter for a in AXES),
-                                self.axes["east"].r_imu, self.speed.filter, self.speed.r)
+                                self.axes["east"].r_imu, self.speed.filter, self.speed.r,
+                                params["speed.mode"] == "direct", params["kf5.before_heading"] == "gnss")
+        self.use_velocity = bool(params["gnss.velocity"])
 
     def reset(self) -> None:
         self.yaw_bias.reset()
@@ -42,3 +44,6 @@ class Kf5:
         self.yaw_bias.on_gnss(fix)
         for i, name in enumerate(AXES):
             self.axes[name].position(fix.stamp, float(enu[i]), float(sigma[i]))
+        if self.use_velocity and fix.velocity is not None and fix.velocity_covariance is not None:
+            for i, name in enumerate(AXES):
+                self.axes[name].velocity(fix.stamp, float(fix.velocity[i]), float(fix.velocity_covariance[i, i]))

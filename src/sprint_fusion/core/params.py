@@ -90,6 +90,13 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("gnss.r_from", "std", "How the receiver's position error σ enters R: 'std' puts σ itself "
           "(the paper's literal R = diag(σ_GPS, …)), 'variance' puts σ²", choices=("std", "variance")),
     Param("gnss.latency", 0.0, "Receiver latency subtracted from GNSS stamps", "s", low=0.0, high=1.0),
+    Param("gnss.velocity", False, "Use the receiver's velocity (Doppler) as a measurement in the axis filters "
+          "and KF2, with its reported accuracy (the paper uses positions only)"),
+    Param("gnss.velocity_latency", 0.0, "The receiver's velocity describes the motion this long before its "
+          "epoch (its own filter's lag), measured as v(t − L) = v − L·a + L²/2·j", "s", low=0.0, high=0.5),
+    Param("gnss.gate", 0.0, "A GNSS position or velocity further than this many standard deviations from the "
+          "filter's prediction is not used (a jump, multipath); 0: every one is used (the paper)", "σ",
+          low=0.0, high=100.0),
     Param("gnss.heading_min_speed", 1.0, "Heading of motion is used only above this ground speed",
           "m/s", low=0.0, high=20.0),
     Param("gnss.heading_max_accuracy", 30.0, "Heading of motion is used only if its reported "
@@ -119,6 +126,12 @@ FILTER_PARAMS: tuple[Param, ...] = (
           "diag(d, v, a, j)", low=0.0, high=1e6),
     Param("axis.r_imu", 0.01, "North/east/up filters' R entry of the aligned acceleration",
           low=1e-9, high=1e6),
+    Param("speed.mode", "filter", "KF5's horizontal speed: 'filter', the paper's CA filter on √(v_N² + v_E²); "
+          "'direct', √(v_N² + v_E²) of the axis filters with its variance propagated (no further lag)",
+          choices=("filter", "direct")),
+    Param("kf5.before_heading", "wait", "Before the first trusted heading of motion: 'wait' (the paper: KF5 "
+          "aligns nothing and publishes no speed), 'gnss' (the axis filters run on GNSS alone and the speed is "
+          "published from the first fix)", choices=("wait", "gnss")),
     Param("speed.r", 20.0, "Horizontal speed filter R entry of √(v_N² + v_E²)", low=1e-9, high=1e6),
     Param("speed.sigma_q", 0.05, "Horizontal speed filter σ_qV in Q_V = G·Gᵀ·σ_qV", low=0.0, high=1e6),
     Param("attitude.source", "auto", "Roll/pitch/yaw of the IMU: the device's own orientation, an "

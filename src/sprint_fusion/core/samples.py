@@ -17,6 +17,8 @@ import numpy as np
 MAX_ACCEL = 32 * 9.80665  # m/s², the widest range MEMS IMUs offer (±32 g)
 MAX_RATE = 70.0  # rad/s, about 4000 °/s
 MAX_SPEED = 100.0  # m/s
+# Variance of a quantity that is not measured at all: large enough that every consumer ignores it.
+UNKNOWN_VARIANCE = 1e6
 
 
 class FixType(enum.IntEnum):

@@ -23,8 +23,9 @@ from .jit import jit
 from .samples import GnssFix, ImuSample
 
 # Stages 1–3 as one record: the IMU attitude, the yaw and bias filters, their R entries of the
-# gyro's yaw rate and of the yaw difference, and gravity.
-Align = namedtuple("Align", "attitude yaw bias r_rate r_bias gravity")
+# gyro's yaw rate and of the yaw difference, gravity; and, for kf5.before_heading 'gnss'
+# (provisional), the latest GNSS direction of motion (east, north; NaN until one is known).
+Align = namedtuple("Align", "attitude yaw bias r_rate r_bias gravity provisional direction")
 
 
 def trusted_heading(fix: GnssFix, min_speed: float, max_accuracy: float) -> float | None:
@@ -74,6 +75,9 @@ def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q
     if not attitude_step(a.attitude, t, accel, gyro, orientation, has_orientation):
         return kf.NOT_STARTED
     if not kf.started(a.yaw):
+        if a.provisional and not math.isnan(a.direction[0]):
+            provisional_accel(a, accel, out_accel)
+            return kf.PROVISIONAL
         return kf.NOT_STARTED
     q = a.attitude.q
     R = quaternion.to_matrix(q)
@@ -90,6 +94,21 @@ def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q
     return kf.UPDATED
 
 
+@jit
+def provisional_accel(a, accel, out_accel) -> None:
+    """The specific force levelled (roll and pitch removed, gravity taken off), its forward and
+    left parts put along the GNSS direction of motion: what the start of a sprint gives before its
+    heading is trusted, the trunk facing where the athlete goes."""
+    q = a.attitude.q
+    R = quaternion.to_matrix(rotate_yaw(q, -quat_yaw_deg(q)))
+    forward = R[0, 0] * accel[0] + R[0, 1] * accel[1] + R[0, 2] * accel[2]
+    left = R[1, 0] * accel[0] + R[1, 1] * accel[1] + R[1, 2] * accel[2]
+    e, n = a.direction[0], a.direction[1]
+    out_accel[0] = forward * e - left * n
+    out_accel[1] = forward * n + left * e
+    out_accel[2] = R[2, 0] * accel[0] + R[2, 1] * accel[1] + R[2, 2] * accel[2] - a.gravity
+
+
 class YawBiasEstimator:
     """Stages 1–3 as the yaw_bias_estimator node and the chain run them: GNSS headings into the
     yaw filter here (on_gnss), IMU samples through align_step (on the `align` record)."""
@@ -100,7 +119,8 @@ class YawBiasEstimator:
         self.align = Align(attitude_from_params(params),
                            kf.new_filter(3, kf.diag_noise(params["yaw.q_diag"], pn), p0),
                            kf.new_filter(3, kf.gain_noise(params["bias.sigma_q"], pn), p0),
-                           float(params["yaw.r_rate"]), float(params["bias.r"]), float(params["gravity"]))
+                           float(params["yaw.r_rate"]), float(params["bias.r"]), float(params["gravity"]),
+                           params["kf5.before_heading"] == "gnss", np.full(2, np.nan))
 
     @property
     def yaw(self) -> kf.Filter:
@@ -114,9 +134,16 @@ class YawBiasEstimator:
         kf.reset(self.align.yaw)
         kf.reset(self.align.bias)
         self.align.attitude.t[0] = np.nan
+        self.align.direction[:] = np.nan
 
     def on_gnss(self, fix: GnssFix) -> bool:
-        """Correct yaw with the GNSS heading of motion; False when it is not trusted."""
+        """Correct yaw with the GNSS heading of motion; False when it is not trusted. Keep the
+        direction of motion for provisional alignment once the speed stands out of its noise."""
+        if fix.velocity is not None and fix.velocity_covariance is not None:
+            v = np.asarray(fix.velocity[:2], dtype=float)
+            speed, sigma = float(np.hypot(*v)), math.sqrt(max(fix.velocity_covariance[0, 0], 0.0))
+            if speed > max(3.0 * sigma, 0.1):
+                self.align.direction[:] = v / speed
         heading = trusted_heading(fix, self.p["gnss.heading_min_speed"], self.p["gnss.heading_max_accuracy"])
         if heading is None:
             return False
@@ -125,13 +152,15 @@ class YawBiasEstimator:
         return True
 
     def on_imu(self, s: ImuSample) -> np.ndarray | None:
-        """align_step on one sample: the row (columns.Col) of its aligned acceleration, yaw and bias,
-        or None until a first trusted heading fixed the yaw."""
+        """align_step on one sample: the row (columns.Col) of its aligned acceleration, yaw and bias;
+        None until a first trusted heading fixed the yaw — or, with kf5.before_heading 'gnss', a row
+        whose acceleration is provisional or not measured (NaN)."""
         row = np.full(WIDTH, np.nan)
         row[Col.t] = s.stamp
         code = align_step(self.align, float(s.stamp), *sample_arrays(s), row[Col.accel_east:Col.accel_east + 3],
                           row[Col.aligned_qw:Col.aligned_qw + 4])
-        if not kf.checked(code, s.stamp):
+        kf.checked(code, s.stamp)
+        if code not in (kf.UPDATED, kf.PROVISIONAL) and not self.align.provisional:
             return None
-        write_align(row, self.align, True)
+        write_align(row, self.align, code)
         return row

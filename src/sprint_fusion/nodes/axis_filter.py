@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
-from geometry_msgs.msg import AccelWithCovarianceStamped, PoseWithCovarianceStamped
+from geometry_msgs.msg import AccelWithCovarianceStamped, PoseWithCovarianceStamped, TwistWithCovarianceStamped
 
 from .. import msgs, outputs, topics
 from ..core.columns import WIDTH, Col, write_axis
@@ -38,6 +38,7 @@ class AxisFilterNode(FusionNode):
         self.accel_pub = self.create_publisher(self.types(topics.TYPES[topics.axis_accel(self.axis)]),
                                                topics.axis_accel(self.axis), STAGE_QOS)
         self.create_subscription(PoseWithCovarianceStamped, topics.GNSS_ENU, self._on_position, STAGE_QOS)
+        self.create_subscription(TwistWithCovarianceStamped, topics.GNSS_ENU_VELOCITY, self._on_velocity, STAGE_QOS)
         self.create_subscription(AccelWithCovarianceStamped, topics.ACCEL_ENU, self._on_accel, STAGE_QOS)
 
     def _on_position(self, msg) -> None:
@@ -48,10 +49,16 @@ class AxisFilterNode(FusionNode):
         stamp = msgs.stamp_of(msg)
         self.ingest(stamp, "gnss", (stamp, coordinate, sigma))
 
+    def _on_velocity(self, msg) -> None:
+        v = msg.twist.twist.linear
+        stamp = msgs.stamp_of(msg)  # after the position of its stamp ("gnss" < "gnss_vel"), as offline
+        self.ingest(stamp, "gnss_vel", (stamp, (v.x, v.y, v.z)[self.i], msg.twist.covariance[7 * self.i]))
+
     def _on_accel(self, msg) -> None:
         a = msg.accel.accel.linear
         stamp = msgs.stamp_of(msg)
-        self.ingest(stamp, "imu", (stamp, (a.x, a.y, a.z)[self.i]))
+        variance = msg.accel.covariance[7 * self.i]  # axis.r_imu, or unknown: not measured (a prediction)
+        self.ingest(stamp, "imu", (stamp, (a.x, a.y, a.z)[self.i], variance))
 
     def reset_filters(self) -> None:
         self.filter.reset()
@@ -60,8 +67,11 @@ class AxisFilterNode(FusionNode):
         if kind == "gnss":
             self.filter.position(*item)
             return
-        stamp, accel = item
-        if not self.filter.acceleration(stamp, accel):
+        if kind == "gnss_vel":
+            self.filter.velocity(*item)
+            return
+        stamp, accel, variance = item
+        if not self.filter.acceleration(stamp, accel, variance):
             return
         row = np.full(WIDTH, np.nan)
         row[Col.t] = stamp

@@ -10,7 +10,7 @@ from diagnostic_msgs.msg import DiagnosticStatus
 from nav_msgs.msg import Odometry
 
 from .. import msgs, outputs, topics
-from ..core.columns import WIDTH, Col, write_speed
+from ..core.columns import WIDTH, Col, write_direct_speed, write_speed
 from ..core.speed import HorizontalSpeedFilter
 from .fusion_base import STAGE_QOS, FusionNode
 from .runner import run_node
@@ -24,6 +24,7 @@ class SpeedFuserNode(FusionNode):
 
     def setup_node(self) -> None:
         self.filter = HorizontalSpeedFilter(self.fp)
+        self.direct = self.fp["speed.mode"] == "direct"
         self.speed_pub = self.create_publisher(self.types(topics.TYPES[topics.SPEED]), topics.SPEED, STAGE_QOS)
         self.odom_pub = self.create_publisher(self.types(topics.TYPES[topics.ODOMETRY]), topics.ODOMETRY, STAGE_QOS)
         self.pending: dict[int, np.ndarray] = {}  # rows (chain.Col) of one stamp, filled by axis
@@ -59,8 +60,11 @@ class SpeedFuserNode(FusionNode):
     def on_sample(self, kind: str, item) -> None:
         stamp, key = item
         row = self.pending.pop(key)
-        self.filter.update(stamp, row[Col.kf5_v_north], row[Col.kf5_v_east])
-        write_speed(row, self.filter.filter)
+        if self.direct:
+            write_direct_speed(row)
+        else:
+            self.filter.update(stamp, row[Col.kf5_v_north], row[Col.kf5_v_east])
+            write_speed(row, self.filter.filter)
         self.last = float(row[Col.kf5_speed])
         (_, speed), (_, odometry) = outputs.speed_outputs(self.types, row)
         self.speed_pub.publish(speed)

@@ -33,7 +33,7 @@ class YawBiasNode(FusionNode):
         self.estimator = YawBiasEstimator(self.fp)
         self.frame = LocalFrame.from_params(self.fp)
         self.accel_cov = np.eye(3) * self.fp["axis.r_imu"]
-        names = (topics.YAW, topics.YAW_BIAS, topics.ACCEL_ENU, topics.GNSS_ENU)
+        names = (topics.YAW, topics.YAW_BIAS, topics.ACCEL_ENU, topics.GNSS_ENU, topics.GNSS_ENU_VELOCITY)
         self.pubs = {t: self.create_publisher(self.types(topics.TYPES[t]), t, STAGE_QOS) for t in names}
         self.datum_pub = self.create_publisher(self.types(topics.TYPES[topics.DATUM]), topics.DATUM, DATUM_QOS)
         self.subscribe_sensors()
@@ -59,7 +59,7 @@ class YawBiasNode(FusionNode):
         if new_datum:
             self.publish(outputs.datum_output(self.types, fix, self.frame.datum))
         self.estimator.on_gnss(fix)
-        self.publish(outputs.gnss_enu_output(self.types, fix, enu))
+        self.publish(outputs.gnss_enu_output(self.types, fix, enu, bool(self.fp["gnss.velocity"])))
 
     def publish(self, items) -> None:
         for topic, msg in items:

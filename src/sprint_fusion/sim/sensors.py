@@ -47,6 +47,7 @@ class GnssModel:
     sigma_velocity: float = 0.05  # m/s per axis, reported as sAcc
     correlation_time: float = 1.0  # s, first-order Gauss–Markov position error
     latency: float = 0.03  # s from epoch to arrival at the host
+    velocity_latency: float = 0.0  # s: the reported velocity is the true one this long before the epoch
     origin: tuple = (48.137, 11.575, 520.0)  # lat, lon, h of ENU (0, 0, 0)
     num_sv: int = 24
 
@@ -137,7 +138,9 @@ def simulate_gnss(truth: Truth, model: GnssModel, rng: np.random.Generator) -> l
     pos = truth.position[idx] + unit * sigma
     for start, duration, *offset in model.multipath:
         pos[(t >= start) & (t < start + duration)] += np.asarray(offset, dtype=float)
-    vel = truth.velocity[idx] + rng.normal(0.0, model.sigma_velocity, (len(idx), 3))
+    lagged = t - model.velocity_latency  # a receiver's velocity solution lags its position (its own filter)
+    true_vel = np.column_stack([np.interp(lagged, truth.t, truth.velocity[:, k]) for k in range(3)])
+    vel = true_vel + rng.normal(0.0, model.sigma_velocity, (len(idx), 3))
     vel = np.round(vel * 1000.0) / 1000.0  # mm/s
     lat, lon, alt = pymap3d.enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *model.origin)
     lat, lon = np.round(lat * 1e9) / 1e9, np.round(lon * 1e9) / 1e9  # NAV-HPPOSLLH: 1e-9°
