@@ -34,12 +34,11 @@ def evaluate(receiver: str, profiles: list[str], seeds: int) -> dict[str, list]:
             truth, start = sc.simulated.truth, val.start_of_motion(sc.simulated.truth)
             out.setdefault("receiver", []).append(val.score(*val.receiver_speed(sc), truth, start))
             for name in profiles:
-                res = run(sc.simulated.merged(), profile(name))
+                res = run(sc.simulated.merged(), profile(name), smooth=True)
                 out.setdefault(f"{name}: KF2", []).append(val.score(res["t"], res["kf2_speed"], truth, start))
                 out.setdefault(f"{name}: KF5", []).append(val.score(res["t"], res["kf5_speed"], truth, start))
-                if hasattr(res, "smoothed"):
-                    out.setdefault(f"{name}: smoothed", []).append(val.score(*res.smoothed(), truth,
-                                                                             start))
+                out.setdefault(f"{name}: smoothed", []).append(val.score(res["t"], res["smoothed_speed"], truth,
+                                                                         start))
     return out
 
 

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from sprint_fusion.cli import main
 
@@ -28,4 +29,8 @@ def test_wrong_parameter_exits_2_with_its_name(capsys):
 def test_console_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "sprint_fusion.cli", "params"], capture_output=True, text=True,
                          check=True)
-    assert "kf2.r_imu: 0.1" in out.stdout
+    assert "gnss.velocity: True" in out.stdout  # the default profile: config/filters/accurate.yaml
+    paper = subprocess.run([sys.executable, "-m", "sprint_fusion.cli", "params", "--filters",
+                            "config/filters/paper.yaml"], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[1])
+    assert "kf2.r_imu: 0.1" in paper.stdout and "gnss.velocity: False" in paper.stdout

@@ -43,17 +43,20 @@ def test_report_writes_the_documented_files(session_bag, tmp_path, capsys):
     assert [t["quality"]["verdict"] for t in doc["trials"]] == [BRIDGED, UNUSABLE]
     first = doc["trials"][0]
     assert first["onset"] == pytest.approx(onsets[0], abs=0.04)
-    for name in ("kf5", "kf2"):  # side by side
+    for name in ("kf5", "kf2", "smoothed"):  # side by side
         assert {"splits", "profile", "force_velocity", "top_speed"} <= set(first[name])
         assert first[name]["force_velocity"]["F0"] > 0 and first[name]["profile"]["MSS"] > 8
     truth = scenario.simulated.truth
+    for name in ("kf2", "smoothed"):  # the splits against the truth's
+        splits = first[name]["splits"]
+        expected = truth_split_times(truth, onsets[0] - scenario.start_utc, [s["distance"] for s in splits])
+        worst = max(abs(s["time"] + first["onset"] - onsets[0] - e) for s, e in zip(splits, expected, strict=True))
+        assert worst < 0.02, name
     splits = first["kf2"]["splits"]
-    expected = truth_split_times(truth, onsets[0] - scenario.start_utc, [s["distance"] for s in splits])
-    assert max(abs(s["time"] + first["onset"] - onsets[0] - e) for s, e in zip(splits, expected, strict=True)) < 0.02
 
     with open(out / "trials.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(r["trial"], r["filter"]) for r in rows] == [("1", "KF5"), ("1", "KF2"), ("2", "KF5"), ("2", "KF2")]
+    assert [(r["trial"], r["filter"]) for r in rows] == [(t, f) for t in "12" for f in ("KF5", "KF2", "smoothed")]
     assert float(rows[1]["t_10m_s"]) == pytest.approx(next(s["time"] for s in splits if s["distance"] == 10), abs=5e-4)
     assert rows[0]["t_400m_s"] == ""  # not run
 

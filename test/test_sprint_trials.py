@@ -16,7 +16,7 @@ from .sprint_cases import session_onsets, session_scenario, truth_split_times
 # within 0.15 s (measured ≤ 0.133 s: its speed stage starts only with a valid heading, so its
 # first metres are missed); the onset within 0.04 s (measured +0.013…+0.023 s: the speed has to
 # reach trial.onset_speed); top speed within the published 2 %.
-SPLIT_BOUND = {"kf2": 0.02, "kf5": 0.15}
+SPLIT_BOUND = {"kf2": 0.02, "kf5": 0.15, "smoothed": 0.01}  # smoothed: the target with RTK fixed
 TOP_SPEED_BOUND = 0.02
 ONSET_BOUND = 0.04
 REPS = [{"mss": 9.0, "tau": 1.1, "run_time": 6.0, "decel": 3.0, "rest": 8.0},
@@ -50,7 +50,7 @@ def test_a_session_is_cut_into_its_sprints_each_timed_against_the_truth():
         assert trial.quality.verdict == USABLE, trial.quality.reasons
         assert not trial.cut_off and not trial.start_signal
         check_against_truth(trial, scenario.simulated.truth, onset, rep["run_time"])
-        assert set(trial.estimators) == {"kf5", "kf2"}  # both filters, side by side
+        assert set(trial.estimators) == {"kf5", "kf2", "smoothed"}  # both filters and the smoother, side by side
 
 
 def test_a_short_outage_is_bridged_and_a_long_one_makes_the_trial_unusable():

@@ -85,8 +85,9 @@ def rmse_vs_truth(params: FilterParams) -> float:
 
 def test_tune_finds_parameters_at_least_as_good_as_the_paper(tmp_path, capsys):
     out = tmp_path / "tuned.yaml"
-    assert main(["tune", str(BAG), "--reference", "truth", "--grid", "speed.r=5,20,40",
-                 "--grid", "speed.sigma_q=0.05,0.2", "--jobs", "2", "-o", str(out)]) == 0
+    assert main(["tune", str(BAG), "--reference", "truth", "--grid", "speed.r=5,20,40", "--filters",
+                 str(REPO / "config" / "filters" / "paper.yaml"), "--grid", "speed.sigma_q=0.05,0.2", "--jobs", "2",
+                 "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "(start profile)" in printed and "velocity RMSE" in printed
     tuned = FilterParams.from_yaml(out)  # a complete parameter file, ready for the launch files

@@ -9,7 +9,8 @@ from .graph import nodes
 DRIVER_ARGUMENTS = ("sensors", "gnss_path", "imu_path", "imu_tag")
 ARGUMENTS = (
     ("sensors", ["config", "sensors", "f9p_external_imu.yaml"], "sensor config (config/sensors/*.yaml)"),
-    ("filters", ["config", "filters", "paper.yaml"], "filter profile (config/filters/*.yaml)"),
+    ("filters", ["config", "filters", "accurate.yaml"],
+     "filter profile (config/filters/*.yaml; paper.yaml: the published model)"),
     ("sprint", ["config", "sprint", "analysis.yaml"], "sprint analysis parameters (config/sprint/*.yaml)"),
     ("namespace", "", "namespace of this athlete's topics and nodes"),
     ("use_sim_time", None, "follow /clock (bag replay)"),

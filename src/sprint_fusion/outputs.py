@@ -89,6 +89,12 @@ def kf2_outputs(types, row) -> list:
             (topics.KF2_DISTANCE, msgs.track_point_msg(types, t, float(row[Col.kf2_distance])))]
 
 
+def smoothed_outputs(types, t: float, speed: float, variance: float, distance: float) -> list:
+    """fusion/smoothed/speed and fusion/smoothed/distance (replay: KF2 smoothed over the recording)."""
+    return [(topics.SMOOTHED_SPEED, msgs.speed_msg(types, t, speed, variance)),
+            (topics.SMOOTHED_DISTANCE, msgs.track_point_msg(types, t, distance))]
+
+
 def chain_outputs(types, row, accel_cov) -> list:
     """Everything the graph publishes for one IMU sample, in the order the stages run: KF2, then
     yaw/bias/alignment, the axis filters and the speed filter — each only where it ran."""

@@ -31,6 +31,8 @@ SPEED = "fusion/speed"
 ODOMETRY = "fusion/odometry"
 KF2_SPEED = "fusion/kf2/speed"
 KF2_DISTANCE = "fusion/kf2/distance"
+SMOOTHED_SPEED = "fusion/smoothed/speed"  # offline only: replay
+SMOOTHED_DISTANCE = "fusion/smoothed/distance"
 SPRINT_START = "sprint/start"  # an external start signal: its header stamp is the start
 SPRINT_TRIAL = "sprint/trial"
 SPRINT_SPLITS = "sprint/splits"
@@ -67,6 +69,8 @@ TYPES = {
     ODOMETRY: "nav_msgs/msg/Odometry",
     KF2_SPEED: "geometry_msgs/msg/TwistWithCovarianceStamped",
     KF2_DISTANCE: "geometry_msgs/msg/PointStamped",
+    SMOOTHED_SPEED: "geometry_msgs/msg/TwistWithCovarianceStamped",
+    SMOOTHED_DISTANCE: "geometry_msgs/msg/PointStamped",
     SPRINT_START: "std_msgs/msg/Header",
     SPRINT_TRIAL: "diagnostic_msgs/msg/DiagnosticStatus",
     SPRINT_SPLITS: "std_msgs/msg/Float64MultiArray",

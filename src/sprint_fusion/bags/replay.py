@@ -55,6 +55,14 @@ class OutputRecorder(ChainObserver):
                 self.pending.append((topics.resolve(topic, self.namespace), topics.TYPES[topic],
                                      msgs.stamp_to_ns(tr.end), msg))
 
+    def smoothed(self, states: dict):
+        """The smoothed track, once the whole bag went through the filters: after everything else
+        in the file, at the log times of the samples it describes."""
+        for t, v, var, d in zip(states["t"], states["smoothed_speed"], states["smoothed_speed_var"],
+                                states["smoothed_distance"], strict=True):
+            for topic, msg in outputs.smoothed_outputs(self.types, float(t), float(v), float(var), float(d)):
+                yield topics.resolve(topic, self.namespace), topics.TYPES[topic], msgs.stamp_to_ns(float(t)), msg
+
     def take(self) -> list:
         out, self.pending = self.pending, []
         return out
@@ -80,7 +88,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     for t in read_start_signals(bag, namespace):
         analyzer.start_signal(t)
     recorder = OutputRecorder(msgs.bag_types(store), params, namespace, analyzer)
-    fusion = SprintFusion(params, recorder)
+    fusion = SprintFusion(params, recorder, smooth=True)
     rows: list[list[float]] = []
     if csv_path:
         Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +132,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         recorder.trials(last)
         found.extend(last)
         yield from recorder.take()
+        yield from recorder.smoothed(fusion.smoothed_states())
 
     try:
         count = write_bag(out, records(), store, storage)

@@ -11,8 +11,9 @@ from ..summary import summary
 
 
 def with_filters(p):
-    p.add_argument("--filters", default=str(config_file("filters", "paper.yaml")),
-                   help="filter parameter file (ROS 2 params YAML; default: the paper profile)")
+    p.add_argument("--filters", default=str(config_file("filters", "accurate.yaml")),
+                   help="filter parameter file (ROS 2 params YAML; default: the accurate profile; "
+                        "config/filters/paper.yaml is the published model)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override one filter parameter, e.g. --set gnss.r_from=variance")
     return p

@@ -14,6 +14,9 @@ from . import kalman as kf
 from .jit import jit
 
 R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
+# A measurement the gate keeps out this many times in a row is taken after all: a jump that lasts
+# is where the athlete is (or the filter has drifted), not a glitch to ride out.
+MAX_GATED_IN_A_ROW = 5
 POSITION_ROW = np.array([1.0, 0.0, 0.0, 0.0])
 
 
@@ -31,20 +34,24 @@ def acceleration_step(f, r, t, a) -> int:
 
 class CjFuser:
     def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
-                 p0: float = 1.0, gate: float = 0.0, velocity_latency: float = 0.0):
+                 p0: float = 1.0, gate: float = 0.0, velocity_latency: float = 0.0,
+                 velocity_latency_sigma: float = 0.0):
         self.filter = kf.new_filter(4, kf.diag_noise(q_diag, process_noise), p0)
         self.r_imu = float(r_imu)
         self.r_from = r_from
         self.gate = float(gate)
         lag = float(velocity_latency)
         self.velocity_row = np.array([0.0, 1.0, -lag, lag * lag / 2.0])  # v(t − L) under constant jerk
+        self.lag_sigma = float(velocity_latency_sigma)
         self.outliers = 0  # GNSS measurements the gate kept out
+        self.gated = {"position": 0, "velocity": 0}  # kept out in a row, by kind
 
     @classmethod
     def from_params(cls, params, section: str) -> CjFuser:
         """KF2's ('kf2') or an axis filter's ('axis') settings."""
         return cls(params[f"{section}.q_diag"], params[f"{section}.r_imu"], params["gnss.r_from"],
-                   params["process_noise"], params["p0"], params["gnss.gate"], params["gnss.velocity_latency"])
+                   params["process_noise"], params["p0"], params["gnss.gate"], params["gnss.velocity_latency"],
+                   params["gnss.velocity_latency_sigma"])
 
     @property
     def initialized(self) -> bool:
@@ -60,6 +67,7 @@ class CjFuser:
 
     def reset(self) -> None:
         kf.reset(self.filter)
+        self.gated = {"position": 0, "velocity": 0}
 
     def gnss_r(self, sigma: float) -> float:
         return max(sigma if self.r_from == "std" else sigma * sigma, R_FLOOR)
@@ -70,21 +78,28 @@ class CjFuser:
             kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
         kf.predict_to(self.filter, t)
         r = self.gnss_r(sigma)
-        if kf.consistent(self.filter, float(d), POSITION_ROW, r, self.gate):
+        if self._admit("position", kf.consistent(self.filter, float(d), POSITION_ROW, r, self.gate)):
             kf.update(self.filter, float(d), 0, r)
-        else:
-            self.outliers += 1
 
     def velocity(self, t: float, v: float, variance: float) -> None:
         """GNSS velocity v [m/s] on this axis with its variance, once a position started the filter."""
         if not self.initialized:
             return
         kf.predict_to(self.filter, t)
-        r = max(float(variance), R_FLOOR)
-        if kf.consistent(self.filter, float(v), self.velocity_row, r, self.gate):
+        lag_error = self.lag_sigma * self.filter.x[2]  # an uncertain lag errs by σ_L·a
+        r = max(float(variance) + lag_error * lag_error, R_FLOOR)
+        if self._admit("velocity", kf.consistent(self.filter, float(v), self.velocity_row, r, self.gate)):
             kf.update_row(self.filter, float(v), self.velocity_row, r)
-        else:
-            self.outliers += 1
+
+    def _admit(self, kind: str, consistent: bool) -> bool:
+        """Whether to use a measurement the gate judged: consistent ones, and an inconsistent one
+        once MAX_GATED_IN_A_ROW before it were kept out."""
+        if consistent or self.gated[kind] >= MAX_GATED_IN_A_ROW:
+            self.gated[kind] = 0
+            return True
+        self.gated[kind] += 1
+        self.outliers += 1
+        return False
 
     def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
         """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first

@@ -24,8 +24,11 @@ STAGE_COLUMNS = ("kf2_updated", "kf2_speed_var", "kf5_updated",
                  "yaw_var", "yaw_rate", "yaw_rate_var", "bias_var", "bias_rate", "bias_rate_var",
                  "kf5_a_east", "kf5_a_north", "kf5_a_up", "kf5_east_var", "kf5_north_var", "kf5_up_var",
                  "kf5_v_east_var", "kf5_v_north_var", "kf5_v_up_var", "kf5_a_east_var", "kf5_a_north_var",
-                 "kf5_a_up_var")
-Col = enum.IntEnum("Col", [(name, i) for i, name in enumerate(COLUMNS + STAGE_COLUMNS)])
+                 "kf5_a_up_var", "kf2_jerk")
+# KF2's whole covariance, row by row (what the offline smoother keeps of each step)
+KF2_COVARIANCE = tuple(f"kf2_P{a}{b}" for a in range(4) for b in range(4))
+Col = enum.IntEnum("Col", [(name, i) for i, name in enumerate(COLUMNS + STAGE_COLUMNS + KF2_COVARIANCE)])
+KF2_STATE = [Col.kf2_distance, Col.kf2_speed, Col.kf2_accel, Col.kf2_jerk]
 WIDTH = len(Col)
 
 @jit
@@ -34,7 +37,11 @@ def write_kf2(row, f, updated) -> None:
     row[Col.kf2_distance] = f.x[0] if on else math.nan
     row[Col.kf2_speed] = f.x[1] if on else math.nan
     row[Col.kf2_accel] = f.x[2] if on else math.nan
+    row[Col.kf2_jerk] = f.x[3] if on else math.nan
     row[Col.kf2_speed_var] = f.P[1, 1] if on else math.nan
+    for a in range(4):
+        for b in range(4):
+            row[Col.kf2_P00 + 4 * a + b] = f.P[a, b] if on else math.nan
     row[Col.kf2_updated] = 1.0 if updated else 0.0
 
 

@@ -15,13 +15,16 @@ import numpy as np
 
 from . import kalman as kf
 from .chain import Chain, chain_run
-from .columns import COLUMNS, WIDTH
+from .columns import COLUMNS, KF2_STATE, WIDTH, Col
 from .geodesy import LocalFrame
 from .kf2 import Kf2
 from .kf5 import Kf5
 from .params import FilterParams
 from .samples import FixType, GnssFix, ImuBlock, ImuSample
+from .smoother import TrackSmoother
 from .timeline import GNSS, IMU, RESET, InputCounts, InputTimeline
+
+SMOOTHED = ("smoothed_distance", "smoothed_speed", "smoothed_speed_var")
 
 __all__ = ["COLUMNS", "GNSS", "IMU", "ChainObserver", "FusionResult", "SprintFusion", "run", "run_blocks"]
 
@@ -32,8 +35,13 @@ class FusionResult:
 
     table: np.ndarray
     stats: InputCounts = field(default_factory=InputCounts)
+    smoothed: dict[str, np.ndarray] | None = None  # SMOOTHED columns, row by row (run with smooth=True)
 
     def __getitem__(self, column: str) -> np.ndarray:
+        if column in SMOOTHED:
+            if self.smoothed is None:
+                raise KeyError(f"{column}: the run was not smoothed")
+            return self.smoothed[column]
         return self.table[:, COLUMNS.index(column)]
 
 
@@ -53,7 +61,9 @@ class ChainObserver:
 
 
 class SprintFusion:
-    def __init__(self, params: FilterParams | None = None, observer: ChainObserver | None = None):
+    def __init__(self, params: FilterParams | None = None, observer: ChainObserver | None = None,
+                 smooth: bool = False):
+        """smooth: keep KF2's filtered states for smoothed() (offline, the whole run in memory)."""
         self.params = params or FilterParams()
         self.observer = observer
         self.timeline = InputTimeline.from_params(self.params)
@@ -61,6 +71,9 @@ class SprintFusion:
         self.kf2 = Kf2(self.params)
         self.kf5 = Kf5(self.params)
         self.chain = Chain(self.kf2.forward, self.kf5.record)
+        self.smoother = TrackSmoother(self.kf2.cj.filter.noise) if smooth else None
+        self._node_is_row: list[np.ndarray] = []  # per kept state: from a fused row (else a GNSS epoch)
+        self._row_kept: list[np.ndarray] = []  # per fused row: its state was kept
 
     @property
     def stats(self) -> InputCounts:
@@ -102,6 +115,10 @@ class SprintFusion:
             self.observer.gnss_enu(fix, enu)
         self.kf2.on_gnss(fix, enu)
         self.kf5.on_gnss(fix, enu)
+        f = self.kf2.cj.filter
+        if self.smoother is not None and kf.started(f):
+            self.smoother.add(f.t.copy(), f.x[None].copy(), f.P[None].copy())
+            self._node_is_row.append(np.zeros(1, dtype=bool))
 
     def _imu(self, block: ImuBlock) -> np.ndarray:
         rows = np.empty((len(block), WIDTH))
@@ -111,7 +128,35 @@ class SprintFusion:
             raise RuntimeError("chain_run was given samples out of order")
         if self.observer:
             self.observer.rows(rows)
+        if self.smoother is not None:
+            updated = rows[:, Col.kf2_updated] == 1.0
+            kept = rows[updated]
+            self.smoother.add(kept[:, Col.t], kept[:, KF2_STATE], kept[:, Col.kf2_P00:].reshape(-1, 4, 4))
+            self._node_is_row.append(np.ones(len(kept), dtype=bool))
+            self._row_kept.append(updated)
         return rows[:, : len(COLUMNS)]
+
+    def smoothed_states(self) -> dict[str, np.ndarray]:
+        """KF2's track filter smoothed over the whole run, at the fused rows where it ran: 't' and
+        the SMOOTHED columns."""
+        if self.smoother is None:
+            raise RuntimeError("SprintFusion(smooth=True) keeps what smoothing needs")
+        t, xs, Ps = self.smoother.smoothed()
+        at_rows = np.concatenate(self._node_is_row) if self._node_is_row else np.zeros(0, dtype=bool)
+        return {"t": t[at_rows], "smoothed_distance": xs[at_rows, 0], "smoothed_speed": xs[at_rows, 1],
+                "smoothed_speed_var": Ps[at_rows, 1, 1]}
+
+    def smoothed(self, table: np.ndarray) -> dict[str, np.ndarray]:
+        """The SMOOTHED columns for the fused rows `table` (everything this fusion returned, in
+        order); NaN where KF2 did not run."""
+        states = self.smoothed_states()
+        kept = np.concatenate(self._row_kept) if self._row_kept else np.zeros(0, dtype=bool)
+        if len(kept) != len(table):
+            raise ValueError(f"{len(table)} rows given, {len(kept)} fused")
+        out = {name: np.full(len(table), np.nan) for name in SMOOTHED}
+        for name in SMOOTHED:
+            out[name][kept] = states[name]
+        return out
 
 
 def warm_up(params: FilterParams | None = None) -> FusionResult:
@@ -140,16 +185,20 @@ def warm_up(params: FilterParams | None = None) -> FusionResult:
 
 def _result(fusion: SprintFusion, tables: list[np.ndarray]) -> FusionResult:
     tables.append(fusion.flush())
-    return FusionResult(np.concatenate(tables), fusion.stats)
+    table = np.concatenate(tables)
+    return FusionResult(table, fusion.stats, fusion.smoothed(table) if fusion.smoother is not None else None)
 
 
-def run_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterParams | None = None) -> FusionResult:
+def run_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterParams | None = None,
+               smooth: bool = False) -> FusionResult:
     """run() of a bag read as blocks (bags.reader.read_blocks): the same result, much faster."""
-    fusion = SprintFusion(params)
+    fusion = SprintFusion(params, smooth=smooth)
     return _result(fusion, [fusion.push_block(block) for block in blocks])
 
 
-def run(samples: Iterable[tuple[str, object]], params: FilterParams | None = None) -> FusionResult:
-    """Run KF2 and KF5 over (kind, sample) pairs in arrival order, as a live graph sees them."""
-    fusion = SprintFusion(params)
+def run(samples: Iterable[tuple[str, object]], params: FilterParams | None = None,
+        smooth: bool = False) -> FusionResult:
+    """Run KF2 and KF5 over (kind, sample) pairs in arrival order, as a live graph sees them; with
+    smooth, also KF2 smoothed over the whole run (FusionResult.smoothed)."""
+    fusion = SprintFusion(params, smooth=smooth)
     return _result(fusion, [fusion.push(kind, sample) for kind, sample in samples])

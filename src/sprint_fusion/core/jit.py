@@ -13,7 +13,9 @@ its compile; offline, compiled runs of IMU samples are ~17× faster (docs/benchm
 
 from __future__ import annotations
 
+import hashlib
 import os
+from pathlib import Path
 
 CHOICES = ("auto", "numba", "python")
 
@@ -32,6 +34,17 @@ def prefer(choice: str) -> bool:
     return not _decided
 
 
+def _cache_dir() -> Path:
+    """Where compiled steps are cached: one folder per version of the filter sources. numba checks
+    only the file of the function it caches, and a step compiled into the chain would otherwise
+    outlive a change to another module it calls."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "sprint_fusion" / "numba" / digest.hexdigest()[:16]
+
+
 def _decide() -> None:
     global _numba, _decided
     if _decided:
@@ -40,6 +53,7 @@ def _decide() -> None:
     if choice not in CHOICES:
         raise ValueError(f"SPRINT_FUSION_KERNELS={choice!r}: one of {', '.join(CHOICES)}")
     if choice != "python":
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(_cache_dir()))
         try:
             import numba
         except ImportError:
@@ -59,9 +73,9 @@ def __getattr__(name: str):
 
 
 def jit(fn):
-    """Compile `fn` with numba when compiled kernels are in use, cached on disk (next to the
-    source, else in ~/.cache/numba or NUMBA_CACHE_DIR); where no cache location is writable (a
-    read-only install, no home), compiled afresh in each process instead of failing."""
+    """Compile `fn` with numba when compiled kernels are in use, cached on disk (NUMBA_CACHE_DIR, by
+    default ~/.cache/sprint_fusion/numba/<version of the filter sources>); where no cache location
+    is writable (a read-only install, no home), compiled afresh in each process instead of failing."""
     _decide()
     if _numba is None:
         return fn

@@ -94,6 +94,9 @@ FILTER_PARAMS: tuple[Param, ...] = (
           "and KF2, with its reported accuracy (the paper uses positions only)"),
     Param("gnss.velocity_latency", 0.0, "The receiver's velocity describes the motion this long before its "
           "epoch (its own filter's lag), measured as v(t − L) = v − L·a + L²/2·j", "s", low=0.0, high=0.5),
+    Param("gnss.velocity_latency_sigma", 0.0, "How uncertain that latency is: the velocity's variance grows by "
+          "(σ·a)² while the athlete accelerates at a, so a receiver whose lag differs is trusted less just where "
+          "it matters", "s", low=0.0, high=0.5),
     Param("gnss.gate", 0.0, "A GNSS position or velocity further than this many standard deviations from the "
           "filter's prediction is not used (a jump, multipath); 0: every one is used (the paper)", "σ",
           low=0.0, high=100.0),

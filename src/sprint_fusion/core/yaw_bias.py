@@ -75,7 +75,7 @@ def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q
     if not attitude_step(a.attitude, t, accel, gyro, orientation, has_orientation):
         return kf.NOT_STARTED
     if not kf.started(a.yaw):
-        if a.provisional and not math.isnan(a.direction[0]):
+        if a.provisional:
             provisional_accel(a, accel, out_accel)
             return kf.PROVISIONAL
         return kf.NOT_STARTED
@@ -97,13 +97,18 @@ def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q
 @jit
 def provisional_accel(a, accel, out_accel) -> None:
     """The specific force levelled (roll and pitch removed, gravity taken off), its forward and
-    left parts put along the GNSS direction of motion: what the start of a sprint gives before its
-    heading is trusted, the trunk facing where the athlete goes."""
+    left parts put along the GNSS direction of motion — or, until the athlete moves, the device's
+    own heading: what the start of a sprint gives before its heading is trusted, the trunk facing
+    where the athlete goes. (A wrong direction turns the acceleration but keeps its size, and the
+    speed is that size integrated.)"""
     q = a.attitude.q
-    R = quaternion.to_matrix(rotate_yaw(q, -quat_yaw_deg(q)))
+    yaw = quat_yaw_deg(q)
+    R = quaternion.to_matrix(rotate_yaw(q, -yaw))
     forward = R[0, 0] * accel[0] + R[0, 1] * accel[1] + R[0, 2] * accel[2]
     left = R[1, 0] * accel[0] + R[1, 1] * accel[1] + R[1, 2] * accel[2]
     e, n = a.direction[0], a.direction[1]
+    if math.isnan(e):
+        e, n = math.cos(math.radians(yaw)), math.sin(math.radians(yaw))
     out_accel[0] = forward * e - left * n
     out_accel[1] = forward * n + left * e
     out_accel[2] = R[2, 0] * accel[0] + R[2, 1] * accel[1] + R[2, 2] * accel[2] - a.gravity

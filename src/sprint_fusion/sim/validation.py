@@ -4,8 +4,9 @@ the start of motion (whole run and by phase), time-at-distance (split) errors, d
 Runs: recorded sprint velocity (the R package shorts' data: a real radar sprint, jb_morin, and its
 five radar-gun athletes) with stride-frequency speed oscillation (±2 %: jb_morin's raw radar speed
 scatters 0.13 m/s about a smooth curve after 3 s), vertical bounce and trunk rotation on the IMU;
-receivers: RTK fixed at 10 Hz, RTK float with a 1.4 s outage at speed, single point at 5 Hz — each
-with a Doppler velocity that lags its position, as receivers' velocity solutions do.
+receivers: RTK fixed at 10 Hz, RTK float with a 1.4 s outage at speed, single point at 5 Hz, RTK
+fixed with a 0.5 s multipath jump of 1 m at speed — each with a Doppler velocity that lags its
+position, as receivers' velocity solutions do.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ RECEIVERS = {
     "rtk_fixed": {"rate": 10.0, "fix_type": "rtk_fixed"},
     "float_outage": {"rate": 10.0, "fix_type": "rtk_float", "outages": [[STANDSTILL + 3.0, 1.4]]},
     "single_5hz": {"rate": 5.0, "fix_type": "single", "correlation_time": 3.0},
+    "rtk_multipath": {"rate": 10.0, "fix_type": "rtk_fixed", "multipath": [[STANDSTILL + 2.0, 0.5, 0.8, -0.6, 1.0]]},
 }
 RECEIVER_COMMON = {"latency": 0.03, "velocity_latency": 0.08, "sigma_velocity": 0.05}
 RUNNING = {"step_frequency": 4.4, "speed_oscillation": 0.02, "vertical_amplitude": 0.04,

@@ -20,7 +20,7 @@ from .quality import GnssEpoch, Quality, QualityParams, judge
 from .trials import TrialDetector, TrialParams, TrialWindow
 
 DEFAULT_DISTANCES = (5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 100.0, 200.0, 400.0)
-ESTIMATORS = ("kf5", "kf2")
+ESTIMATORS = ("kf5", "kf2", "smoothed")  # smoothed: KF2 smoothed over the whole recording, offline
 ROW_COLUMNS = ("kf5_speed", "kf2_speed", "kf2_distance", "kf5_east", "kf5_north")  # what the analysis reads
 _ROW_INDEX = {name: COLUMNS.index(name) for name in ROW_COLUMNS}
 MIN_PROFILE_SAMPLES = 20
@@ -106,7 +106,7 @@ def analyze_trial(window: TrialWindow, epochs: list[GnssEpoch], distances=DEFAUL
         speed = c.get(f"{name}_speed")
         if speed is None:
             continue
-        distance = c.get("kf2_distance") if name == "kf2" else None
+        distance = c.get({"kf2": "kf2_distance", "smoothed": "smoothed_distance"}.get(name, ""))
         r = estimator_result(window.t, speed, distance, window.onset, distances, conditions)
         if r is not None:
             results[name] = r
@@ -146,11 +146,15 @@ class SessionAnalyzer:
     def push_fix(self, fix, enu) -> None:
         self.push_gnss(GnssEpoch(fix.stamp, fix.fix_type, fix.sigma_horizontal, float(enu[0]), float(enu[1])))
 
-    def push_rows(self, rows) -> list[TrialResult]:
-        """Fused rows (core.fusion.COLUMNS) in order."""
+    def push_rows(self, rows, extra: dict[str, np.ndarray] | None = None) -> list[TrialResult]:
+        """Fused rows (core.fusion.COLUMNS) in order, with `extra` columns beside them (such as
+        smoothed_speed and smoothed_distance, one value per row)."""
         out = []
-        for row in rows:
-            out += self.push_row(row[0], **{name: float(row[i]) for name, i in _ROW_INDEX.items()})
+        extra = extra or {}
+        for k, row in enumerate(rows):
+            values = {name: float(row[i]) for name, i in _ROW_INDEX.items()}
+            values.update({name: float(column[k]) for name, column in extra.items()})
+            out += self.push_row(row[0], **values)
         return out
 
     def start_signal(self, t: float) -> None:

@@ -22,7 +22,7 @@ from .in_situ import InSituProfile
 from .model import velocity_at
 
 SCHEMA = "sprint_fusion/sprint/1"
-LABELS = {"kf5": "KF5", "kf2": "KF2"}
+LABELS = {"kf5": "KF5", "kf2": "KF2", "smoothed": "smoothed"}
 
 
 @dataclass
@@ -125,7 +125,7 @@ def trial_figure(tr: TrialResult) -> bytes:
 
     has_fv = any(e.fv for e in tr.estimators.values())
     fig, axes = plt.subplots(1, 3 if has_fv else 2, figsize=(13 if has_fv else 9, 3.6))
-    colors = {"kf5": "tab:blue", "kf2": "tab:orange"}
+    colors = {"kf5": "tab:blue", "kf2": "tab:orange", "smoothed": "tab:green"}
     for name, e in tr.estimators.items():
         axes[0].plot(e.t, e.speed, color=colors[name], lw=1.2, label=LABELS[name])
         if e.profile:

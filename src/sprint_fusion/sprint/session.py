@@ -33,18 +33,21 @@ class SessionResult:
 
 
 def analyze_samples(samples: Iterable[tuple[str, object]], params: FilterParams | None = None,
-                    analyzer: SessionAnalyzer | None = None, start_signals: Iterable[float] = ()) -> SessionResult:
-    """(kind, sample) pairs in arrival order → the session's trials, fused table, in-situ profile."""
+                    analyzer: SessionAnalyzer | None = None, start_signals: Iterable[float] = (),
+                    smooth: bool = True) -> SessionResult:
+    """(kind, sample) pairs in arrival order → the session's trials, fused table, in-situ profile.
+    With smooth, each trial also has the 'smoothed' estimator (KF2 smoothed over the recording)."""
     def feed(fusion, analyzer):
         for kind, sample in samples:
             analyzer.push_sample(kind, sample)
             yield fusion.push(kind, sample)
 
-    return _analyze(feed, params, analyzer, start_signals)
+    return _analyze(feed, params, analyzer, start_signals, smooth)
 
 
 def analyze_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterParams | None = None,
-                   analyzer: SessionAnalyzer | None = None, start_signals: Iterable[float] = ()) -> SessionResult:
+                   analyzer: SessionAnalyzer | None = None, start_signals: Iterable[float] = (),
+                   smooth: bool = True) -> SessionResult:
     """analyze_samples() of a bag read as blocks (bags.reader.read_blocks), on the compiled path.
     Within a block the analyzer receives the receiver's NO_FIX epochs before the block's rows
     (sample by sample they interleave); the verdict looks at epochs by their stamps, so the
@@ -56,15 +59,16 @@ def analyze_blocks(blocks: Iterable[list[ImuBlock | GnssFix]], params: FilterPar
                     analyzer.push_sample("gnss", item)
             yield fusion.push_block(block)
 
-    return _analyze(feed, params, analyzer, start_signals)
+    return _analyze(feed, params, analyzer, start_signals, smooth)
 
 
-def _analyze(feed, params, analyzer, start_signals) -> SessionResult:
-    """The fused rows feed(fusion, analyzer) yields, then the flush, through the analyzer."""
+def _analyze(feed, params, analyzer, start_signals, smooth: bool) -> SessionResult:
+    """The fused rows feed(fusion, analyzer) yields, then the flush, through the analyzer —
+    streaming, or, to smooth, once the whole recording has been through the filters."""
     analyzer = analyzer or SessionAnalyzer()
     for t in sorted(start_signals):
         analyzer.start_signal(t)
-    fusion = SprintFusion(params, EpochRecorder(analyzer))
+    fusion = SprintFusion(params, EpochRecorder(analyzer), smooth=smooth)
     tables: list[np.ndarray] = []
     trials: list[TrialResult] = []
 
@@ -72,11 +76,16 @@ def _analyze(feed, params, analyzer, start_signals) -> SessionResult:
         table = np.asarray(rows, dtype=float).reshape(-1, len(COLUMNS))
         if len(table):
             tables.append(table)
-            trials.extend(analyzer.push_rows(table))
+            if not smooth:
+                trials.extend(analyzer.push_rows(table))
 
     for rows in feed(fusion, analyzer):
         take(rows)
     take(fusion.flush())
+    table = np.concatenate(tables) if tables else np.empty((0, len(COLUMNS)))
+    smoothed = fusion.smoothed(table) if smooth else None
+    if smooth:
+        trials.extend(analyzer.push_rows(table, {k: smoothed[k] for k in ("smoothed_speed", "smoothed_distance")}))
     trials.extend(analyzer.finish())
-    fused = FusionResult(np.concatenate(tables) if tables else np.empty((0, len(COLUMNS))), fusion.stats)
+    fused = FusionResult(table, fusion.stats, smoothed)
     return SessionResult(trials, fused, session_profile(fused["t"], fused["kf2_speed"]))
