@@ -17,6 +17,7 @@ R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
 # A measurement the gate keeps out this many times in a row is taken after all: a jump that lasts
 # is where the athlete is (or the filter has drifted), not a glitch to ride out.
 MAX_GATED_IN_A_ROW = 5
+RECOVERED = 2
 POSITION_ROW = np.array([1.0, 0.0, 0.0, 0.0])
 
 
@@ -78,7 +79,10 @@ class CjFuser:
             kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
         kf.predict_to(self.filter, t)
         r = self.gnss_r(sigma)
-        if self._admit("position", kf.consistent(self.filter, float(d), POSITION_ROW, r, self.gate)):
+        use = self._admit("position", kf.consistent(self.filter, float(d), POSITION_ROW, r, self.gate))
+        if use == RECOVERED:  # the filter had drifted from a lasting jump: start its position anew there
+            kf.reanchor(self.filter, 0, float(d), r)
+        elif use:
             kf.update(self.filter, float(d), 0, r)
 
     def velocity(self, t: float, v: float, variance: float) -> None:
@@ -88,18 +92,24 @@ class CjFuser:
         kf.predict_to(self.filter, t)
         lag_error = self.lag_sigma * self.filter.x[2]  # an uncertain lag errs by σ_L·a
         r = max(float(variance) + lag_error * lag_error, R_FLOOR)
-        if self._admit("velocity", kf.consistent(self.filter, float(v), self.velocity_row, r, self.gate)):
+        use = self._admit("velocity", kf.consistent(self.filter, float(v), self.velocity_row, r, self.gate))
+        if use == RECOVERED:
+            kf.reanchor(self.filter, 1, float(v), r)
+        elif use:
             kf.update_row(self.filter, float(v), self.velocity_row, r)
 
-    def _admit(self, kind: str, consistent: bool) -> bool:
-        """Whether to use a measurement the gate judged: consistent ones, and an inconsistent one
-        once MAX_GATED_IN_A_ROW before it were kept out."""
-        if consistent or self.gated[kind] >= MAX_GATED_IN_A_ROW:
+    def _admit(self, kind: str, consistent: bool) -> int:
+        """What to do with a measurement the gate judged: use it (consistent: 1), skip it (0), or —
+        once MAX_GATED_IN_A_ROW before it were kept out — start that state anew from it (RECOVERED)."""
+        if consistent:
             self.gated[kind] = 0
-            return True
+            return 1
+        if self.gated[kind] >= MAX_GATED_IN_A_ROW:
+            self.gated[kind] = 0
+            return RECOVERED
         self.gated[kind] += 1
         self.outliers += 1
-        return False
+        return 0
 
     def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
         """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first

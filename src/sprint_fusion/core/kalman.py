@@ -172,6 +172,15 @@ def update_row(f, z, h, r) -> None:
             P[b, a] = m
 
 
+def reanchor(f: Filter, i: int, z: float, r: float) -> None:
+    """State entry i starts anew at z with variance r, uncorrelated with the rest (the others keep
+    what they know): how a filter recovers from a measurement it had gated out too long."""
+    f.x[i] = z
+    f.P[i, :] = 0.0
+    f.P[:, i] = 0.0
+    f.P[i, i] = r
+
+
 @jit
 def consistent(f, z, h, r, gate) -> bool:
     """Whether z lies within `gate` standard deviations of its prediction h·x (variance

@@ -1,0 +1,111 @@
+"""The offline smoother against filterpy's Rauch–Tung–Striebel smoother, and the measurements the
+accurate profile adds against filterpy's update and exact motion."""
+
+import numpy as np
+import pytest
+from filterpy.kalman import KalmanFilter, rts_smoother
+
+from sprint_fusion.core import kalman as kf
+from sprint_fusion.core.cj_fuser import CjFuser
+from sprint_fusion.core.smoother import TrackSmoother, rts
+
+from .spec_models import cj_transition, diag_q
+
+Q_DIAG = [0.0, 0.01, 10.0, 1000.0]
+
+
+def forward(seed: int, per: str, steps: int = 300):
+    """A filterpy CJ filter over irregular steps (Δt 0 included) and random measurements of d, v
+    or a; its filtered states and the matrices of each step."""
+    rng = np.random.default_rng(seed)
+    Q = diag_q(Q_DIAG, per)
+    ref = KalmanFilter(dim_x=4, dim_z=1)
+    ref.x, ref.P = np.zeros((4, 1)), np.eye(4)
+    t, xs, Ps, Fs, Qs = [0.0], [ref.x.ravel().copy()], [ref.P.copy()], [], []
+    for _ in range(steps):
+        dt = float(rng.choice([0.005, 0.0, 0.02, 0.1]))
+        F, Qk = (cj_transition(dt), Q(dt)) if dt > 0 else (np.eye(4), np.zeros((4, 4)))
+        if dt > 0:
+            ref.predict(F=F, Q=Qk)
+        H = np.zeros((1, 4))
+        H[0, int(rng.integers(0, 3))] = 1.0
+        ref.update(np.array([[rng.normal(0.0, 3.0)]]), R=np.array([[float(rng.uniform(0.01, 1.0))]]), H=H)
+        t.append(t[-1] + dt)
+        xs.append(ref.x.ravel().copy())
+        Ps.append(ref.P.copy())
+        Fs.append(F)
+        Qs.append(Qk)
+    # filterpy's Fs[k], Qs[k] lead from step k to k + 1
+    return np.array(t), np.array(xs), np.array(Ps), np.array([*Fs, np.eye(4)]), np.array([*Qs, np.zeros((4, 4))])
+
+
+@pytest.mark.parametrize("per", ["per_step", "per_second"])
+@pytest.mark.parametrize("seed", range(3))
+def test_rts_equals_filterpy(seed, per):
+    t, x, P, Fs, Qs = forward(seed, per)
+    want_x, want_P, _, _ = rts_smoother(x[:, :, None], P, Fs=Fs, Qs=Qs)
+    got_x, got_P = np.empty_like(x), np.empty_like(P)
+    rts(t, x, P, kf.diag_noise(Q_DIAG, per), got_x, got_P)
+    assert np.abs(got_x - want_x[:, :, 0]).max() < 1e-9 and np.abs(got_P - want_P).max() < 1e-9
+    assert np.all(np.diagonal(got_P, axis1=1, axis2=2) <= np.diagonal(P, axis1=1, axis2=2) + 1e-12)  # never worse
+
+
+def test_intervals_break_where_the_filter_restarted():
+    t, x, P, _, _ = forward(0, "per_second", steps=50)
+    smoother = TrackSmoother(kf.diag_noise(Q_DIAG, "per_second"))
+    smoother.add(t, x, P)
+    smoother.add(t, x, P)  # the same run again, from its start: time went back
+    times, xs, _ = smoother.smoothed()
+    half = len(t)
+    assert np.array_equal(times, np.concatenate([t, t])) and np.allclose(xs[:half], xs[half:], atol=1e-12)
+
+
+@pytest.mark.parametrize("lag", [0.0, 0.08, 0.2])
+def test_a_lagging_velocity_measures_the_velocity_it_had(lag):
+    """Exact cubic motion: a receiver reporting v(t − L) at t, modelled as v − L·a + L²/2·j, leaves
+    the filter on the true velocity at t (measured against the polynomial, not the code)."""
+    d0, v0, a0, j = 0.0, 0.5, 6.0, -3.0
+
+    def truth(t):
+        return np.array([d0 + v0 * t + a0 * t**2 / 2 + j * t**3 / 6, v0 + a0 * t + j * t**2 / 2, a0 + j * t, j])
+
+    f = CjFuser(Q_DIAG, r_imu=0.01, r_from="variance", process_noise="per_second", velocity_latency=lag)
+    for k in range(60):
+        t = 0.1 * k
+        f.position(t, truth(t)[0], 0.01)
+        f.velocity(t, truth(t - lag)[1], 1e-4)
+        for step in range(1, 20):
+            f.acceleration(t + step * 0.005, truth(t + step * 0.005)[2])
+    t = float(f.filter.t[0])
+    assert f.state[1] == pytest.approx(truth(t)[1], abs=0.01)
+
+
+def test_the_velocity_row_is_filterpys_update():
+    f = CjFuser(Q_DIAG, r_imu=0.01, r_from="variance", velocity_latency=0.08)
+    f.position(0.0, 1.0, 0.1)
+    ref = KalmanFilter(dim_x=4, dim_z=1)
+    ref.x, ref.P = f.state.reshape(-1, 1).copy(), f.covariance.copy()
+    f.velocity(0.0, 2.0, 0.04)
+    ref.update(np.array([[2.0]]), R=np.array([[0.04]]), H=np.array([[0.0, 1.0, -0.08, 0.0032]]))
+    assert np.allclose(f.state, ref.x.ravel(), atol=1e-12) and np.allclose(f.covariance, ref.P, atol=1e-12)
+
+
+def test_the_gate_keeps_a_jump_out_and_takes_one_that_lasts():
+    """Standing still (IMU at 200 Hz, fixes and Doppler at 10 Hz): a 1 m position jump is kept out;
+    one that lasts past five fixes is where the filter starts its position anew."""
+    f = CjFuser(Q_DIAG, r_imu=0.2, r_from="variance", process_noise="per_second", gate=5.0)
+
+    def second(t0, position):
+        for k in range(10):
+            t = t0 + 0.1 * k
+            f.position(t, position, 0.01)
+            f.velocity(t, 0.0, 0.0025)
+            for step in range(1, 20):
+                f.acceleration(t + step * 0.005, 0.0)
+
+    second(0.0, 0.0)
+    second(1.0, 0.0)
+    f.position(2.0, 1.0, 0.01)  # a 1 m multipath jump: kept out
+    assert abs(f.state[0]) < 0.01 and f.outliers == 1
+    second(2.1, 1.0)  # it lasts: four more kept out, then believed
+    assert f.outliers == 5 and f.state[0] == pytest.approx(1.0, abs=0.01) and abs(f.state[1]) < 0.05
