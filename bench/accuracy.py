@@ -61,7 +61,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1)
     args = parser.parse_args()
     for receiver in args.receivers.split(","):
-        print(f"\n{receiver} (RMSE m/s from the start of motion, by phase; mean of the runs):")
+        print(f"\n**{receiver}** (RMSE m/s from the start of motion, by phase; mean of the runs):\n")
         print(table(evaluate(receiver, args.profiles.split(","), args.seeds)))
 
 

@@ -36,7 +36,7 @@ def test_colcon_build_installs_a_working_ros_package(tmp_path):
     run = subprocess.run([str(script), "params"], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 0, run.stderr
-    assert "kf2.r_imu: 0.1" in run.stdout
+    assert "gnss.velocity: True" in run.stdout  # the installed default profile, config/filters/accurate.yaml
     demo = subprocess.run([str(script), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0, demo.stderr
     assert "install/sprint_fusion/share/sprint_fusion/bags/sprint_40m" in demo.stdout  # the installed bag

@@ -70,9 +70,18 @@ def test_replay_of_another_drivers_bag_with_remapped_topics(shared_data, tmp_pat
     v = np.abs([m.twist.twist.linear.x for m in odom])
     span = (t >= t0) & (t <= t1)
     wheel = np.trapezoid(v[span], t[span])
-    assert float(rows[-1]["kf2_distance"]) == pytest.approx(wheel, rel=0.02)  # measured: 0.13 %
-    # SBAS-grade fixes (σ 0.9 m at 2.5 Hz) give no usable heading of motion: KF5 waits, says nothing
-    assert all(r["kf5_speed"] == "nan" for r in rows)
+    assert float(rows[-1]["kf2_distance"]) == pytest.approx(wheel, rel=0.02)  # measured: 0.18 %
+    # SBAS-grade fixes (σ 0.9 m at 2.5 Hz, no Doppler) give no usable heading of motion: KF5 runs on
+    # the GNSS alone — a coarse distance (measured −4.7 %); the paper's KF5 waits and says nothing
+    t = np.array([float(r["t"]) for r in rows])
+    kf5 = np.array([float(r["kf5_speed"]) for r in rows])
+    ok = np.isfinite(kf5)
+    assert ok.mean() > 0.9 and np.trapezoid(kf5[ok], t[ok]) == pytest.approx(wheel, rel=0.1)
+    paper = tmp_path / "paper"
+    assert main(["replay", str(bag), "--remap", "/fix:=gnss/fix", "--remap", "/imu/data:=imu/data", "-o", str(paper),
+                 "--filters", str(REPO / "config" / "filters" / "paper.yaml")]) == 0
+    with open(tmp_path / "paper.csv", newline="") as fh:
+        assert all(r["kf5_speed"] == "nan" for r in csv.DictReader(fh) if r["kf2_distance"] != "nan")
     assert main(["replay", str(bag), "--remap", "/fix", "-o", str(tmp_path / "y")]) == 2
     assert "expected FROM:=TO" in capsys.readouterr().err
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import msgs, topics
 from .core.columns import Col
+from .core.kf2 import measured_velocity
 from .core.samples import FixType, GnssFix
 from .msgs import UNKNOWN_VARIANCE
 from .sprint.quality import BRIDGED, UNUSABLE, USABLE
@@ -47,7 +48,7 @@ def gnss_enu_output(types, fix: GnssFix, enu, velocity: bool = False) -> list:
     """fusion/gnss_enu: the fix in the local frame, at its stamp less the latency; with `velocity`
     (gnss.velocity: the axis filters take it) also fusion/gnss_enu/velocity."""
     out = [(topics.GNSS_ENU, msgs.position_msg(types, fix.stamp, enu, fix.position_covariance))]
-    if velocity and fix.velocity is not None and fix.velocity_covariance is not None:
+    if velocity and measured_velocity(fix):
         out.append((topics.GNSS_ENU_VELOCITY, msgs.gnss_velocity_msg(types, fix)))
     return out
 

@@ -17,7 +17,9 @@ R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
 # A measurement the gate keeps out this many times in a row is taken after all: a jump that lasts
 # is where the athlete is (or the filter has drifted), not a glitch to ride out.
 MAX_GATED_IN_A_ROW = 5
-RECOVERED = 2
+# After this long without a fix (an outage) the filter has run on the IMU alone: the first fix
+# back is taken whatever the gate says (the IMU's drift, not the fix, is what is off).
+GATE_AFTER_GAP = 0.5  # s
 POSITION_ROW = np.array([1.0, 0.0, 0.0, 0.0])
 
 
@@ -36,23 +38,25 @@ def acceleration_step(f, r, t, a) -> int:
 class CjFuser:
     def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
                  p0: float = 1.0, gate: float = 0.0, velocity_latency: float = 0.0,
-                 velocity_latency_sigma: float = 0.0):
+                 velocity_latency_sigma: float = 0.0, r_scale: float = 1.0):
         self.filter = kf.new_filter(4, kf.diag_noise(q_diag, process_noise), p0)
         self.r_imu = float(r_imu)
         self.r_from = r_from
+        self.r_scale = float(r_scale)
         self.gate = float(gate)
         lag = float(velocity_latency)
         self.velocity_row = np.array([0.0, 1.0, -lag, lag * lag / 2.0])  # v(t − L) under constant jerk
         self.lag_sigma = float(velocity_latency_sigma)
-        self.outliers = 0  # GNSS measurements the gate kept out
-        self.gated = {"position": 0, "velocity": 0}  # kept out in a row, by kind
+        self.outliers = 0  # GNSS positions the gate kept out
+        self.gated = 0  # positions kept out in a row
+        self.last_fix = -np.inf  # time of the last position received (taken or not)
 
     @classmethod
     def from_params(cls, params, section: str) -> CjFuser:
         """KF2's ('kf2') or an axis filter's ('axis') settings."""
         return cls(params[f"{section}.q_diag"], params[f"{section}.r_imu"], params["gnss.r_from"],
                    params["process_noise"], params["p0"], params["gnss.gate"], params["gnss.velocity_latency"],
-                   params["gnss.velocity_latency_sigma"])
+                   params["gnss.velocity_latency_sigma"], params["gnss.r_scale"])
 
     @property
     def initialized(self) -> bool:
@@ -68,10 +72,11 @@ class CjFuser:
 
     def reset(self) -> None:
         kf.reset(self.filter)
-        self.gated = {"position": 0, "velocity": 0}
+        self.gated = 0
+        self.last_fix = -np.inf
 
     def gnss_r(self, sigma: float) -> float:
-        return max(sigma if self.r_from == "std" else sigma * sigma, R_FLOOR)
+        return max((sigma if self.r_from == "std" else sigma * sigma) * self.r_scale, R_FLOOR)
 
     def position(self, t: float, d: float, sigma: float) -> None:
         """GNSS displacement d [m] with the receiver's 1σ error on this axis."""
@@ -79,11 +84,18 @@ class CjFuser:
             kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
         kf.predict_to(self.filter, t)
         r = self.gnss_r(sigma)
-        use = self._admit("position", kf.consistent(self.filter, float(d), POSITION_ROW, r, self.gate))
-        if use == RECOVERED:  # the filter had drifted from a lasting jump: start its position anew there
-            kf.reanchor(self.filter, 0, float(d), r)
-        elif use:
+        after_gap = t - self.last_fix > GATE_AFTER_GAP
+        self.last_fix = t
+        consistent = after_gap or kf.consistent(self.filter, float(d), POSITION_ROW, r, self.gate)
+        if consistent:
+            self.gated = 0
             kf.update(self.filter, float(d), 0, r)
+        elif self.gated >= MAX_GATED_IN_A_ROW:  # a jump that lasts: start the position anew there
+            self.gated = 0
+            kf.reanchor(self.filter, 0, float(d), r)
+        else:
+            self.gated += 1
+            self.outliers += 1
 
     def velocity(self, t: float, v: float, variance: float) -> None:
         """GNSS velocity v [m/s] on this axis with its variance, once a position started the filter."""
@@ -92,24 +104,9 @@ class CjFuser:
         kf.predict_to(self.filter, t)
         lag_error = self.lag_sigma * self.filter.x[2]  # an uncertain lag errs by σ_L·a
         r = max(float(variance) + lag_error * lag_error, R_FLOOR)
-        use = self._admit("velocity", kf.consistent(self.filter, float(v), self.velocity_row, r, self.gate))
-        if use == RECOVERED:
-            kf.reanchor(self.filter, 1, float(v), r)
-        elif use:
-            kf.update_row(self.filter, float(v), self.velocity_row, r)
-
-    def _admit(self, kind: str, consistent: bool) -> int:
-        """What to do with a measurement the gate judged: use it (consistent: 1), skip it (0), or —
-        once MAX_GATED_IN_A_ROW before it were kept out — start that state anew from it (RECOVERED)."""
-        if consistent:
-            self.gated[kind] = 0
-            return 1
-        if self.gated[kind] >= MAX_GATED_IN_A_ROW:
-            self.gated[kind] = 0
-            return RECOVERED
-        self.gated[kind] += 1
-        self.outliers += 1
-        return 0
+        # not gated: Doppler has no multipath jumps, and a stride's speed swing (±0.5 m/s at 4–5 Hz,
+        # which the receiver samples and the filter smooths) would fail a tight gate
+        kf.update_row(self.filter, float(v), self.velocity_row, r)
 
     def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
         """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first

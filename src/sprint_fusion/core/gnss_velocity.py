@@ -40,4 +40,4 @@ class PositionDifferencer:
         heading = math.degrees(math.atan2(v[0], v[1])) % 360.0
         accuracy = min(180.0, math.degrees(sigma / speed)) if speed > 4.0 * sigma else 180.0
         return dataclasses.replace(fix, velocity=v, velocity_covariance=vcov, heading=heading,
-                                   heading_accuracy=accuracy)
+                                   heading_accuracy=accuracy, velocity_differenced=True)

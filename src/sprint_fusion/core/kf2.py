@@ -80,12 +80,18 @@ class AlongTrack:
         return self.distance
 
 
+def measured_velocity(fix: GnssFix) -> bool:
+    """The fix carries the receiver's own velocity (Doppler) — one differenced from positions says
+    nothing the positions do not, so it is no measurement."""
+    return fix.velocity is not None and fix.velocity_covariance is not None and not fix.velocity_differenced
+
+
 class Kf2:
     """KF2 as the kf2_filter node and the chain run it: GNSS fixes (their local ENU position) here,
     IMU samples through forward_step on the `forward` record."""
 
     def __init__(self, params):
-        self.track = AlongTrack(params["kf2.along_track"], params["gnss.heading_min_speed"])
+        self.track = AlongTrack(params["kf2.along_track"], params["kf2.track_min_speed"])
         self.cj = CjFuser.from_params(params, "kf2")
         self.use_velocity = bool(params["gnss.velocity"])
         self.forward = Forward(attitude_from_params(params), self.cj.filter, self.cj.r_imu)
@@ -98,7 +104,7 @@ class Kf2:
     def on_gnss(self, fix: GnssFix, enu: np.ndarray) -> None:
         d = self.track.update(enu, fix.velocity)
         self.cj.position(fix.stamp, d, fix.sigma_horizontal)
-        if self.use_velocity and fix.velocity is not None and fix.velocity_covariance is not None:
+        if self.use_velocity and measured_velocity(fix):
             self.cj.velocity(fix.stamp, *self.along_track_velocity(fix))
 
     def along_track_velocity(self, fix: GnssFix) -> tuple[float, float]:

@@ -7,6 +7,7 @@ from collections import namedtuple
 import numpy as np
 
 from .cj_fuser import CjFuser
+from .kf2 import measured_velocity
 from .samples import GnssFix
 from .speed import HorizontalSpeedFilter
 from .yaw_bias import YawBiasEstimator
@@ -44,6 +45,6 @@ class Kf5:
         self.yaw_bias.on_gnss(fix)
         for i, name in enumerate(AXES):
             self.axes[name].position(fix.stamp, float(enu[i]), float(sigma[i]))
-        if self.use_velocity and fix.velocity is not None and fix.velocity_covariance is not None:
+        if self.use_velocity and measured_velocity(fix):
             for i, name in enumerate(AXES):
                 self.axes[name].velocity(fix.stamp, float(fix.velocity[i]), float(fix.velocity_covariance[i, i]))

@@ -89,6 +89,8 @@ def validate_all(table: tuple[Param, ...], values: Mapping[str, Any]) -> dict[st
 FILTER_PARAMS: tuple[Param, ...] = (
     Param("gnss.r_from", "std", "How the receiver's position error σ enters R: 'std' puts σ itself "
           "(the paper's literal R = diag(σ_GPS, …)), 'variance' puts σ²", choices=("std", "variance")),
+    Param("gnss.r_scale", 1.0, "Factor on the position R: a receiver's position errors are correlated over about a "
+          "second, so one epoch of a 10 Hz receiver carries less than its reported accuracy says", low=1e-3, high=1e3),
     Param("gnss.latency", 0.0, "Receiver latency subtracted from GNSS stamps", "s", low=0.0, high=1.0),
     Param("gnss.velocity", False, "Use the receiver's velocity (Doppler) as a measurement in the axis filters "
           "and KF2, with its reported accuracy (the paper uses positions only)"),
@@ -97,8 +99,9 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("gnss.velocity_latency_sigma", 0.0, "How uncertain that latency is: the velocity's variance grows by "
           "(σ·a)² while the athlete accelerates at a, so a receiver whose lag differs is trusted less just where "
           "it matters", "s", low=0.0, high=0.5),
-    Param("gnss.gate", 0.0, "A GNSS position or velocity further than this many standard deviations from the "
-          "filter's prediction is not used (a jump, multipath); 0: every one is used (the paper)", "σ",
+    Param("gnss.gate", 0.0, "A GNSS position further than this many standard deviations from the filter's "
+          "prediction is not used (a jump, multipath; five in a row restart the position there); 0: every one is "
+          "used (the paper)", "σ",
           low=0.0, high=100.0),
     Param("gnss.heading_min_speed", 1.0, "Heading of motion is used only above this ground speed",
           "m/s", low=0.0, high=20.0),
@@ -119,6 +122,8 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("kf2.along_track", "path", "KF2 displacement: 'path' sums GNSS steps along the direction "
           "of motion (straights and bends), 'origin' is the distance from the datum (straights)",
           choices=("path", "origin")),
+    Param("kf2.track_min_speed", 1.0, "KF2 ('path'): ground speed from which the GNSS velocity sets the direction "
+          "of motion (below it, and with noisy velocities, the direction is noise)", "m/s", low=0.0, high=20.0),
     Param("yaw.q_diag", [0.005, 0.005, 0.05], "Yaw filter process noise diag(yaw, rate, acc)",
           low=0.0, high=1e6),
     Param("yaw.r_yaw", 15.0, "Yaw filter R entry of the GNSS yaw", low=1e-9, high=1e6),

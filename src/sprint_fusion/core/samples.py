@@ -62,6 +62,7 @@ class GnssFix:
     velocity_covariance: np.ndarray | None = None  # 3×3 ENU, (m/s)²
     heading: float | None = None  # heading of motion, degrees clockwise from north
     heading_accuracy: float | None = None  # degrees (1σ)
+    velocity_differenced: bool = False  # the velocity comes from successive positions, not the receiver
 
     def is_valid(self) -> bool:
         """Finite and possible: on the globe, near the ground, a covariance with no negative

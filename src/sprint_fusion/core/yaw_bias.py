@@ -114,6 +114,9 @@ def provisional_accel(a, accel, out_accel) -> None:
     out_accel[2] = R[2, 0] * accel[0] + R[2, 1] * accel[1] + R[2, 2] * accel[2] - a.gravity
 
 
+MOVING = 0.3  # m/s: from here the GNSS velocity gives the direction of motion
+
+
 class YawBiasEstimator:
     """Stages 1–3 as the yaw_bias_estimator node and the chain run them: GNSS headings into the
     yaw filter here (on_gnss), IMU samples through align_step (on the `align` record)."""
@@ -147,8 +150,9 @@ class YawBiasEstimator:
         if fix.velocity is not None and fix.velocity_covariance is not None:
             v = np.asarray(fix.velocity[:2], dtype=float)
             speed, sigma = float(np.hypot(*v)), math.sqrt(max(fix.velocity_covariance[0, 0], 0.0))
-            if speed > max(3.0 * sigma, 0.1):
-                self.align.direction[:] = v / speed
+            # moving, clearly above the speed's noise (a standing athlete's Doppler points anywhere);
+            # else the device's own heading stands in (provisional_accel)
+            self.align.direction[:] = v / speed if speed > max(5.0 * sigma, MOVING) else np.nan
         heading = trusted_heading(fix, self.p["gnss.heading_min_speed"], self.p["gnss.heading_max_accuracy"])
         if heading is None:
             return False
