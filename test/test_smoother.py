@@ -53,8 +53,8 @@ def test_rts_equals_filterpy(seed, per):
 def test_intervals_break_where_the_filter_restarted():
     t, x, P, _, _ = forward(0, "per_second", steps=50)
     smoother = TrackSmoother(kf.diag_noise(Q_DIAG, "per_second"))
-    smoother.add(t, x, P)
-    smoother.add(t, x, P)  # the same run again, from its start: time went back
+    smoother.add_states(t, x, P)
+    smoother.add_states(t, x, P)  # the same run again, from its start: time went back
     times, xs, _ = smoother.smoothed()
     half = len(t)
     assert np.array_equal(times, np.concatenate([t, t])) and np.allclose(xs[:half], xs[half:], atol=1e-12)

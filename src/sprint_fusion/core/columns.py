@@ -89,12 +89,12 @@ def write_speed(row, f) -> None:
 
 @jit
 def write_direct_speed(row) -> None:
-    """speed.mode 'direct': the horizontal speed of the east and north filters' columns, its
-    variance propagated to first order (NaN until both started). √(v_E² + v_N²) is biased up by the
-    velocities' own noise (E[v̂_E² + v̂_N²] = v² + P_E + P_N: a standing athlete would run 5 cm/s),
-    so that much is taken off its square."""
+    """speed.mode 'direct': √(v_E² + v_N²) of the east and north filters' columns, its variance
+    propagated to first order (NaN until both started). Like every magnitude of a noisy vector it
+    reads a little high where the speed is within its noise (a standing athlete: ~5 cm/s); taking
+    the noise off its square instead reads far too low at the speeds of a walk on coarse GNSS."""
     ve, vn = row[Col.kf5_v_east], row[Col.kf5_v_north]
     pe, pn = row[Col.kf5_v_east_var], row[Col.kf5_v_north_var]
-    v = math.sqrt(max(ve * ve + vn * vn - pe - pn, 0.0))
+    v = math.hypot(ve, vn)
     row[Col.kf5_speed] = v
     row[Col.kf5_speed_var] = (ve * ve * pe + vn * vn * pn) / (v * v) if v > 0.0 else 0.5 * (pe + pn)

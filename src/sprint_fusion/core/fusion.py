@@ -15,16 +15,14 @@ import numpy as np
 
 from . import kalman as kf
 from .chain import Chain, chain_run
-from .columns import COLUMNS, KF2_STATE, WIDTH, Col
+from .columns import COLUMNS, WIDTH
 from .geodesy import LocalFrame
 from .kf2 import Kf2
 from .kf5 import Kf5
 from .params import FilterParams
 from .samples import FixType, GnssFix, ImuBlock, ImuSample
-from .smoother import TrackSmoother
+from .smoother import SMOOTHED, TrackSmoother
 from .timeline import GNSS, IMU, RESET, InputCounts, InputTimeline
-
-SMOOTHED = ("smoothed_distance", "smoothed_speed", "smoothed_speed_var")
 
 __all__ = ["COLUMNS", "GNSS", "IMU", "ChainObserver", "FusionResult", "SprintFusion", "run", "run_blocks"]
 
@@ -72,8 +70,6 @@ class SprintFusion:
         self.kf5 = Kf5(self.params)
         self.chain = Chain(self.kf2.forward, self.kf5.record)
         self.smoother = TrackSmoother(self.kf2.cj.filter.noise) if smooth else None
-        self._node_is_row: list[np.ndarray] = []  # per kept state: from a fused row (else a GNSS epoch)
-        self._row_kept: list[np.ndarray] = []  # per fused row: its state was kept
 
     @property
     def stats(self) -> InputCounts:
@@ -115,10 +111,8 @@ class SprintFusion:
             self.observer.gnss_enu(fix, enu)
         self.kf2.on_gnss(fix, enu)
         self.kf5.on_gnss(fix, enu)
-        f = self.kf2.cj.filter
-        if self.smoother is not None and kf.started(f):
-            self.smoother.add(f.t.copy(), f.x[None].copy(), f.P[None].copy())
-            self._node_is_row.append(np.zeros(1, dtype=bool))
+        if self.smoother is not None:
+            self.smoother.add_fix(self.kf2.cj.filter)
 
     def _imu(self, block: ImuBlock) -> np.ndarray:
         rows = np.empty((len(block), WIDTH))
@@ -129,34 +123,20 @@ class SprintFusion:
         if self.observer:
             self.observer.rows(rows)
         if self.smoother is not None:
-            updated = rows[:, Col.kf2_updated] == 1.0
-            kept = rows[updated]
-            self.smoother.add(kept[:, Col.t], kept[:, KF2_STATE], kept[:, Col.kf2_P00:].reshape(-1, 4, 4))
-            self._node_is_row.append(np.ones(len(kept), dtype=bool))
-            self._row_kept.append(updated)
+            self.smoother.add_rows(rows)
         return rows[:, : len(COLUMNS)]
 
     def smoothed_states(self) -> dict[str, np.ndarray]:
-        """KF2's track filter smoothed over the whole run, at the fused rows where it ran: 't' and
-        the SMOOTHED columns."""
+        """KF2's track filter smoothed over the whole run (TrackSmoother.smoothed_states)."""
         if self.smoother is None:
             raise RuntimeError("SprintFusion(smooth=True) keeps what smoothing needs")
-        t, xs, Ps = self.smoother.smoothed()
-        at_rows = np.concatenate(self._node_is_row) if self._node_is_row else np.zeros(0, dtype=bool)
-        return {"t": t[at_rows], "smoothed_distance": xs[at_rows, 0], "smoothed_speed": xs[at_rows, 1],
-                "smoothed_speed_var": Ps[at_rows, 1, 1]}
+        return self.smoother.smoothed_states()
 
     def smoothed(self, table: np.ndarray) -> dict[str, np.ndarray]:
-        """The SMOOTHED columns for the fused rows `table` (everything this fusion returned, in
-        order); NaN where KF2 did not run."""
-        states = self.smoothed_states()
-        kept = np.concatenate(self._row_kept) if self._row_kept else np.zeros(0, dtype=bool)
-        if len(kept) != len(table):
-            raise ValueError(f"{len(table)} rows given, {len(kept)} fused")
-        out = {name: np.full(len(table), np.nan) for name in SMOOTHED}
-        for name in SMOOTHED:
-            out[name][kept] = states[name]
-        return out
+        """The SMOOTHED columns for the fused rows `table` (everything this fusion returned)."""
+        if self.smoother is None:
+            raise RuntimeError("SprintFusion(smooth=True) keeps what smoothing needs")
+        return self.smoother.smoothed_rows(len(table))
 
 
 def warm_up(params: FilterParams | None = None) -> FusionResult:

@@ -20,7 +20,10 @@ import itertools
 import numpy as np
 
 from . import kalman as kf
+from .columns import KF2_STATE, Col
 from .jit import jit
+
+SMOOTHED = ("smoothed_distance", "smoothed_speed", "smoothed_speed_var")
 
 
 @jit
@@ -52,21 +55,36 @@ def rts(t, x, P, noise, xs, Ps) -> None:
 
 
 class TrackSmoother:
-    """Collects KF2's filtered states as the filter runs (add, add_row_states), then smooths them
-    (smoothed); intervals break where the filter restarted (time going back)."""
+    """Keeps KF2's filtered states as the filter runs — after each fused row it updated (add_rows)
+    and each GNSS epoch (add_fix) — and smooths them (smoothed_states); intervals break where the
+    filter restarted (time going back)."""
 
     def __init__(self, noise: kf.ProcessNoise):
         self.noise = noise
         self.t: list[np.ndarray] = []
         self.x: list[np.ndarray] = []
         self.P: list[np.ndarray] = []
+        self.from_row: list[np.ndarray] = []  # per kept state: from a fused row (else an epoch)
+        self.row_kept: list[np.ndarray] = []  # per fused row: its state was kept
 
-    def add(self, t: np.ndarray, x: np.ndarray, P: np.ndarray) -> None:
+    def add_rows(self, rows: np.ndarray) -> None:
+        """Fused rows (columns.Col) as the chain wrote them."""
+        updated = rows[:, Col.kf2_updated] == 1.0
+        kept = rows[updated]
+        self.add_states(kept[:, Col.t], kept[:, KF2_STATE], kept[:, Col.kf2_P00:].reshape(-1, 4, 4), True)
+        self.row_kept.append(updated)
+
+    def add_fix(self, f: kf.Filter) -> None:
+        """The track filter after a GNSS epoch (once started)."""
+        if kf.started(f):
+            self.add_states(f.t.copy(), f.x[None].copy(), f.P[None].copy(), False)
+
+    def add_states(self, t, x, P, from_row: bool = False) -> None:
         """Filtered states: times (n,), states (n, 4), covariances (n, 4, 4)."""
-        if len(t):
-            self.t.append(np.asarray(t, dtype=float))
-            self.x.append(np.asarray(x, dtype=float))
-            self.P.append(np.asarray(P, dtype=float))
+        self.t.append(np.asarray(t, dtype=float))
+        self.x.append(np.asarray(x, dtype=float))
+        self.P.append(np.asarray(P, dtype=float))
+        self.from_row.append(np.full(len(t), from_row))
 
     def smoothed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(t, xs, Ps) of every kept state, each interval smoothed on its own."""
@@ -78,3 +96,22 @@ class TrackSmoother:
         for a, b in itertools.pairwise(breaks):
             rts(t[a:b], np.ascontiguousarray(x[a:b]), np.ascontiguousarray(P[a:b]), self.noise, xs[a:b], Ps[a:b])
         return t, xs, Ps
+
+    def smoothed_states(self) -> dict[str, np.ndarray]:
+        """The smoothed track at the fused rows where KF2 ran: 't' and SMOOTHED columns."""
+        t, xs, Ps = self.smoothed()
+        rows = np.concatenate(self.from_row) if self.from_row else np.zeros(0, dtype=bool)
+        return {"t": t[rows], "smoothed_distance": xs[rows, 0], "smoothed_speed": xs[rows, 1],
+                "smoothed_speed_var": Ps[rows, 1, 1]}
+
+    def smoothed_rows(self, n_rows: int) -> dict[str, np.ndarray]:
+        """The SMOOTHED columns for every fused row so far (n_rows of them, to check), NaN where KF2
+        did not run."""
+        kept = np.concatenate(self.row_kept) if self.row_kept else np.zeros(0, dtype=bool)
+        if len(kept) != n_rows:
+            raise ValueError(f"{n_rows} rows given, {len(kept)} fused")
+        states = self.smoothed_states()
+        out = {name: np.full(n_rows, np.nan) for name in SMOOTHED}
+        for name in SMOOTHED:
+            out[name][kept] = states[name]
+        return out
