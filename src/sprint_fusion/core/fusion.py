@@ -82,7 +82,7 @@ class SprintFusion:
 
     def push(self, kind: str, sample: ImuSample | GnssFix) -> np.ndarray:
         """Feed one sample as it arrives; return the fused rows of the samples it released."""
-        return self._run(self.timeline.push(kind, sample))
+        return self._run(self.timeline.add(kind, sample))
 
     def push_block(self, items: list[ImuBlock | GnssFix]) -> np.ndarray:
         """push() of IMU blocks and GNSS fixes in arrival order: the same rows, fewer calls."""

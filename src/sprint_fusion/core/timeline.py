@@ -243,7 +243,7 @@ class InputTimeline(StampOrder):
         fix = dataclasses.replace(fix, stamp=fix.stamp - self.latency) if self.latency else fix
         return self._enter(fix.stamp, GNSS, (fix, key))
 
-    def push(self, kind: str, sample) -> list[tuple[str, Any]]:
+    def add(self, kind: str, sample) -> list[tuple[str, Any]]:
         """imu() or gnss() by kind ('imu' | 'gnss'), a complete fix."""
         return self.imu(sample) if kind == IMU else self.gnss(sample)
 
