@@ -7,6 +7,7 @@ replayed up to the damage, and the result says where it was.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 from .. import msgs, outputs, topics
 from ..core.fusion import COLUMNS, ChainObserver, FusionResult, SprintFusion
 from ..core.params import FilterParams
+from ..files import claim, staged
 from ..sprint.analysis import SessionAnalyzer
 from ..summary import StreamingSummary
 from .reader import read_start_signals, read_stream
@@ -80,8 +82,12 @@ class ReplayResult:
 
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
-           progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True) -> ReplayResult:
-    """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length."""
+           progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True,
+           force: bool = False) -> ReplayResult:
+    """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length.
+    An existing output (bag or CSV) is refused before anything is written, unless force; each is
+    moved into place only once complete."""
+    claim([out, csv_path], force)
     params = params or FilterParams()
     store = typestore()
     analyzer = analyzer or SessionAnalyzer()
@@ -90,9 +96,12 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     recorder = OutputRecorder(msgs.bag_types(store), params, namespace, analyzer)
     fusion = SprintFusion(params, recorder, smooth=True)
     rows: list[list[float]] = []
+    outputs_done = contextlib.ExitStack()  # closes the CSV, then moves it into place (or removes it)
+    csv_file = None
     if csv_path:
         Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
-    csv_file = open(csv_path, "w", newline="", encoding="utf-8") if csv_path else None  # noqa: SIM115
+        tmp = outputs_done.enter_context(staged(csv_path))
+        csv_file = outputs_done.enter_context(open(tmp, "w", newline="", encoding="utf-8"))  # noqa: SIM115 — closed by the stack
     writer = csv.writer(csv_file) if csv_file else None
     if writer:
         writer.writerow(COLUMNS)
@@ -134,11 +143,8 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         yield from recorder.take()
         yield from recorder.smoothed(fusion.smoothed_states())
 
-    try:
-        count = write_bag(out, records(), store, storage)
-    finally:
-        if csv_file:
-            csv_file.close()
+    with outputs_done:
+        count = write_bag(out, records(), store, storage, force=force)
     table = np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
     return ReplayResult(count, FusionResult(table, fusion.stats), running.result(), running.t0,
                         damage[0] if damage else None, found)

@@ -10,6 +10,8 @@ from typing import Any
 from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 
+from ..files import claim, staged
+
 STORAGE = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
 
 
@@ -22,20 +24,20 @@ class BagError(RuntimeError):
 
 
 def write_bag(path: str | Path, records: Iterable[tuple[str, str, int, Any]], store=None, storage: str = "mcap",
-              progress=None) -> int:
+              progress=None, force: bool = False) -> int:
     """Write (topic, msgtype, log_time_ns, message) records; returns how many were written.
 
     The bag is written under its own name inside a hidden staging folder and moved into place
     when complete, so an interrupted run never leaves a half bag under the requested name (and
-    the bag's embedded metadata names its real file).
+    the bag's embedded metadata names its real file); an existing bag is refused before anything
+    is written, or with force replaced only once the new one is complete.
     """
     path = Path(path)
-    if path.exists():
-        raise BagError(f"{path} exists: remove it or choose another output")
+    claim([path], force)
     if storage not in STORAGE:
         raise BagError(f"storage '{storage}': must be one of {', '.join(STORAGE)}")
     store = store or typestore()
-    staging = path.with_name(f".{path.name}.partial")
+    staging = path.with_name(f".{path.name}.writing")
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
@@ -51,6 +53,7 @@ def write_bag(path: str | Path, records: Iterable[tuple[str, str, int, Any]], st
             count += 1
             if progress is not None:
                 progress(1)
-    (staging / path.name).rename(path)
+    with staged(path) as target:
+        (staging / path.name).rename(target)
     staging.rmdir()
     return count

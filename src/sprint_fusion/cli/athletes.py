@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import claim, write_text
 from ..paths import config_file
-from .common import filter_params, shown, with_filters
+from .common import filter_params, shown, with_filters, with_force
 
 EXTRA = "the athlete store needs its extra: pip install 'sprint_fusion[athletes]' (SQLAlchemy, Alembic)"
 
@@ -58,13 +59,15 @@ def athletes_report(args, store) -> int:
     from ..monitoring.report import html_page, table
     from ..monitoring.trends import athlete_trend
 
+    if args.output:
+        claim([args.output], args.force)
     params = MonitoringParams.from_yaml(args.settings) if args.settings else MonitoringParams()
     day = dt.date.fromisoformat
     trend = athlete_trend(store, args.athlete, params, day(args.date_from) if args.date_from else None,
                           day(args.date_to) if args.date_to else None)
     print(table(trend))
     if args.output:
-        Path(args.output).write_text(html_page(trend, params), encoding="utf-8")
+        write_text(args.output, html_page(trend, params))
         print(f"report: {shown(args.output)}")
     return 0
 
@@ -101,7 +104,8 @@ def add_parsers(sub) -> None:
     imp.add_argument("--hsr-speed", type=float, default=5.5, help="high-speed running from, m/s (default 5.5)")
     imp.add_argument("--sprint-speed", type=float, default=7.0, help="sprinting from, m/s (default 7.0)")
     imp.set_defaults(athletes_func=athletes_import)
-    arep = ath_sub.add_parser("report", help="an athlete's weekly trends and flags: table, optional HTML page")
+    arep = with_force(ath_sub.add_parser("report", help="an athlete's weekly trends and flags: table, optional HTML "
+                                                        "page"))
     arep.add_argument("--athlete", required=True)
     arep.add_argument("--from", dest="date_from", help="first day shown, YYYY-MM-DD")
     arep.add_argument("--to", dest="date_to", help="last day shown, YYYY-MM-DD")

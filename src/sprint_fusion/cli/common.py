@@ -19,6 +19,12 @@ def with_filters(p):
     return p
 
 
+def with_force(p):
+    p.add_argument("--force", action="store_true",
+                   help="replace outputs that exist (without it an existing output is refused, untouched)")
+    return p
+
+
 def filter_params(args) -> FilterParams:
     overrides = dict(parse_override(text) for text in args.set)
     return FilterParams.from_yaml(args.filters, overrides)

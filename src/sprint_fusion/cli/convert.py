@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import claim, write_bytes
 from ..sensors.driver_params import GNSS_DRIVER_PARAMS, IMU_DRIVER_PARAMS
-from .common import progress
+from .common import progress, with_force
 
 
 def cmd_simulate(args) -> int:
@@ -15,15 +16,16 @@ def cmd_simulate(args) -> int:
     from ..sim.scenario import load
     from ..sim.ubx import ubx_log
 
+    ubx = None if args.no_ubx else Path(str(args.output).rstrip("/") + ".ubx")
+    claim([args.output, ubx], args.force)
     scenario = load(args.scenario)
     store = typestore()
     records = simulation_records(scenario, bag_types(store), args.namespace, truth=not args.no_truth)
     with progress(len(records), "writing bag") as bar:
-        count = write_bag(args.output, records, store, args.storage, progress=bar.update)
+        count = write_bag(args.output, records, store, args.storage, progress=bar.update, force=args.force)
     print(f"{args.output}: {count} messages ({args.storage})")
-    if not args.no_ubx:
-        ubx = Path(str(args.output).rstrip("/") + ".ubx")
-        ubx.write_bytes(ubx_log(scenario.simulated.epochs, scenario.start_utc))
+    if ubx is not None:
+        write_bytes(ubx, ubx_log(scenario.simulated.epochs, scenario.start_utc))
         print(f"{ubx}: {len(scenario.simulated.epochs)} epochs (NAV-HPPOSLLH + NAV-PVT)")
     return 0
 
@@ -57,7 +59,7 @@ def _write_converted(args, recs, counters) -> int:
     from ..bags.writer import write_bag
 
     with progress(len(recs), "writing bag") as bar:
-        count = write_bag(args.output, recs, storage=args.storage, progress=bar.update)
+        count = write_bag(args.output, recs, storage=args.storage, progress=bar.update, force=args.force)
     print(f"{args.output}: {count} messages ({args.storage})")
     for key, value in counters.items():
         print(f"  {key}: {value}")
@@ -66,7 +68,8 @@ def _write_converted(args, recs, counters) -> int:
 
 
 def add_parsers(sub) -> None:
-    sim = sub.add_parser("simulate", help="simulate a scenario into a rosbag2 (+ UBX log) with ground truth")
+    sim = with_force(sub.add_parser("simulate", help="simulate a scenario into a rosbag2 (+ UBX log) with ground "
+                                                     "truth"))
     sim.add_argument("scenario", help="scenario YAML (see config/scenarios/)")
     sim.add_argument("-o", "--output", required=True, help="bag folder to create; the UBX log goes to OUTPUT.ubx")
     sim.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
@@ -76,7 +79,7 @@ def add_parsers(sub) -> None:
     sim.set_defaults(func=cmd_simulate)
 
     def converter(name, help_text):
-        p = sub.add_parser(name, help=help_text)
+        p = with_force(sub.add_parser(name, help=help_text))
         p.add_argument("-o", "--output", required=True, help="bag folder to create")
         p.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
         p.add_argument("--namespace", default="", help="topic namespace, e.g. /athlete1")

@@ -5,9 +5,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..files import claim, write_text
 from ..paths import bag_dir
 from ..summary import summarize
-from .common import analyzer, filter_params, print_summary, print_trials, progress, shown, sprint_options, with_filters
+from .common import (
+    analyzer,
+    filter_params,
+    print_summary,
+    print_trials,
+    progress,
+    shown,
+    sprint_options,
+    with_filters,
+    with_force,
+)
 
 
 def cmd_demo(args) -> int:
@@ -30,7 +41,7 @@ def cmd_replay(args) -> int:
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
     with progress(None, "replaying") as bar:
         done = replay(args.bag, args.output, params, args.namespace, parse_remap(args.remap), args.storage, csv_path,
-                      progress=bar.update, analyzer=analyzer(args), keep_table=False)
+                      progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force)
     print(f"{shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
     print(f"fused state: {shown(csv_path)}")
     print_summary(args.bag, done.summary, done.result.stats, done.first_stamp, args.namespace)
@@ -47,6 +58,7 @@ def cmd_tune(args) -> int:
     from ..core.params import params_file_text
     from ..scoring import from_truth, read_reference_csv
 
+    claim([args.output], args.force)
     base = filter_params(args)
     grid = parse_grid(args.grid)
     if args.reference == "truth":
@@ -66,7 +78,7 @@ def cmd_tune(args) -> int:
     note = (f"Tuned by `sprint-fusion tune` on {Path(args.bag).name} against {reference.name}, {args.estimator}:\n"
             f"{metric} {best.scores[metric]:.4f} (start profile {start.scores[metric]:.4f}); changed: "
             f"{best.overrides or 'nothing (the start profile was best)'}")
-    Path(args.output).write_text(params_file_text(values, note), encoding="utf-8")
+    write_text(args.output, params_file_text(values, note))
     print(f"best parameters: {shown(args.output)}")
     return 0
 
@@ -76,13 +88,15 @@ def cmd_report(args) -> int:
     from ..sprint.report import SessionReport, write_report
     from ..sprint.session import analyze_blocks
 
+    out = Path(args.output)
+    claim([out] if out.exists() and any(out.iterdir()) else [], args.force)  # an empty folder is no report
     session_analyzer = analyzer(args)
     blocks = read_blocks(args.bag, args.namespace, remap=parse_remap(args.remap))
     session = analyze_blocks(blocks, filter_params(args), session_analyzer,
                              read_start_signals(args.bag, args.namespace))
     report = SessionReport(Path(args.bag).name, session.trials, session_analyzer.conditions, session.in_situ,
                            session_analyzer.distances)
-    paths = write_report(report, args.output, figures=not args.no_figures)
+    paths = write_report(report, out, figures=not args.no_figures)
     print_trials(session.trials)
     for kind, path in paths.items():
         print(f"{kind}: {shown(path)}")
@@ -95,8 +109,9 @@ def add_parsers(sub) -> None:
                       help="rosbag2 or ROS 1 bag (default: the bundled 40 m sprint)")
     demo.set_defaults(func=cmd_demo)
 
-    rep = with_filters(sub.add_parser("replay", help="a bag through KF2 + KF5 offline → bag with the graph's "
-                                                    "outputs, CSV of the fused state, summary"))
+    rep = with_force(with_filters(sub.add_parser(
+        "replay", help="a bag through KF2 + KF5 offline → bag with the graph's outputs, CSV of the fused state, "
+                       "summary")))
     rep.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
     rep.add_argument("-o", "--output", required=True, help="bag folder to create")
     rep.add_argument("--csv", help="fused-state CSV (default: OUTPUT.csv)")
@@ -107,8 +122,8 @@ def add_parsers(sub) -> None:
     sprint_options(rep)
     rep.set_defaults(func=cmd_replay)
 
-    tun = with_filters(sub.add_parser("tune", help="replay a bag over a parameter grid, rank against a reference, "
-                                                   "write the best parameter file"))
+    tun = with_force(with_filters(sub.add_parser(
+        "tune", help="replay a bag over a parameter grid, rank against a reference, write the best parameter file")))
     tun.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
     tun.add_argument("--reference", required=True,
                      help="'truth' (a simulated bag's truth topics), a timing-gate CSV (distance,time) or a "
@@ -126,8 +141,9 @@ def add_parsers(sub) -> None:
     tun.add_argument("--remap", action="append", default=[], metavar="FROM:=TO", help="as for replay")
     tun.set_defaults(func=cmd_tune)
 
-    rpt = with_filters(sub.add_parser("report", help="sprint diagnostics of a bag (or a replay's output): "
-                                                     "sprint.json, trials.csv, plots, an HTML page"))
+    rpt = with_force(with_filters(sub.add_parser(
+        "report", help="sprint diagnostics of a bag (or a replay's output): sprint.json, trials.csv, plots, an HTML "
+                       "page")))
     rpt.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag, or the output of replay")
     rpt.add_argument("-o", "--output", required=True, help="folder for the report files")
     rpt.add_argument("--no-figures", action="store_true", help="only sprint.json and trials.csv")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import staged
 from .analysis import DEFAULT_DISTANCES, EstimatorResult, TrialResult
 from .forces import Conditions
 from .in_situ import InSituProfile
@@ -159,17 +160,26 @@ def trial_figure(tr: TrialResult) -> bytes:
 
 
 def write_report(report: SessionReport, out_dir: str | Path, figures: bool = True) -> dict[str, Path]:
-    """Write sprint.json, trials.csv and (figures) trial_NN.png + report.html into out_dir."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write sprint.json, trials.csv and (figures) trial_NN.png + report.html into out_dir: all of
+    them into a folder beside it first, which then takes out_dir's place (an old report there is
+    replaced whole, only once the new one is complete)."""
+    target = Path(out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with staged(target) as out:
+        out.mkdir()
+        paths = _write_files(report, out, figures)
+    return {kind: target / path.name for kind, path in paths.items()}
+
+
+def _write_files(report: SessionReport, out: Path, figures: bool) -> dict[str, Path]:
     paths = {"json": out / "sprint.json", "csv": out / "trials.csv"}
-    _atomic(paths["json"], json.dumps(session_doc(report), indent=2, ensure_ascii=False))
+    paths["json"].write_text(json.dumps(session_doc(report), indent=2, ensure_ascii=False), encoding="utf-8")
     head, rows = csv_rows(report)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(head)
     writer.writerows(rows)
-    _atomic(paths["csv"], buf.getvalue())
+    paths["csv"].write_text(buf.getvalue(), encoding="utf-8")
     if figures:
         images = {}
         for tr in report.trials:
@@ -178,14 +188,8 @@ def write_report(report: SessionReport, out_dir: str | Path, figures: bool = Tru
             path.write_bytes(png)
             images[tr.index] = png
         paths["html"] = out / "report.html"
-        _atomic(paths["html"], html_page(report, images))
+        paths["html"].write_text(html_page(report, images), encoding="utf-8")
     return paths
-
-
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 VERDICT_COLOR = {"usable": "#1a7f37", "usable with bridged outage": "#9a6700", "unusable": "#cf222e"}
