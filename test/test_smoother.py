@@ -7,6 +7,7 @@ from filterpy.kalman import KalmanFilter, rts_smoother
 
 from sprint_fusion.core import kalman as kf
 from sprint_fusion.core.cj_fuser import CjFuser
+from sprint_fusion.core.columns import WIDTH
 from sprint_fusion.core.smoother import TrackSmoother, rts
 
 from .spec_models import cj_transition, diag_q
@@ -109,3 +110,14 @@ def test_the_gate_keeps_a_jump_out_and_takes_one_that_lasts():
     assert abs(f.state[0]) < 0.01 and f.outliers == 1
     second(2.1, 1.0)  # it lasts: four more kept out, then believed
     assert f.outliers == 5 and f.state[0] == pytest.approx(1.0, abs=0.01) and abs(f.state[1]) < 0.05
+
+
+def test_nothing_to_smooth_is_no_error():
+    """A run where KF2 never started (no GNSS at all): empty intervals are skipped, not indexed
+    (compiled, an index −1 on an empty array wrote outside it)."""
+    smoother = TrackSmoother(kf.diag_noise(Q_DIAG, "per_second"))
+    smoother.add_rows(np.full((10, WIDTH), np.nan))
+    smoother.add_states(np.empty(0), np.empty((0, 4)), np.empty((0, 4, 4)))
+    assert smoother.smoothed_rows(10)["smoothed_speed"].shape == (10,)
+    xs, Ps = np.empty((0, 4)), np.empty((0, 4, 4))
+    rts(np.empty(0), np.empty((0, 4)), np.empty((0, 4, 4)), kf.diag_noise(Q_DIAG), xs, Ps)  # returns at once

@@ -30,7 +30,9 @@ SMOOTHED = ("smoothed_distance", "smoothed_speed", "smoothed_speed_var")
 def rts(t, x, P, noise, xs, Ps) -> None:
     """xs, Ps ← the smoothed states of the filtered (t, x, P) of one interval, in time order."""
     n = x.shape[0]
-    last = x.shape[0] - 1
+    if n == 0:
+        return
+    last = n - 1
     xs[last] = x[last]
     Ps[last] = P[last]
     dim = x.shape[1]
@@ -81,6 +83,8 @@ class TrackSmoother:
 
     def add_states(self, t, x, P, from_row: bool = False) -> None:
         """Filtered states: times (n,), states (n, 4), covariances (n, 4, 4)."""
+        if not len(t):
+            return
         self.t.append(np.asarray(t, dtype=float))
         self.x.append(np.asarray(x, dtype=float))
         self.P.append(np.asarray(P, dtype=float))
