@@ -10,7 +10,7 @@ from rosbags.highlevel import AnyReader
 from sprint_fusion.bags.reader import BagError, read_samples
 from sprint_fusion.bags.replay import replay
 from sprint_fusion.bags.salvage import BagDamageError
-from sprint_fusion.bags.writer import typestore
+from sprint_fusion.bags.writer import typestore, write_bag
 from sprint_fusion.cli import main
 from sprint_fusion.core.fusion import COLUMNS, run
 from sprint_fusion.graph import GRAPH
@@ -182,3 +182,22 @@ def test_a_replay_keeping_no_table_summarises_as_the_whole_table_does(tmp_path):
         got = done.summary[name]
         assert got.distance == pytest.approx(s.distance, rel=1e-9)
         assert got.top_speed == pytest.approx(s.top_speed, rel=1e-9) and got.top_speed_time == s.top_speed_time
+
+
+def test_missing_inputs_are_refused_with_the_topics_found_and_the_remap_that_fits(shared_data, tmp_path, capsys):
+    # robot_localization's bag: its fix is /fix, not gnss/fix
+    assert main(["replay", str(shared_data / "bags" / "test1.bag"), "-o", str(tmp_path / "husky")]) == 2
+    err = capsys.readouterr().err
+    assert "no /gnss/fix" in err and "/fix (NavSatFix)" in err and "--remap /fix:=gnss/fix" in err
+    assert not (tmp_path / "husky").exists() and not (tmp_path / "husky.csv").exists()
+    # an IMU-only bag (the bundled bag's IMU topics alone)
+    store = typestore()
+    with AnyReader([BAG], default_typestore=store) as reader:
+        conns = [c for c in reader.connections if c.topic.startswith("/imu/")]
+        records = [(c.topic, c.msgtype, t, bytes(raw)) for c, t, raw in reader.messages(connections=conns)]
+    write_bag(tmp_path / "imu_only", records, store)
+    for command in (["demo", str(tmp_path / "imu_only")], ["report", str(tmp_path / "imu_only"), "-o",
+                                                           str(tmp_path / "r")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "no /gnss/fix" in err and "/imu/data (Imu)" in err

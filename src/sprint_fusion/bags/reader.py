@@ -209,12 +209,30 @@ class _Stream:
             imu_topic = data if data in present else topics.resolve(topics.IMU_RAW, namespace)
         self.imu_topic = imu_topic
         self.gnss = {topics.resolve(t, namespace): t for t in topics.GNSS_TOPICS}
+        self._check_inputs(present, topics.resolve(topics.GNSS_FIX, namespace))
         self.assembler = GnssAssembler([self.gnss[t] for t in self.gnss if t in present and self.gnss[t] in
                                         (topics.GNSS_VEL, topics.GNSS_HEADING)])
         self.undecodable: list[str] = []
 
     def name(self, conn) -> str:
         return self.remap.get(conn.topic, conn.topic)
+
+    def _check_inputs(self, present: set[str], fix_topic: str) -> None:
+        """Both sensors must be there under this package's names: else say what the bag has and
+        the --remap that would read it."""
+        wanted = {self.imu_topic: "sensor_msgs/msg/Imu", fix_topic: "sensor_msgs/msg/NavSatFix"}
+        missing = {topic: msgtype for topic, msgtype in wanted.items() if topic not in present}
+        if not missing:
+            return
+        has = sorted((self.name(c), c.msgtype) for c in self.reader.connections)
+        ours = {"/" + t.lstrip("/") for t in topics.TYPES} | {self.name(c) for c in self.reader.connections
+                                                               if self.name(c).endswith(tuple(topics.TYPES))}
+        hints = [f"--remap {topic}:={want.lstrip('/')}" for want, msgtype in missing.items()
+                 for topic, kind in has if kind == msgtype and topic not in ours]
+        self.reader.close()
+        raise BagError(f"{self.path}: no {' and no '.join(missing)} — the bag has "
+                       + (", ".join(f"{t} ({k.split('/')[-1]})" for t, k in has) or "no topics")
+                       + (f"; to read it as this package's, try: {' '.join(hints)}" if hints else ""))
 
     def decode(self, conn, log_ns: int, raw):
         try:
