@@ -63,3 +63,20 @@ def test_kf2_and_kf5_on_the_real_drive_follow_rtk_doppler(shared_data, tmp_path)
         assert rmse < 0.3, (col, rmse)  # measured: KF5 0.17, KF2 0.15 m/s over 549 s up to 16 m/s
         assert np.corrcoef(v[ok], doppler[ok])[0, 1] > 0.998
     assert res.stats.rejected == 0 and res.stats.resets == 0
+
+
+def test_a_log_that_does_not_decode_makes_no_bag_and_the_source_is_honoured(shared_data, tmp_path, capsys):
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(bytes(range(256)) * 4000)  # ~1 MB, no UBX frame in it
+    assert main(["ubx2bag", str(noise), "-o", str(tmp_path / "noise")]) == 1
+    assert "nothing decodes as ubx" in capsys.readouterr().err and not (tmp_path / "noise").exists()
+    # an NMEA log with a sensor config whose gnss_driver source is nmea: read as NMEA
+    config = tmp_path / "nmea.yaml"
+    config.write_text("/**/gnss_driver:\n  ros__parameters:\n    source: nmea\n"
+                      "/**/imu_driver:\n  ros__parameters: {}\n")
+    log = shared_data / "nmea" / "nmea.log"
+    assert main(["ubx2bag", str(log), "-o", str(tmp_path / "ubx")]) == 1  # the default source, ubx
+    capsys.readouterr()
+    assert main(["ubx2bag", str(log), "-o", str(tmp_path / "nmea"), "--sensors", str(config)]) == 0
+    fixes = [s for k, s, _ in read_samples(tmp_path / "nmea") if k == "gnss"]
+    assert len(fixes) > 50 and all(abs(f.latitude) > 1 for f in fixes)  # a static receiver's 60 s at 2 Hz

@@ -17,7 +17,7 @@ from ..core.params import read_params_file, validate_all
 from ..sensors.imu_lines import LineFormat, read_imu_csv
 from ..sensors.rtklib import read_pos, read_tag
 from ..sensors.sources import FileSource
-from ..sensors.streams import Event, UbxStream
+from ..sensors.streams import Event, NmeaStream, PosStream, UbxStream
 from ..sensors.ubx_esf import EsfDecoder
 from ..sensors.ubx_nav import NavEpoch
 
@@ -57,12 +57,18 @@ def records(events: Iterable[Event], gnss: dict, imu: dict, namespace: str = "",
     return out
 
 
-def ubx_events(path: str | Path, imu: dict, strip_comments: bool = False) -> tuple[list[Event], dict]:
-    stream = UbxStream(EsfDecoder(imu["axes"], imu["esf_raw_tick"], source=imu["esf_source"]))
+def log_events(path: str | Path, gnss: dict, imu: dict, strip_comments: bool = False) -> tuple[list[Event], dict]:
+    """A receiver log decoded by the protocol the sensor config names (gnss_driver's `source`):
+    UBX (NAV epochs and ESF IMU data), NMEA or RTKLIB solution lines."""
+    source = gnss["source"]
+    if source == "ubx":
+        stream = UbxStream(EsfDecoder(imu["axes"], imu["esf_raw_tick"], source=imu["esf_source"]))
+    else:
+        stream = NmeaStream() if source == "nmea" else PosStream()
     events = read_events(stream, FileSource(path, strip_comments))
     # an epoch without valid receiver time cannot be placed in a log: counted, left out
-    timed = [e for e in events if e.kind == "imu" or e.value.receiver_time_valid]
-    counters = {**stream.counters(), "epochs without receiver time": len(events) - len(timed)}
+    timed = [e for e in events if not isinstance(e.value, NavEpoch) or e.value.receiver_time_valid]
+    counters = {"source": source, **stream.counters(), "epochs without receiver time": len(events) - len(timed)}
     return timed, counters
 
 

@@ -198,7 +198,7 @@ class _Stream:
     """What read_stream and read_blocks share: topic selection, GNSS assembly, decoding errors
     and damage, over the bag's messages grouped by log time."""
 
-    def __init__(self, path, namespace: str, imu_topic: str | None, remap, on_damage):
+    def __init__(self, path, namespace: str, imu_topic: str | None, remap, on_damage, require_inputs: bool = True):
         self.path, self.on_damage = path, on_damage
         self.remap = {src: topics.resolve(dst, namespace) if not dst.startswith("/") else dst
                       for src, dst in (remap or {}).items()}
@@ -209,7 +209,8 @@ class _Stream:
             imu_topic = data if data in present else topics.resolve(topics.IMU_RAW, namespace)
         self.imu_topic = imu_topic
         self.gnss = {topics.resolve(t, namespace): t for t in topics.GNSS_TOPICS}
-        self._check_inputs(present, topics.resolve(topics.GNSS_FIX, namespace))
+        if require_inputs:
+            self._check_inputs(present, topics.resolve(topics.GNSS_FIX, namespace))
         self.assembler = GnssAssembler([self.gnss[t] for t in self.gnss if t in present and self.gnss[t] in
                                         (topics.GNSS_VEL, topics.GNSS_HEADING)])
         self.undecodable: list[str] = []
@@ -285,7 +286,7 @@ class _Stream:
 
 
 def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None,
-                on_damage=None):
+                on_damage=None, require_inputs: bool = True):
     """Every message of the bag in log-time order as (connection, log_ns, raw, events), where
     events are the ('imu' | 'gnss', sample) it completes (see read_samples); a last item with
     connection None carries fixes still waiting for companions at the end.
@@ -295,9 +296,10 @@ def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = N
 
     Damage: a damaged file is read up to the damage; a message that does not decode is skipped
     (the rest is read). Then on_damage(BagError) is called once, saying where — or, without
-    on_damage, that error is raised after the last readable message.
+    on_damage, that error is raised after the last readable message. A bag without the IMU or the
+    GNSS fix topic is refused at once (require_inputs), naming the topics it has.
     """
-    stream = _Stream(path, namespace, imu_topic, remap, on_damage)
+    stream = _Stream(path, namespace, imu_topic, remap, on_damage, require_inputs)
     for log_ns, items, fixes, imu_items in stream.groups():
         if log_ns is END:
             continue
@@ -314,9 +316,9 @@ def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = 
     """(kind, sample, log_time_ns) in log-time order: kind 'imu' or 'gnss'.
 
     The IMU topic defaults to imu/data (with the device orientation) when the bag has it,
-    else imu/data_raw.
+    else imu/data_raw. Either sensor may be missing: this reads what there is.
     """
-    for _, log_ns, _, events in read_stream(path, namespace, imu_topic, remap):
+    for _, log_ns, _, events in read_stream(path, namespace, imu_topic, remap, require_inputs=False):
         for kind, sample in events:
             yield kind, sample, log_ns
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..files import claim, write_bytes
@@ -31,11 +32,17 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_ubx2bag(args) -> int:
-    from ..bags.convert import driver_params, records, ubx_events
+    from ..bags.convert import driver_params, log_events, records
 
+    claim([args.output], args.force)
     gnss = driver_params(args.sensors, "gnss_driver", GNSS_DRIVER_PARAMS)
     imu = driver_params(args.sensors, "imu_driver", IMU_DRIVER_PARAMS)
-    events, counters = ubx_events(args.log, imu, args.strip_comments)
+    events, counters = log_events(args.log, gnss, imu, args.strip_comments)
+    if not events:  # no bag of nothing: say what was found instead
+        found = ", ".join(f"{k} {v}" for k, v in counters.items())
+        print(f"sprint-fusion: error: {args.log}: nothing decodes as {gnss['source']} ({found}); is the sensor "
+              f"config's gnss_driver source right (--sensors)?", file=sys.stderr)
+        return 1
     return _write_converted(args, records(events, gnss, imu, args.namespace, _bag_types()), counters)
 
 
@@ -86,7 +93,8 @@ def add_parsers(sub) -> None:
         p.add_argument("--sensors", help="sensor config (config/sensors/*.yaml) for frames, noise, IMU format")
         return p
 
-    ubx = converter("ubx2bag", "a u-blox UBX log (NAV epochs, ESF IMU data) → rosbag2 of the driver topics")
+    ubx = converter("ubx2bag", "a receiver log → rosbag2 of the driver topics: u-blox UBX (NAV epochs, ESF IMU "
+                           "data), or NMEA / RTKLIB lines as the sensor config's gnss_driver source says")
     ubx.add_argument("log")
     ubx.add_argument("--strip-comments", action="store_true", help="skip leading '#' lines (gpsd logs)")
     ubx.set_defaults(func=cmd_ubx2bag)
