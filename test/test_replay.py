@@ -201,3 +201,18 @@ def test_missing_inputs_are_refused_with_the_topics_found_and_the_remap_that_fit
         assert main(command) == 2
         err = capsys.readouterr().err
         assert "no /gnss/fix" in err and "/imu/data (Imu)" in err
+
+
+def test_every_command_reads_a_recording_cut_short(tmp_path, capsys):
+    """A killed recording (its MCAP cut mid-chunk): demo, report and tune work on everything before
+    the cut, write their outputs, and exit 1 naming where the file is damaged."""
+    broken, _ = damaged_copy(tmp_path, lambda data: data[: len(data) // 2])
+    assert main(["demo", str(broken)]) == 1
+    out, err = capsys.readouterr()
+    imu = int(next(line for line in out.splitlines() if line.startswith("samples:")).split()[1])
+    assert imu > 1000 and "damaged at byte" in err
+    assert main(["report", str(broken), "-o", str(tmp_path / "report"), "--no-figures"]) == 1
+    assert (tmp_path / "report" / "sprint.json").is_file() and "damaged at byte" in capsys.readouterr().err
+    assert main(["tune", str(broken), "--reference", "truth", "--grid", "speed.r=5,20", "--jobs", "1", "-o",
+                 str(tmp_path / "tuned.yaml")]) == 1
+    assert (tmp_path / "tuned.yaml").is_file() and "damaged at byte" in capsys.readouterr().err

@@ -70,14 +70,15 @@ def _evaluate(values: dict[str, Any]) -> Scores:
 
 def tune(bag, reference: Reference, grid: dict[str, list], base: FilterParams | None = None,
          estimator: str = "kf5", metric: str | None = None, jobs: int | None = None, namespace: str = "",
-         remap=None) -> list[Trial]:
-    """Trials ranked best first by `metric` (default: the first the reference supports)."""
+         remap=None, on_damage=None) -> list[Trial]:
+    """Trials ranked best first by `metric` (default: the first the reference supports). A damaged
+    bag is tuned on what comes before the damage, reported to on_damage (raised without it)."""
     base = base or FilterParams()
     metric = metric or reference.metrics[0]
     if metric not in reference.metrics:
         raise ParameterError(f"metric '{metric}': the reference {reference.name} gives {', '.join(reference.metrics)}")
     points = grid_points(grid, base)
-    blocks = list(read_blocks(bag, namespace, remap=remap))
+    blocks = list(read_blocks(bag, namespace, remap=remap, on_damage=on_damage))
     runs = [dict(base)] + [{**base, **p} for p in points]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
     if jobs == 1:

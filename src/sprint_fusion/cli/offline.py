@@ -26,11 +26,12 @@ def cmd_demo(args) -> int:
     from ..core.fusion import run_blocks
 
     params = filter_params(args)
-    result = run_blocks(read_blocks(args.bag), params)
+    damage = []
+    result = run_blocks(read_blocks(args.bag, on_damage=damage.append), params)
     print(f"bag      {shown(args.bag)}")
     print(f"filters  {shown(args.filters)}")
     print_summary(args.bag, summarize(result), result.stats, result["t"][0] if len(result.table) else 0.0)
-    return 0
+    return damaged(damage, "summarised up to there")
 
 
 def cmd_replay(args) -> int:
@@ -46,10 +47,15 @@ def cmd_replay(args) -> int:
     print(f"fused state: {shown(csv_path)}")
     print_summary(args.bag, done.summary, done.result.stats, done.first_stamp, args.namespace)
     print_trials(done.trials)
-    if done.damage:
-        print(f"sprint-fusion: error: {done.damage} (replayed up to there)", file=sys.stderr)
-        return 1
-    return 0
+    return damaged([done.damage] if done.damage else [], "replayed up to there")
+
+
+def damaged(damage: list, done: str) -> int:
+    """Exit code of a command that read a damaged bag (a killed recording) up to the damage: its
+    outputs are written from everything before it; the damage is an error all the same."""
+    for err in damage:
+        print(f"sprint-fusion: error: {err} ({done})", file=sys.stderr)
+    return 1 if damage else 0
 
 
 def cmd_tune(args) -> int:
@@ -66,8 +72,9 @@ def cmd_tune(args) -> int:
         reference = from_truth(truth.t, truth.distance, truth.speed)
     else:
         reference = read_reference_csv(args.reference, args.time_offset)
+    damage = []
     trials = tune(args.bag, reference, grid, base, args.estimator, args.metric, args.jobs, args.namespace,
-                  parse_remap(args.remap))
+                  parse_remap(args.remap), damage.append)
     metric = args.metric or reference.metrics[0]
     print(f"{len(trials)} runs of {args.estimator.upper()} on {shown(args.bag)} against {reference.name}, "
           f"ranked by {metric}:")
@@ -80,7 +87,7 @@ def cmd_tune(args) -> int:
             f"{best.overrides or 'nothing (the start profile was best)'}")
     write_text(args.output, params_file_text(values, note))
     print(f"best parameters: {shown(args.output)}")
-    return 0
+    return damaged(damage, "tuned on what came before it")
 
 
 def cmd_report(args) -> int:
@@ -91,7 +98,8 @@ def cmd_report(args) -> int:
     out = Path(args.output)
     claim([out] if out.exists() and any(out.iterdir()) else [], args.force)  # an empty folder is no report
     session_analyzer = analyzer(args)
-    blocks = read_blocks(args.bag, args.namespace, remap=parse_remap(args.remap))
+    damage = []
+    blocks = read_blocks(args.bag, args.namespace, remap=parse_remap(args.remap), on_damage=damage.append)
     session = analyze_blocks(blocks, filter_params(args), session_analyzer,
                              read_start_signals(args.bag, args.namespace))
     report = SessionReport(Path(args.bag).name, session.trials, session_analyzer.conditions, session.in_situ,
@@ -100,7 +108,7 @@ def cmd_report(args) -> int:
     print_trials(session.trials)
     for kind, path in paths.items():
         print(f"{kind}: {shown(path)}")
-    return 0
+    return damaged(damage, "reported up to there")
 
 
 def add_parsers(sub) -> None:
