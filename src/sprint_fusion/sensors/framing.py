@@ -128,7 +128,7 @@ class StreamFramer:
         return Frame("ubx", bytes(buf[pos:end]))
 
     def _nmea(self, buf, pos):
-        end = buf.find(b"\n", pos)
+        end = buf.find(b"\n", pos, pos + NMEA_MAX + 1)  # no further: a line is at most NMEA_MAX long
         if end < 0:
             return self.NEED_MORE if len(buf) - pos < NMEA_MAX else self.BAD
         line = bytes(buf[pos:end + 1])
