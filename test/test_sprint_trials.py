@@ -110,3 +110,20 @@ def test_the_in_situ_profile_of_a_session_recovers_the_model():
     profile = analyzed(scenario).in_situ
     assert profile.mss == pytest.approx(mss, rel=0.04)  # measured 1.2 %
     assert profile.mac == pytest.approx(mss / tau, rel=0.07)  # measured 4 %
+
+
+def test_gnss_lost_for_good_at_full_speed_is_unusable_whatever_the_imu_made_of_the_end():
+    """The receiver falls silent at full speed and stays so; the IMU-only speed decays and ends the
+    trial 1.5 s into the silence. Measured up to that end only, the outage was never more than
+    the bridge, which printed 'usable with bridged outage' (seen on track_400m with 10 s of
+    silence). Epochs of 10 Hz RTK fixes up to 10 s, none after; the trial from 2 s to 11.5 s."""
+    from sprint_fusion.core.samples import FixType
+    from sprint_fusion.sprint.quality import GnssEpoch, QualityParams, judge
+
+    epochs = [GnssEpoch(0.1 * k, FixType.RTK_FIXED, 0.014, 8.0 * 0.1 * k, 0.0) for k in range(101)]
+    t = np.arange(2.0, 11.5, 0.01)
+    q = judge(epochs, 2.0, 11.5, t, 8.0 * t, np.zeros_like(t), QualityParams())
+    assert q.verdict == UNUSABLE and any("not back by then" in r for r in q.reasons), q.reasons
+    q = judge([*epochs, GnssEpoch(11.4, FixType.RTK_FIXED, 0.014, 91.2, 0.0)], 2.0, 11.5, t, 8.0 * t,
+              np.zeros_like(t), QualityParams())
+    assert q.verdict == BRIDGED  # back within the bridge: 1.4 s bridged by the IMU

@@ -3,8 +3,11 @@
 - RTK fixed share: of the epochs the receiver should have delivered (trial duration / its
   period), how many were RTK fixed; float epochs are counted and named, not rejected.
 - Outages: stretches without a usable fix (NO_FIX epochs or silence). Up to `max_bridge` s the
-  IMU carries the filters through (measured: README, "Sprint diagnostics"): the trial is usable
-  with a bridged outage; longer, unusable.
+  IMU carries the filters through (measured: docs/sprint.md): the trial is usable with a bridged
+  outage; longer, unusable. An outage still going on where the trial ends is judged as at least
+  that long — and already when it reaches `max_bridge`: such a trial ended on the IMU's speed
+  alone (its decay ends trials inside long outages), so its end and what follows the loss are
+  not measured.
 - Reported accuracy: the median horizontal σ the receiver reported.
 - Innovation outliers: fixes far from where the filter predicted them (normalised by the
   reported σ, floored), e.g. multipath jumps or a wrong RTK fix.
@@ -83,8 +86,12 @@ def judge(epochs: list[GnssEpoch], onset: float, end: float, t: np.ndarray, east
     bad = []
     if fixed < p.min_rtk_fixed_share:
         bad.append(f"RTK fixed in {fixed:.0%} of epochs (needs ≥ {p.min_rtk_fixed_share:.0%})")
+    ongoing = _ongoing(usable, end, period)
     if q.longest_outage > p.max_bridge:
         bad.append(f"GNSS outage of {q.longest_outage:.2f} s (the IMU bridges ≤ {p.max_bridge:.2f} s)")
+    elif ongoing >= p.max_bridge:
+        bad.append(f"GNSS lost {ongoing:.2f} s before the trial's end and not back by then: the end is the "
+                   f"IMU's alone (it bridges < {p.max_bridge:.2f} s)")
     if not math.isfinite(accuracy) or accuracy > p.max_median_accuracy:
         bad.append(f"median reported accuracy {accuracy:.3f} m (needs ≤ {p.max_median_accuracy:.3f} m)")
     if math.isfinite(outliers) and outliers > p.max_outlier_share:
@@ -103,6 +110,12 @@ def judge(epochs: list[GnssEpoch], onset: float, end: float, t: np.ndarray, east
         q.verdict = BRIDGED if outages else USABLE
         q.reasons = notes or ["RTK fixed throughout, no outage, no outlier"]
     return q
+
+
+def _ongoing(usable: list[GnssEpoch], end: float, period: float) -> float:
+    """How long the GNSS has been lost at the trial's end (0 if a fix came within 1.5 periods)."""
+    last = max((e.t for e in usable), default=-math.inf)
+    return end - last if end - last > 1.5 * period else 0.0
 
 
 def _period(epochs: list[GnssEpoch]) -> float:
