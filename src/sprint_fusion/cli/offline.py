@@ -111,6 +111,15 @@ def cmd_report(args) -> int:
     return damaged(damage, "reported up to there")
 
 
+def bag_input(p, what: str = "rosbag2 (MCAP, sqlite3) or ROS 1 bag"):
+    """The bag to read and how its topics map onto this package's."""
+    p.add_argument("bag", help=what)
+    p.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
+    p.add_argument("--remap", action="append", default=[], metavar="FROM:=TO",
+                   help="read a bag topic as one of ours, e.g. --remap /fix:=gnss/fix --remap /imu/data:=imu/data")
+    return p
+
+
 def add_parsers(sub) -> None:
     demo = with_filters(sub.add_parser("demo", help="run KF2 and KF5 on a bag, print distance and top speed"))
     demo.add_argument("bag", nargs="?", default=str(bag_dir() / "sprint_40m"),
@@ -120,19 +129,16 @@ def add_parsers(sub) -> None:
     rep = with_force(with_filters(sub.add_parser(
         "replay", help="a bag through KF2 + KF5 offline → bag with the graph's outputs, CSV of the fused state, "
                        "summary")))
-    rep.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
+    bag_input(rep)
     rep.add_argument("-o", "--output", required=True, help="bag folder to create")
     rep.add_argument("--csv", help="fused-state CSV (default: OUTPUT.csv)")
-    rep.add_argument("--remap", action="append", default=[], metavar="FROM:=TO",
-                     help="read a bag topic as one of ours, e.g. --remap /fix:=gnss/fix --remap /imu/data:=imu/data")
-    rep.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
     rep.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
     sprint_options(rep)
     rep.set_defaults(func=cmd_replay)
 
     tun = with_force(with_filters(sub.add_parser(
         "tune", help="replay a bag over a parameter grid, rank against a reference, write the best parameter file")))
-    tun.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag")
+    bag_input(tun)
     tun.add_argument("--reference", required=True,
                      help="'truth' (a simulated bag's truth topics), a timing-gate CSV (distance,time) or a "
                           "radar/laser CSV (time,velocity); times on the bag clock in s")
@@ -145,17 +151,13 @@ def add_parsers(sub) -> None:
                      help="ranking score (default: velocity when the reference has speeds, else split)")
     tun.add_argument("--jobs", type=int, help="parallel processes (default: one per core)")
     tun.add_argument("-o", "--output", default="tuned.yaml", help="best parameter file (default tuned.yaml)")
-    tun.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
-    tun.add_argument("--remap", action="append", default=[], metavar="FROM:=TO", help="as for replay")
     tun.set_defaults(func=cmd_tune)
 
     rpt = with_force(with_filters(sub.add_parser(
         "report", help="sprint diagnostics of a bag (or a replay's output): sprint.json, trials.csv, plots, an HTML "
                        "page")))
-    rpt.add_argument("bag", help="rosbag2 (MCAP, sqlite3) or ROS 1 bag, or the output of replay")
+    bag_input(rpt, "rosbag2 (MCAP, sqlite3) or ROS 1 bag, or the output of replay")
     rpt.add_argument("-o", "--output", required=True, help="folder for the report files")
     rpt.add_argument("--no-figures", action="store_true", help="only sprint.json and trials.csv")
-    rpt.add_argument("--namespace", default="", help="the athlete namespace of the bag's topics")
-    rpt.add_argument("--remap", action="append", default=[], metavar="FROM:=TO", help="as for replay")
     sprint_options(rpt)
     rpt.set_defaults(func=cmd_report)
