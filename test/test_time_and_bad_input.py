@@ -134,3 +134,14 @@ def test_velocity_from_positions_when_the_source_gives_none():
     assert ok.any()  # KF5 found its heading from the differenced velocity
     v_true = np.interp(res["t"][ok], truth.t, truth.speed)
     assert np.sqrt(np.mean((res["kf5_speed"][ok] - v_true) ** 2)) < 0.5
+
+
+def test_silence_counts_as_epochs_without_a_fix():
+    """A receiver that sends nothing for 2 s (no NO_FIX epochs either): the 20 epochs it should have
+    sent are counted as without fix, as reported NO_FIX epochs are — a summary never says '0
+    without fix' over a silent stretch."""
+    sim = ramp_sprint(0, imu_rate=100.0)
+    t0 = sim.gnss[0].stamp
+    silent = [(k, s) for k, s in sim.merged() if not (k == GNSS and t0 + 3.0 <= s.stamp < t0 + 5.0)]
+    assert run(sim.merged()).stats.no_fix == 0
+    assert run(silent).stats.no_fix == 20

@@ -150,7 +150,7 @@ class ReorderBuffer:
 class InputCounts:
     imu: int = 0  # IMU samples passed on to the filters
     gnss: int = 0  # GNSS fixes passed on
-    no_fix: int = 0  # receiver epochs without a solution (outages)
+    no_fix: int = 0  # receiver epochs without a solution (outages), reported or missing (silence)
     rejected: int = 0  # non-finite or impossible samples
     dropped: int = 0  # late: older than what the filters already processed
     duplicates: int = 0  # a second sample of one kind with one stamp
@@ -228,6 +228,7 @@ class InputTimeline(StampOrder):
         self.latency = latency
         self.epochs = GnssEpochs()
         self.differencer = PositionDifferencer()
+        self.epoch_times: list[float] = []  # the latest receiver epochs released, for its period
 
     @classmethod
     def from_params(cls, params, window: str = "time.reorder_window") -> InputTimeline:
@@ -262,6 +263,7 @@ class InputTimeline(StampOrder):
         if kind == GNSS:
             fix, key = item
             item = fix if key is None else self.epochs.complete(key, fix)
+            self._count_silence(stamp)
             if item.fix_type == FixType.NO_FIX:
                 self.counts.no_fix += 1
                 return []
@@ -279,6 +281,21 @@ class InputTimeline(StampOrder):
                 self.counts.imu += 1
             events.append(event)
         return events
+
+    def _count_silence(self, stamp: float) -> None:
+        """Epochs the receiver never sent (silence) count as no-fix epochs, as reported ones do:
+        a gap of more than 1.5 of its periods (the median of its last intervals) holds gap/period − 1."""
+        times = self.epoch_times
+        if times and stamp > times[-1]:
+            steps = np.diff(times[-21:])
+            if len(steps) >= 3:
+                period = float(np.median(steps))
+                gap = stamp - times[-1]
+                if period > 0 and gap > 1.5 * period:
+                    self.counts.no_fix += round(gap / period) - 1
+        if not times or stamp > times[-1]:
+            times.append(stamp)
+            del times[:-21]
 
     # --- in blocks (offline) ---------------------------------------------------------------
     def block(self, items: list[ImuBlock | GnssFix]) -> list[tuple[str, Any]]:
