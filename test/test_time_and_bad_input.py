@@ -1,6 +1,7 @@
 """Late, repeated, out-of-order, non-finite samples and time jumps (spec: decide and test)."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from sprint_fusion.core.fusion import GNSS, IMU, SprintFusion, run
 from sprint_fusion.core.params import FilterParams
 from sprint_fusion.core.timeline import ReorderBuffer
 
+from .conftest import REPO
 from .sprint_cases import ramp_sprint
 
 
@@ -145,3 +147,30 @@ def test_silence_counts_as_epochs_without_a_fix():
     silent = [(k, s) for k, s in sim.merged() if not (k == GNSS and t0 + 3.0 <= s.stamp < t0 + 5.0)]
     assert run(sim.merged()).stats.no_fix == 0
     assert run(silent).stats.no_fix == 20
+
+
+def test_a_clock_reset_is_located_and_the_distance_adds_its_pieces(capsys):
+    """Every stamp from 6 s on lies 5 s earlier (a clock reset): one restart, located, and the
+    summary's distances add the stretch before and after it (against the simulator's truth) instead
+    of printing the last piece or a negative integral."""
+    from sprint_fusion.cli.common import print_jumps
+    from sprint_fusion.summary import summarize
+
+    sim = ramp_sprint(0, imu_rate=100.0)
+    t0 = sim.gnss[0].stamp
+    items = [(k, dataclasses.replace(s, stamp=s.stamp - 5.0) if s.stamp >= t0 + 6.0 else s) for k, s in sim.merged()]
+    res = run(items, FilterParams.from_yaml(REPO / "config" / "filters" / "accurate.yaml"))
+    assert res.stats.resets == 1
+    ((before, back, _),) = res.stats.jumps  # within the reorder window (0.1 s) of where it happened
+    assert before - back == pytest.approx(5.0, abs=0.12) and back == pytest.approx(t0 + 1.0, abs=0.02)
+    truth = sim.truth.distance[-1] - sim.truth.distance[0]
+    got = summarize(res)
+    assert got["KF2"].distance == pytest.approx(truth, rel=0.03)
+    assert got["KF5"].distance == pytest.approx(truth, rel=0.05)
+    # the IMU alone falls 5 s behind: restart after restart, and said so
+    items = [(k, dataclasses.replace(s, stamp=s.stamp - 5.0) if k == IMU and s.stamp >= t0 + 6.0 else s)
+             for k, s in sim.merged()]
+    res = run(items)
+    print_jumps(res.stats, t0)
+    out = capsys.readouterr().out
+    assert res.stats.resets > 10 and re.search(r"IMU stamps lie ~5\.[01]\d s behind the GNSS's", out), out

@@ -28,10 +28,20 @@ class RunSummary:
 
 
 def integrate(t: np.ndarray, speed: np.ndarray) -> np.ndarray:
-    """Distance as the running trapezoid integral of speed (NaN counted as not yet started)."""
+    """Distance as the running trapezoid integral of speed (NaN counted as not yet started); where
+    time went back (the filters restarted) nothing is added."""
     v = np.nan_to_num(speed)
-    steps = 0.5 * (v[1:] + v[:-1]) * np.diff(t)
+    steps = 0.5 * (v[1:] + v[:-1]) * np.clip(np.diff(t), 0.0, None)
     return np.concatenate([[0.0], np.cumsum(steps)])
+
+
+def segment_sum(t: np.ndarray, distance: np.ndarray) -> float:
+    """A distance that restarts where time went back (a filter restarted): its segments added."""
+    total, ok = 0.0, np.isfinite(distance)
+    for part in np.split(np.arange(len(t)), np.flatnonzero(np.diff(t) < 0) + 1):
+        d = distance[part][ok[part]]
+        total += float(d[-1]) if len(d) else 0.0
+    return total if ok.any() else float("nan")
 
 
 def top_speed(t: np.ndarray, speed: np.ndarray, window: float = TOP_SPEED_WINDOW) -> tuple[float, float]:
@@ -48,10 +58,12 @@ def top_speed(t: np.ndarray, speed: np.ndarray, window: float = TOP_SPEED_WINDOW
     return float(mean[i]), float(t[i + n // 2])
 
 
-def summary(t: np.ndarray, distance: np.ndarray, speed: np.ndarray) -> RunSummary:
-    ok = np.isfinite(distance)
+def summary(t: np.ndarray, distance: np.ndarray, speed: np.ndarray, restarts: bool = True) -> RunSummary:
+    """restarts: the distance starts again where time goes back (a filter's state); else it runs on."""
     top, when = top_speed(t, speed)
-    return RunSummary(float(distance[ok][-1]) if ok.any() else float("nan"), top, when)
+    ok = np.isfinite(distance)
+    total = segment_sum(t, distance) if restarts else (float(distance[ok][-1]) if ok.any() else float("nan"))
+    return RunSummary(total, top, when)
 
 
 def summarize(result: FusionResult) -> dict[str, RunSummary]:
@@ -59,7 +71,7 @@ def summarize(result: FusionResult) -> dict[str, RunSummary]:
     kf5_speed = result["kf5_speed"]
     return {
         "KF2": summary(t, result["kf2_distance"], result["kf2_speed"]),
-        "KF5": summary(t, integrate(t, kf5_speed), kf5_speed),
+        "KF5": summary(t, integrate(t, kf5_speed), kf5_speed, restarts=False),
     }
 
 
@@ -72,6 +84,7 @@ class StreamingSummary:
         self.window = window
         self.t0 = 0.0
         self.kf2_distance = float("nan")
+        self.kf2_before = 0.0  # KF2's distance of the segments before the last restart
         self.kf5_distance = 0.0
         self.last_kf5: tuple[float, float] | None = None
         self.tops = {"KF2": _BestWindow(window), "KF5": _BestWindow(window)}
@@ -79,17 +92,22 @@ class StreamingSummary:
     def add(self, t: float, kf5_speed: float, kf2_speed: float, kf2_distance: float) -> None:
         if self.last_kf5 is None:
             self.t0 = t
+        elif t < self.last_kf5[0] and math.isfinite(self.kf2_distance):  # time went back: a new segment
+            self.kf2_before += self.kf2_distance
+            self.kf2_distance = float("nan")
         if math.isfinite(kf2_distance):
             self.kf2_distance = kf2_distance
         v5 = kf5_speed if math.isfinite(kf5_speed) else 0.0  # NaN counts as not started, as integrate()
         if self.last_kf5 is not None:
-            self.kf5_distance += 0.5 * (v5 + self.last_kf5[1]) * (t - self.last_kf5[0])
+            self.kf5_distance += 0.5 * (v5 + self.last_kf5[1]) * max(t - self.last_kf5[0], 0.0)
         self.last_kf5 = (t, v5)
         self.tops["KF2"].add(t, kf2_speed)
         self.tops["KF5"].add(t, kf5_speed)
 
     def result(self) -> dict[str, RunSummary]:
-        return {"KF2": RunSummary(self.kf2_distance, *self.tops["KF2"].best()),
+        kf2 = self.kf2_before + self.kf2_distance if math.isfinite(self.kf2_distance) else (
+            self.kf2_before if self.kf2_before else float("nan"))
+        return {"KF2": RunSummary(kf2, *self.tops["KF2"].best()),
                 "KF5": RunSummary(self.kf5_distance if self.last_kf5 else float("nan"), *self.tops["KF5"].best())}
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ..core.params import FilterParams, ParameterError, parse_override
 from ..paths import config_file
 from ..summary import summary
@@ -107,6 +109,25 @@ def print_summary(bag, summaries: dict, stats, t0: float, namespace: str = "") -
     st = stats
     print(f"samples: {st.imu} IMU, {st.gnss} GNSS, {st.no_fix} without fix, {st.rejected} rejected, "
           f"{st.dropped} dropped, {st.duplicates} duplicates, {st.resets} resets")
+    print_jumps(st, t0)
+
+
+def print_jumps(stats, t0: float) -> None:
+    """Where time went back and what the filters did; a diagnosis when one sensor keeps falling
+    behind the other (their clocks disagree: the distances above are then of pieces)."""
+    jumps = stats.jumps
+    for before, back, kind in jumps[:3]:
+        print(f"time went back: a {kind.upper()} sample stamped {back - t0:.3f} s came after {before - t0:.3f} s "
+              f"({before - back:.3f} s earlier, confirmed by the samples after it): the filters restarted there")
+    if stats.resets > len(jumps[:3]):
+        print(f"  … {stats.resets - len(jumps[:3])} more")
+    kinds = {kind for _, _, kind in jumps}
+    if stats.resets > 2 and len(kinds) == 1:
+        lag = float(np.median([before - back for before, back, _ in jumps]))
+        other = "GNSS" if kinds == {"imu"} else "IMU"
+        print(f"  the {kinds.pop().upper()} stamps lie ~{lag:.2f} s behind the {other}'s from {jumps[0][1] - t0:.3f} s "
+              f"on: the two clocks disagree (a device clock reset? stamps taken on arrival?); every restart "
+              f"loses the filters' state, so the distances above are of pieces between them")
 
 
 def print_trials(trials) -> None:

@@ -121,6 +121,12 @@ class ReorderBuffer:
     def __len__(self) -> int:
         return len(self._heap)
 
+    def take_after(self, stamp: float) -> list[tuple[float, str, Any]]:
+        """Held items stamped after `stamp`, in release order, out of the buffer."""
+        held = self.take()
+        self.hold([e for e in held if e[0] <= stamp])
+        return [e for e in held if e[0] > stamp]
+
     def discard(self, predicate) -> int:
         """Forget held items for which predicate(kind, item) holds; returns how many."""
         keep = [e for e in self._heap if not predicate(e[1], e[3])]
@@ -155,6 +161,10 @@ class InputCounts:
     dropped: int = 0  # late: older than what the filters already processed
     duplicates: int = 0  # a second sample of one kind with one stamp
     resets: int = 0  # confirmed jumps back in time
+    # where they happened: (newest stamp before, the stamp that went back, its kind), the first few
+    jumps: list[tuple[float, float, str]] = dataclasses.field(default_factory=list)
+
+    MAX_JUMPS_KEPT = 20
 
 
 class StampOrder:
@@ -188,9 +198,23 @@ class StampOrder:
         return events
 
     def _admit(self, stamp: float, kind: str, item) -> list[tuple[str, Any]]:
+        events = []
+        if self._confirms_jump(stamp):  # what the window still holds of the time before the jump goes first
+            held, self.guard.held = self.guard.held, []
+            for s, k, i in self.reorder.take_after(stamp + self.guard.reset_jump_back):
+                events += self._admit(s, k, i)
+            self.guard.held = held
+        before, back = self.guard.newest, self.guard.held[0][0] if self.guard.held else stamp
         reset, ready = self.guard.admit(stamp, (kind, item))
         self.counts.resets = self.guard.resets
-        return ([(RESET, stamp)] if reset else []) + ready
+        if reset and len(self.counts.jumps) < InputCounts.MAX_JUMPS_KEPT:
+            self.counts.jumps.append((float(before), float(back), ready[0][0]))
+        return events + ([(RESET, stamp)] if reset else []) + ready
+
+    def _confirms_jump(self, stamp: float) -> bool:
+        g = self.guard
+        return (g.newest is not None and g.newest - stamp > g.reset_jump_back and len(g.held) == g.CONFIRM - 1
+                and stamp >= g.held[-1][0])
 
 
 class GnssEpochs:
