@@ -53,12 +53,17 @@ def test_report_writes_the_documented_files(session_bag, tmp_path, capsys):
         worst = max(abs(s["time"] + first["onset"] - onsets[0] - e) for s, e in zip(splits, expected, strict=True))
         assert worst < 0.02, name
     splits = first["kf2"]["splits"]
+    # the splits reached during the 0.7 s outage (4.0–4.7 s after the true onset) are marked bridged
+    outage = (onsets[0] + 4.0 - first["onset"], onsets[0] + 4.7 - first["onset"])
+    marked = [s["distance"] for s in splits if s["bridged"]]
+    assert marked == [s["distance"] for s in splits if outage[0] - 0.05 <= s["time"] <= outage[1] + 0.05] and marked
 
     with open(out / "trials.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["trial"], r["filter"]) for r in rows] == [(t, f) for t in "12" for f in ("KF5", "KF2", "smoothed")]
     assert float(rows[1]["t_10m_s"]) == pytest.approx(next(s["time"] for s in splits if s["distance"] == 10), abs=5e-4)
     assert rows[0]["t_400m_s"] == ""  # not run
+    assert rows[1]["bridged_m"] == ";".join(f"{d:g}" for d in marked)
 
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 2 and "src='http" not in page  # self-contained

@@ -131,11 +131,16 @@ def print_jumps(stats, t0: float) -> None:
 
 
 def print_trials(trials) -> None:
+    from ..sprint.report import bridged
+
     print(f"{len(trials)} trial(s)")
+    if any(tr.quality.outages for tr in trials):
+        print("(* reached while the GNSS was out: timed by the IMU alone)")
     for tr in trials:
         note = " (cut off)" if tr.cut_off else ""
         print(f"trial {tr.index}: {tr.quality.verdict}{note} — {'; '.join(tr.quality.reasons)}")
         for name, e in tr.estimators.items():
-            splits = "  ".join(f"{s.distance:g} m {s.time:.2f} s" for s in e.splits[:6])
+            splits = "  ".join(f"{s.distance:g} m {s.time:.2f} s{'*' if bridged(s.time, tr.quality.outages) else ''}"
+                               for s in e.splits[:6])
             mss = f"  MSS {e.profile.mss:.2f} TAU {e.profile.tau:.2f}" if e.profile else ""
             print(f"  {name.upper()}: top speed {e.top_speed:.2f} m/s at {e.top_speed_distance:.1f} m;  {splits}{mss}")

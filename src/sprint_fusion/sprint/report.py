@@ -46,14 +46,21 @@ def _utc(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _estimator_doc(e: EstimatorResult) -> dict:
+def bridged(t: float, outages) -> bool:
+    """Whether a moment of the trial (s from onset) fell in a GNSS outage: measured by the IMU alone."""
+    return any(start <= t <= start + length for start, length in outages)
+
+
+def _estimator_doc(e: EstimatorResult, outages=()) -> dict:
     return {
         "distance": _num(e.distance),
         "top_speed": _num(e.top_speed),
         "top_speed_time": _num(e.top_speed_time),
         "top_speed_distance": _num(e.top_speed_distance),
+        "top_speed_bridged": bridged(e.top_speed_time, outages),
         "splits": [{"distance": s.distance, "time": _num(s.time), "split": _num(s.split),
-                    "mean_velocity": _num(s.mean_velocity), "mean_acceleration": _num(s.mean_acceleration)}
+                    "mean_velocity": _num(s.mean_velocity), "mean_acceleration": _num(s.mean_acceleration),
+                    "bridged": bridged(s.time, outages)}
                    for s in e.splits],
         "profile": {k: _num(v) for k, v in e.profile.as_dict().items()} if e.profile else None,
         "force_velocity": {k: _num(v) for k, v in e.fv.as_dict().items()} if e.fv else None,
@@ -77,7 +84,7 @@ def trial_doc(tr: TrialResult) -> dict:
             "longest_outage": _num(q.longest_outage), "median_accuracy": _num(q.median_accuracy),
             "outlier_share": _num(q.outlier_share),
         },
-        **{name: _estimator_doc(e) for name, e in tr.estimators.items()},
+        **{name: _estimator_doc(e, tr.quality.outages) for name, e in tr.estimators.items()},
     }
 
 
@@ -96,7 +103,8 @@ def session_doc(report: SessionReport) -> dict:
 def csv_rows(report: SessionReport) -> tuple[list[str], list[list]]:
     head = ["trial", "onset_utc", "verdict", "filter", "distance_m", "top_speed_m_s", "top_speed_time_s",
             "top_speed_distance_m", *(f"t_{d:g}m_s" for d in report.distances),
-            "MSS", "TAU", "MAC", "PMAX", "TC", "F0_N", "V0_m_s", "Pmax_W", "FV_slope", "RFmax", "Drf"]
+            "MSS", "TAU", "MAC", "PMAX", "TC", "F0_N", "V0_m_s", "Pmax_W", "FV_slope", "RFmax", "Drf",
+            "bridged_m"]  # the split distances reached while the GNSS was out, ';'-separated
     rows = []
     for tr in report.trials:
         for name, e in tr.estimators.items():
@@ -108,7 +116,8 @@ def csv_rows(report: SessionReport) -> tuple[list[str], list[list]]:
                          *((_r(p.mss, 3), _r(p.tau, 3), _r(p.mac, 3), _r(p.pmax, 2), _r(p.time_correction, 3))
                            if p else [""] * 5),
                          *((_r(fv.F0, 1), _r(fv.V0, 3), _r(fv.Pmax, 1), _r(fv.FV_slope, 4), _r(fv.RFmax, 3),
-                            _r(fv.Drf, 4)) if fv else [""] * 6)])
+                            _r(fv.Drf, 4)) if fv else [""] * 6),
+                         ";".join(f"{s.distance:g}" for s in e.splits if bridged(s.time, tr.quality.outages))])
     return head, rows
 
 
@@ -227,7 +236,8 @@ td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:right}}th{{background:
             cells = []
             for n in names:
                 s = next((s for s in tr.estimators[n].splits if s.distance == d), None)
-                cells += [f"{s.time:.3f}", f"{s.split:.3f}", f"{s.mean_velocity:.2f}"] if s else ["", "", ""]
+                mark = "*" if s and bridged(s.time, q.outages) else ""
+                cells += [f"{s.time:.3f}{mark}", f"{s.split:.3f}", f"{s.mean_velocity:.2f}"] if s else ["", "", ""]
             parts.append(f"<tr><td>{d:g}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         parts.append("</table><table><tr><th></th>" + "".join(f"<th>{LABELS[n]}</th>" for n in names) + "</tr>")
         rows = [("top speed [m/s]", lambda r: f"{r.top_speed:.2f}"),
@@ -244,6 +254,8 @@ td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:right}}th{{background:
             parts.append(f"<tr><th>{e(label)}</th>" + "".join(f"<td>{cell(tr.estimators[n])}</td>" for n in names)
                          + "</tr>")
         parts.append("</table>")
+        if q.outages:
+            parts.append("<p><small>* reached while the GNSS was out: timed by the IMU alone (bridged).</small></p>")
         if tr.index in images:
             data = base64.b64encode(images[tr.index]).decode("ascii")
             parts.append(f"<img alt='trial {tr.index} plots' src='data:image/png;base64,{data}'>")
