@@ -66,6 +66,8 @@ def test_report_writes_the_documented_files(session_bag, tmp_path, capsys):
     assert rows[1]["bridged_m"] == ";".join(f"{d:g}" for d in marked)
 
     page = (out / "report.html").read_text()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page  # a phone's width
+    assert page.count("<div class='scroll'><table>") == 2 * len(doc["trials"])  # wide tables scroll, not overflow
     assert page.count("data:image/png;base64,") == 2 and "src='http" not in page  # self-contained
     assert "usable with bridged outage" in page and "GNSS outage of 2." in page
     assert (out / "trial_01.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -95,3 +97,20 @@ def test_report_refuses_a_wrong_sprint_parameter(tmp_path, capsys):
     assert "trial.end_fraction" in capsys.readouterr().err
     assert main(["report", str(bag), "-o", str(tmp_path / "r"), "--sprint-set", "athlete.bodymass=-1"]) == 2
     assert "athlete.bodymass" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_report_without_trials_says_why(shared_data, tmp_path, capsys):
+    """robot_localization's Husky drives at ~1 m/s: no sprint, and the page says what a trial needs
+    and how fast the recording got, instead of a bare '0 trial(s)'."""
+    out = tmp_path / "report"
+    assert main(["report", str(shared_data / "bags" / "test1.bag"), "--remap", "/fix:=gnss/fix", "--remap",
+                 "/imu/data:=imu/data", "-o", str(out), "--no-figures"]) == 0
+    assert "0 trial(s)" in capsys.readouterr().out
+    page = (out / "report.html").read_text() if (out / "report.html").exists() else None
+    assert page is None  # --no-figures: sprint.json and trials.csv only
+    assert main(["report", str(shared_data / "bags" / "test1.bag"), "--remap", "/fix:=gnss/fix", "--remap",
+                 "/imu/data:=imu/data", "-o", str(out), "--force"]) == 0
+    page = (out / "report.html").read_text()
+    fastest = float(page.split("the fastest speed in it was ")[1].split(" m/s")[0])
+    assert "No sprint was found" in page and "trial.min_top_speed" in page and 0.5 < fastest < 4.0

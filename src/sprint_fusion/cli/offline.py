@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from ..files import claim, write_text
 from ..paths import bag_dir
 from ..summary import summarize
@@ -102,8 +104,9 @@ def cmd_report(args) -> int:
     blocks = read_blocks(args.bag, args.namespace, remap=parse_remap(args.remap), on_damage=damage.append)
     session = analyze_blocks(blocks, filter_params(args), session_analyzer,
                              read_start_signals(args.bag, args.namespace))
+    kf2 = session.fused["kf2_speed"]
     report = SessionReport(Path(args.bag).name, session.trials, session_analyzer.conditions, session.in_situ,
-                           session_analyzer.distances)
+                           session_analyzer.distances, float(np.nanmax(kf2)) if np.isfinite(kf2).any() else None)
     paths = write_report(report, out, figures=not args.no_figures)
     print_trials(session.trials)
     for kind, path in paths.items():

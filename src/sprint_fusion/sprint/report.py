@@ -33,6 +33,7 @@ class SessionReport:
     conditions: Conditions | None = None
     in_situ: InSituProfile | None = None
     distances: tuple[float, ...] = DEFAULT_DISTANCES
+    fastest: float | None = None  # m/s, the highest speed of the recording (to say why no trial was found)
 
 
 def _num(x):
@@ -207,11 +208,19 @@ VERDICT_COLOR = {"usable": "#1a7f37", "usable with bridged outage": "#9a6700", "
 def html_page(report: SessionReport, images: dict[int, bytes]) -> str:
     e = html.escape
     parts = [f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sprint report — {e(report.source)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse;margin:.5em 0}}
+<style>body{{font-family:system-ui,sans-serif;margin:1em;max-width:70em}}table{{border-collapse:collapse;margin:.5em 0}}
 td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:right}}th{{background:#f4f4f4}}
-.verdict{{font-weight:bold}}img{{max-width:100%}}</style></head><body>
+.scroll{{overflow-x:auto;max-width:100%}}.verdict{{font-weight:bold}}img{{max-width:100%}}</style></head><body>
 <h1>Sprint report</h1><p>Source: <code>{e(report.source)}</code> — {len(report.trials)} trial(s).</p>"""]
+    if not report.trials:
+        fastest = (f"the fastest speed in it was {report.fastest:.1f} m/s; " if report.fastest is not None
+                   and math.isfinite(report.fastest) else "")
+        parts.append(f"<p>No sprint was found in this recording: {fastest}a trial starts when the speed rises "
+                     "through <code>trial.start_speed</code> from a standstill and counts once it reaches "
+                     "<code>trial.min_top_speed</code> (docs/sprint.md; the report's <code>--start-speed</code> and "
+                     "<code>--min-top-speed</code>).</p>")
     if report.conditions:
         c = report.conditions
         parts.append(f"<p>Athlete {c.bodymass:g} kg, {c.bodyheight:g} m; air {c.temperature:g} °C, "
@@ -228,7 +237,7 @@ td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:right}}th{{background:
                      f"{' (cut off at the end of the recording)' if tr.cut_off else ''}</p><ul>"
                      + "".join(f"<li>{e(r)}</li>" for r in q.reasons) + "</ul>")
         names = list(tr.estimators)
-        parts.append("<table><tr><th>distance [m]</th>" + "".join(
+        parts.append("<div class='scroll'><table><tr><th>distance [m]</th>" + "".join(
             f"<th>{LABELS[n]} time [s]</th><th>{LABELS[n]} split [s]</th><th>{LABELS[n]} v̄ [m/s]</th>"
             for n in names) + "</tr>")
         marks = sorted({s.distance for n in names for s in tr.estimators[n].splits})
@@ -239,7 +248,8 @@ td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:right}}th{{background:
                 mark = "*" if s and bridged(s.time, q.outages) else ""
                 cells += [f"{s.time:.3f}{mark}", f"{s.split:.3f}", f"{s.mean_velocity:.2f}"] if s else ["", "", ""]
             parts.append(f"<tr><td>{d:g}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        parts.append("</table><table><tr><th></th>" + "".join(f"<th>{LABELS[n]}</th>" for n in names) + "</tr>")
+        parts.append("</table></div><div class='scroll'><table><tr><th></th>" + "".join(
+            f"<th>{LABELS[n]}</th>" for n in names) + "</tr>")
         rows = [("top speed [m/s]", lambda r: f"{r.top_speed:.2f}"),
                 ("reached at [s] / [m]", lambda r: f"{r.top_speed_time:.2f} / {r.top_speed_distance:.1f}"),
                 ("MSS [m/s]", lambda r: f"{r.profile.mss:.2f}" if r.profile else "–"),
@@ -253,7 +263,7 @@ td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:right}}th{{background:
         for label, cell in rows:
             parts.append(f"<tr><th>{e(label)}</th>" + "".join(f"<td>{cell(tr.estimators[n])}</td>" for n in names)
                          + "</tr>")
-        parts.append("</table>")
+        parts.append("</table></div>")
         if q.outages:
             parts.append("<p><small>* reached while the GNSS was out: timed by the IMU alone (bridged).</small></p>")
         if tr.index in images:
