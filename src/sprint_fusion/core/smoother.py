@@ -38,15 +38,16 @@ def rts(t, x, P, noise, xs, Ps) -> None:
     dim = x.shape[1]
     f = kf.Filter(np.zeros(dim), np.zeros((dim, dim)), np.zeros(1), noise, 1.0)
     A = np.zeros((dim, dim))
+    A_dt = -1.0  # the step A was built for: IMU steps mostly share one, so it is rebuilt rarely
     for k in range(n - 2, -1, -1):
         dt = t[k + 1] - t[k]
-        for a in range(dim):  # A of this step: a prediction of each unit vector from zero covariance
+        for a in range(dim if dt != A_dt else 0):  # A of this step: a prediction of each unit vector
             f.x[:] = 0.0
             f.x[a] = 1.0
-            f.P[:, :] = 0.0
             if dt > 0.0:
                 kf.predict(f, dt)
             A[:, a] = f.x
+        A_dt = dt
         f.x[:] = x[k]
         f.P[:, :] = P[k]
         if dt > 0.0:

@@ -20,6 +20,7 @@ data by history) replaces the window: callers see the same events.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import heapq
 import itertools
@@ -70,6 +71,21 @@ class StampGuard:
         self.newest, self.held = stamp, []
         self.resets += 1
         return True, ready
+
+    def confirms(self, stamp: float) -> bool:
+        """Whether admit(stamp) would confirm a jump back in time (return a reset)."""
+        return (self.newest is not None and self.newest - stamp > self.reset_jump_back
+                and len(self.held) == self.CONFIRM - 1 and stamp >= self.held[-1][0])
+
+    @contextlib.contextmanager
+    def held_aside(self):
+        """The held samples wait, not judged strays, while the rest of the time before a jump
+        (still in order on the old clock) is admitted."""
+        held, self.held = self.held, []
+        try:
+            yield
+        finally:
+            self.held = held
 
     def admit_run(self, last_stamp: float) -> None:
         """admit() of a run of items in order, none before the newest (checked by the caller),
@@ -199,22 +215,16 @@ class StampOrder:
 
     def _admit(self, stamp: float, kind: str, item) -> list[tuple[str, Any]]:
         events = []
-        if self._confirms_jump(stamp):  # what the window still holds of the time before the jump goes first
-            held, self.guard.held = self.guard.held, []
-            for s, k, i in self.reorder.take_after(stamp + self.guard.reset_jump_back):
-                events += self._admit(s, k, i)
-            self.guard.held = held
+        if self.guard.confirms(stamp):  # what the window still holds of the time before the jump goes first
+            with self.guard.held_aside():
+                for s, k, i in self.reorder.take_after(stamp + self.guard.reset_jump_back):
+                    events += self._admit(s, k, i)
         before, back = self.guard.newest, self.guard.held[0][0] if self.guard.held else stamp
         reset, ready = self.guard.admit(stamp, (kind, item))
         self.counts.resets = self.guard.resets
         if reset and len(self.counts.jumps) < InputCounts.MAX_JUMPS_KEPT:
             self.counts.jumps.append((float(before), float(back), ready[0][0]))
         return events + ([(RESET, stamp)] if reset else []) + ready
-
-    def _confirms_jump(self, stamp: float) -> bool:
-        g = self.guard
-        return (g.newest is not None and g.newest - stamp > g.reset_jump_back and len(g.held) == g.CONFIRM - 1
-                and stamp >= g.held[-1][0])
 
 
 class GnssEpochs:
@@ -255,8 +265,8 @@ class InputTimeline(StampOrder):
         self.epoch_times: list[float] = []  # the latest receiver epochs released, for its period
 
     @classmethod
-    def from_params(cls, params, window: str = "time.reorder_window") -> InputTimeline:
-        return cls(params["gnss.latency"], params[window], params["time.reset_jump_back"])
+    def from_params(cls, params) -> InputTimeline:
+        return cls(params["gnss.latency"], params["time.reorder_window"], params["time.reset_jump_back"])
 
     # --- in --------------------------------------------------------------------------------
     def imu(self, sample: ImuSample) -> list[tuple[str, Any]]:
@@ -310,16 +320,15 @@ class InputTimeline(StampOrder):
         """Epochs the receiver never sent (silence) count as no-fix epochs, as reported ones do:
         a gap of more than 1.5 of its periods (the median of its last intervals) holds gap/period − 1."""
         times = self.epoch_times
-        if times and stamp > times[-1]:
-            steps = np.diff(times[-21:])
-            if len(steps) >= 3:
-                period = float(np.median(steps))
-                gap = stamp - times[-1]
-                if period > 0 and gap > 1.5 * period:
-                    self.counts.no_fix += round(gap / period) - 1
-        if not times or stamp > times[-1]:
-            times.append(stamp)
-            del times[:-21]
+        if times and stamp <= times[-1]:
+            return
+        if len(times) >= 4:
+            period = float(np.median(np.diff(times)))
+            gap = stamp - times[-1]
+            if period > 0 and gap > 1.5 * period:
+                self.counts.no_fix += round(gap / period) - 1
+        times.append(stamp)
+        del times[:-21]
 
     # --- in blocks (offline) ---------------------------------------------------------------
     def block(self, items: list[ImuBlock | GnssFix]) -> list[tuple[str, Any]]:
