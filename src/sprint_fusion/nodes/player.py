@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
@@ -87,7 +88,15 @@ class BagPlayer(Node):
             pub, msgtype = out
             pub.publish(self.source.store.ros1_to_cdr(raw, msgtype) if self.ros1 else bytes(raw))
             self.stats.published += 1
+        self._drain(publishers)
         return self.stats
+
+    def _drain(self, publishers, timeout: float = 2.0) -> None:
+        """The last messages reach reliable subscribers (a recorder) before the player goes: a
+        publisher destroyed right after publishing loses what its readers have not yet acked."""
+        deadline = time.monotonic() + timeout  # for all of them: a dead reader does not stall the exit
+        for pub in [*publishers, *([self.clock_pub] if self.clock_pub else [])]:
+            pub.wait_for_all_acked(Duration(seconds=max(deadline - time.monotonic(), 0.0)))
 
     def _tick(self, origin, at: float) -> float | None:
         """Publish /clock for wall time `at`; return when the next tick is due."""
