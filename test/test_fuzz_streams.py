@@ -2,11 +2,13 @@
 every valid message surrounded by garbage is still decoded, in order."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyubx2 import UBXMessage
+from pyrtcm import calc_crc24q
+from pyubx2 import UBXMessage, calc_checksum
 
-from sprint_fusion.sensors.framing import StreamFramer
+from sprint_fusion.sensors.framing import ChecksumPrefixes, StreamFramer
 from sprint_fusion.sensors.imu_lines import LineFormat
 from sprint_fusion.sensors.streams import LineStream, UbxStream
 
@@ -89,3 +91,42 @@ def test_imu_lines_in_garbage_are_all_decoded(pieces, chunk):
     # a noise line may itself be a valid line (hypothesis finds those): every wanted one is there, in order
     it = iter(decoded)
     assert all(any(np.allclose(d, w) for d in it) for w in wanted)
+
+
+@FUZZ
+@given(st.binary(min_size=1, max_size=3000), st.data())
+def test_checksums_over_any_range_match_the_protocol_libraries(data, draw):
+    """The framer checks every candidate from prefix sums; each range's checksum must be what
+    pyubx2 (UBX Fletcher-8) and pyrtcm (RTCM3 CRC-24Q) compute over those bytes."""
+    ranges = draw.draw(st.lists(st.tuples(st.integers(0, len(data)), st.integers(0, 1029)), min_size=1, max_size=20))
+    a = np.array([start for start, _ in ranges])
+    b = np.minimum(a + np.array([size for _, size in ranges]), len(data))
+    prefixes = ChecksumPrefixes(np.frombuffer(data, dtype=np.uint8))
+    ck_a, ck_b = prefixes.fletcher(a, b)
+    crc = prefixes.crc(a, b)
+    for k in range(len(a)):
+        chunk = data[a[k]:b[k]]
+        assert bytes((int(ck_a[k]), int(ck_b[k]))) == calc_checksum(chunk)
+        assert int(crc[k]) == calc_crc24q(chunk)
+
+
+def rtcm3(payload: bytes) -> bytes:
+    head = bytes((0xD3, len(payload) >> 8, len(payload) & 0xFF)) + payload
+    return head + calc_crc24q(head).to_bytes(3, "big")
+
+
+@pytest.mark.parametrize("fake", [b"\xd3\x03\xff", b"\xd3\x03\xff\x3e", b"\xb5\x62\x01\x07\xff\x1f", b"$", b"$GPGGA,"])
+def test_a_flood_of_fake_headers_hides_no_frame(fake):
+    """A faulty radio link repeating a header that claims a long frame: every real frame between
+    the fakes is still found, and every byte accounted for."""
+    real = [pvt(1000), rtcm3(b"\x3e\xd0" + bytes(19)), b"$GPGGA,1,2*55\r\n"]
+    data = fake * 3000 + real[0] + fake * 3000 + real[1] + fake * 3000 + real[2] + fake * 300
+    frames, stats = framed(data, 4096)
+    assert [f.data for f in frames] == real
+    assert sum(len(f.data) for f in frames) + stats.skipped_bytes + stats.truncated_bytes == len(data)
+
+
+@pytest.mark.parametrize("line", [b"$\r\n", b"$A\n", b"$ab,1\n", b"$GP\n"])
+def test_a_dollar_without_a_sentence_address_is_not_a_frame(line):
+    frames, stats = framed(line * 50, 64)
+    assert frames == [] and stats.skipped_bytes + stats.truncated_bytes == 50 * len(line)

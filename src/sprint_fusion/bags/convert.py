@@ -65,7 +65,7 @@ def log_events(path: str | Path, gnss: dict, imu: dict, strip_comments: bool = F
         stream = UbxStream(EsfDecoder(imu["axes"], imu["esf_raw_tick"], source=imu["esf_source"]))
     else:
         stream = NmeaStream() if source == "nmea" else PosStream()
-    events = read_events(stream, FileSource(path, strip_comments))
+    events = read_events(stream, FileSource(path, strip_comments, chunk=1 << 16))
     # an epoch without valid receiver time cannot be placed in a log: counted, left out
     timed = [e for e in events if not isinstance(e.value, NavEpoch) or e.value.receiver_time_valid]
     counters = {"source": source, **stream.counters(), "epochs without receiver time": len(events) - len(timed)}
