@@ -1,8 +1,17 @@
 """The report files: sprint.json (documented schema), trials.csv, plots, one self-contained HTML
 page — from `sprint-fusion report` and from the trials `replay` writes into its output bag."""
 
+import contextlib
 import csv
+import html
+import io
 import json
+import re
+import shutil
+import subprocess
+from datetime import datetime
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,11 +42,22 @@ def session_bag(tmp_path_factory):
     return path, scenario, [scenario.start_utc + t for t in onsets]
 
 
-def test_report_writes_the_documented_files(session_bag, tmp_path, capsys):
-    bag, scenario, onsets = session_bag
-    out = tmp_path / "report"
-    assert main(["report", str(bag), "-o", str(out), "--mass", "78", "--height", "1.80", "--temperature", "18"]) == 0
-    assert "2 trial(s)" in capsys.readouterr().out
+@pytest.fixture(scope="module")
+def report_dir(session_bag, tmp_path_factory):
+    """`sprint-fusion report` of the session, with the athlete's mass (a force–velocity profile)."""
+    bag, _, _ = session_bag
+    out = tmp_path_factory.mktemp("report") / "report"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["report", str(bag), "-o", str(out), "--mass", "78", "--height", "1.80", "--temperature", "18",
+                     "--timezone", "America/Sao_Paulo"])
+    assert code == 0 and "2 trial(s)" in printed.getvalue()
+    return out
+
+
+def test_report_writes_the_documented_files(session_bag, report_dir):
+    _, scenario, onsets = session_bag
+    out = report_dir
     doc = json.loads((out / "sprint.json").read_text())
     assert doc["schema"] == "sprint_fusion/sprint/1" and doc["conditions"]["bodymass"] == 78
     assert [t["quality"]["verdict"] for t in doc["trials"]] == [BRIDGED, UNUSABLE]
@@ -65,12 +85,81 @@ def test_report_writes_the_documented_files(session_bag, tmp_path, capsys):
     assert rows[0]["t_400m_s"] == ""  # not run
     assert rows[1]["bridged_m"] == ";".join(f"{d:g}" for d in marked)
 
-    page = (out / "report.html").read_text()
+
+
+def test_the_page_puts_the_verdict_and_the_curve_to_trust_first(report_dir):
+    doc = json.loads((report_dir / "sprint.json").read_text())
+    page = (report_dir / "report.html").read_text()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page  # a phone's width
-    assert page.count("<div class='scroll'><table>") == 2 * len(doc["trials"])  # wide tables scroll, not overflow
-    assert page.count("data:image/png;base64,") == 2 and "src='http" not in page  # self-contained
+    assert "src='http" not in page and "src=\"http" not in page  # self-contained
+    # verdicts in plain words, in the summary table and at each trial
+    assert page.index("Usable — with a short GNSS gap") < page.index("Not usable — ")
     assert "usable with bridged outage" in page and "GNSS outage of 2." in page
-    assert (out / "trial_01.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # local time: the onset in the zone asked for, not a UTC stamp
+    zone = ZoneInfo("America/Sao_Paulo")
+    for trial in doc["trials"]:
+        local = datetime.fromtimestamp(trial["onset"], zone)
+        assert f"<h2 id='trial-{trial['index']}'>Trial {trial['index']} — {local:%H:%M:%S}</h2>" in page
+        assert trial["trusted"] == "smoothed"
+    assert page.count("Speed curve to trust: <b>smoothed</b>") == 2
+    # the others one click away, after the trusted curve's own numbers
+    first = page[page.index("<h2 id='trial-1'>"):page.index("<h2 id='trial-2'>")]
+    assert first.index("Speed curve to trust") < first.index("<table>") < first.index("<details><summary>Compare")
+    # units on every row of the profile, plain words beside the technical names
+    for name, unit in [("RFmax", "%"), ("DRF", "% per m/s"), ("MSS", "m/s"), ("TAU", "s"), ("F0", "N")]:
+        assert f"{name} [{unit}]<br><small>" in first, name
+    # one figure per plot, SVG, inline and as files; the force–velocity plot with the athlete's mass
+    figures = sorted(p.name for p in report_dir.glob("trial_*.svg"))
+    assert figures == sorted(f"trial_{i:02d}_{kind}.svg" for i in (1, 2)
+                             for kind in ("speed", "force_velocity", "distance", "filters"))
+    assert page.count("<figure role='img'") == len(figures)
+    for path in report_dir.glob("trial_*.svg"):
+        assert ElementTree.parse(path).getroot().tag.endswith("svg")
+
+
+def test_the_page_fits_a_phone_in_a_real_browser(report_dir, tmp_path):
+    """Debian's headless chromium renders the page in a 390 px wide frame (a phone; its window
+    cannot be narrower than 500 px), every <details> opened: nothing wider than the viewport
+    outside the scrolling table boxes, no error in the console, no text in a plot under 9 px."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("needs Debian's chromium (apt-get install chromium); .ci/run installs it")
+    probe = tmp_path / "probe.html"
+    probe.write_text((report_dir / "report.html").read_text().replace("<head>", "<head>" + PROBE, 1))
+    (tmp_path / "phone.html").write_text(PHONE)
+    run = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'ud'}",
+                          "--window-size=800,900", "--virtual-time-budget=10000", "--dump-dom",
+                          (tmp_path / "phone.html").as_uri()], capture_output=True, text=True, timeout=120)
+    found = re.search(r'<pre id="probe">(.*?)</pre>', run.stdout)
+    assert found, run.stderr[-2000:]
+    result = json.loads(html.unescape(found.group(1)))
+    assert 360 <= result["width"] <= 390 and result["scrollWidth"] <= result["width"]
+    assert result["wide"] == [] and result["errors"] == []
+    assert result["figures"] == 8 and result["smallest_text"] >= 9
+
+
+# Measures the page from inside a 390 px frame and posts the result to the frame's parent, which
+# --dump-dom prints (the headless window itself is at least 500 px wide).
+PHONE = """<!doctype html><html><body style="margin:0">
+<iframe src="probe.html" style="width:390px;height:844px;border:0"></iframe>
+<script>window.addEventListener("message", e => { const p = document.createElement("pre"); p.id = "probe";
+p.textContent = e.data; document.body.appendChild(p); });</script></body></html>"""
+PROBE = """<script>
+const errors = [];
+window.addEventListener("error", e => errors.push(String(e.message || (e.target && e.target.outerHTML))), true);
+const consoleError = console.error;
+console.error = (...a) => { errors.push(a.join(" ")); consoleError(...a); };
+window.addEventListener("load", () => {
+  document.querySelectorAll("details").forEach(d => { d.open = true; });
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.body.querySelectorAll("*")].filter(el => !el.closest(".scroll")
+      && el.getBoundingClientRect().right > width + 0.5).map(el => el.tagName + "." + el.className);
+  const heights = [...document.querySelectorAll("figure svg text")].map(t => t.getBoundingClientRect().height);
+  parent.postMessage(JSON.stringify({width, scrollWidth: document.documentElement.scrollWidth, wide, errors,
+      figures: document.querySelectorAll("figure svg").length,
+      smallest_text: Math.min(...heights.filter(h => h > 0))}), "*");
+});
+</script>"""
 
 
 @pytest.mark.slow

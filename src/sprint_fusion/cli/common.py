@@ -131,7 +131,8 @@ def print_jumps(stats, t0: float) -> None:
 
 
 def print_trials(trials) -> None:
-    from ..sprint.report import bridged
+    from ..sprint.analysis import trusted
+    from ..sprint.quality import bridged
 
     print(f"{len(trials)} trial(s)")
     if any(tr.quality.outages for tr in trials):
@@ -139,8 +140,11 @@ def print_trials(trials) -> None:
     for tr in trials:
         note = " (cut off)" if tr.cut_off else ""
         print(f"trial {tr.index}: {tr.quality.verdict}{note} — {'; '.join(tr.quality.reasons)}")
+        best = (trusted(tr) or (None,))[0]
         for name, e in tr.estimators.items():
             splits = "  ".join(f"{s.distance:g} m {s.time:.2f} s{'*' if bridged(s.time, tr.quality.outages) else ''}"
                                for s in e.splits[:6])
             mss = f"  MSS {e.profile.mss:.2f} TAU {e.profile.tau:.2f}" if e.profile else ""
-            print(f"  {name.upper()}: top speed {e.top_speed:.2f} m/s at {e.top_speed_distance:.1f} m;  {splits}{mss}")
+            mark = "  ← the one to trust" if name == best and len(tr.estimators) > 1 else ""
+            print(f"  {name.upper()}: top speed {e.top_speed:.2f} m/s at {e.top_speed_distance:.1f} m;  "
+                  f"{splits}{mss}{mark}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -106,12 +107,23 @@ def cmd_report(args) -> int:
                              read_start_signals(args.bag, args.namespace))
     kf2 = session.fused["kf2_speed"]
     report = SessionReport(Path(args.bag).name, session.trials, session_analyzer.conditions, session.in_situ,
-                           session_analyzer.distances, float(np.nanmax(kf2)) if np.isfinite(kf2).any() else None)
+                           session_analyzer.distances, float(np.nanmax(kf2)) if np.isfinite(kf2).any() else None,
+                           args.timezone)
     paths = write_report(report, out, figures=not args.no_figures)
     print_trials(session.trials)
     for kind, path in paths.items():
         print(f"{kind}: {shown(path)}")
     return damaged(damage, "reported up to there")
+
+
+def timezone_name(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise argparse.ArgumentTypeError(f"'{name}' is not an IANA time zone (such as Europe/Berlin or UTC)") from e
+    return name
 
 
 def bag_input(p, what: str = "rosbag2 (MCAP, sqlite3) or ROS 1 bag"):
@@ -162,5 +174,7 @@ def add_parsers(sub) -> None:
     bag_input(rpt, "rosbag2 (MCAP, sqlite3) or ROS 1 bag, or the output of replay")
     rpt.add_argument("-o", "--output", required=True, help="folder for the report files")
     rpt.add_argument("--no-figures", action="store_true", help="only sprint.json and trials.csv")
+    rpt.add_argument("--timezone", type=timezone_name, metavar="ZONE",
+                     help="IANA time zone of the page's times, e.g. Europe/Berlin (default: this computer's)")
     sprint_options(rpt)
     rpt.set_defaults(func=cmd_report)

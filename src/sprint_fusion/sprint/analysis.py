@@ -206,3 +206,20 @@ class RowJoiner:
                 out.append((k * 1e-9, values))
             self.released_ns = k
         return out
+
+
+def trusted(tr: TrialResult) -> tuple[str, str] | None:
+    """The estimator whose numbers a coach should read first, and why: the smoothed speed when
+    there is one (offline, it has no filter lag); else KF5 when its curve covers the trial from
+    the start and fits the sprint model; else KF2 (the published model's KF5 waits for a heading
+    and starts late)."""
+    e = tr.estimators
+    if "smoothed" in e:
+        return "smoothed", "smoothed over the whole recording, forwards and backwards in time: no filter lag"
+    kf5 = e.get("kf5")
+    if kf5 is not None and kf5.profile is not None and len(kf5.t) and kf5.t[0] <= 0.1:
+        return "kf5", "KF5 (GNSS and IMU fused) covers the trial from the start and fits the sprint model"
+    if "kf2" in e:
+        why = "KF5 starts late in this trial" if kf5 is not None else "KF5 has no result for this trial"
+        return "kf2", f"KF2 (the along-track filter): {why}"
+    return ("kf5", "the only filter with a result") if kf5 is not None else None

@@ -85,7 +85,8 @@ def judge(epochs: list[GnssEpoch], onset: float, end: float, t: np.ndarray, east
     q = Quality(USABLE, [], len(inside), min(fixed, 1.0), min(floating, 1.0), outages, accuracy, outliers)
     bad = []
     if fixed < p.min_rtk_fixed_share:
-        bad.append(f"RTK fixed in {fixed:.0%} of epochs (needs ≥ {p.min_rtk_fixed_share:.0%})")
+        bad.append(f"RTK fixed in {fixed:.0%} of epochs (needs ≥ {p.min_rtk_fixed_share:.0%}): the position is "
+                   "not centimetre-accurate enough")
     ongoing = _ongoing(usable, end, period)
     if q.longest_outage > p.max_bridge:
         bad.append(f"GNSS outage of {q.longest_outage:.2f} s (the IMU bridges ≤ {p.max_bridge:.2f} s)")
@@ -93,23 +94,29 @@ def judge(epochs: list[GnssEpoch], onset: float, end: float, t: np.ndarray, east
         bad.append(f"GNSS lost {ongoing:.2f} s before the trial's end and not back by then: the end is the "
                    f"IMU's alone (it bridges < {p.max_bridge:.2f} s)")
     if not math.isfinite(accuracy) or accuracy > p.max_median_accuracy:
-        bad.append(f"median reported accuracy {accuracy:.3f} m (needs ≤ {p.max_median_accuracy:.3f} m)")
+        bad.append(f"median reported accuracy {accuracy:.3f} m (needs ≤ {p.max_median_accuracy:.3f} m): the "
+                   "receiver itself says its positions are too coarse")
     if math.isfinite(outliers) and outliers > p.max_outlier_share:
-        bad.append(f"{outliers:.0%} of fixes disagree with the filter by > {p.outlier_sigma:g} σ "
-                   f"(allowed {p.max_outlier_share:.0%})")
+        bad.append(f"{outliers:.0%} of fixes jump away from the track the filter predicted (innovation outliers "
+                   f"> {p.outlier_sigma:g} σ; allowed {p.max_outlier_share:.0%}): reflections or a wrong RTK fix")
     notes = []
     if outages and q.longest_outage <= p.max_bridge:
         notes.append(f"{len(outages)} outage(s), longest {q.longest_outage:.2f} s, bridged with the IMU")
     if floating > 0:
-        notes.append(f"RTK float in {floating:.0%} of epochs")
+        notes.append(f"RTK float (decimetre-level) in {floating:.0%} of epochs")
     if math.isfinite(outliers) and 0 < outliers <= p.max_outlier_share:
-        notes.append(f"{outliers:.1%} of fixes are innovation outliers")
+        notes.append(f"{outliers:.1%} of fixes jump away from the predicted track (innovation outliers)")
     if bad:
         q.verdict, q.reasons = UNUSABLE, bad + notes
     else:
         q.verdict = BRIDGED if outages else USABLE
-        q.reasons = notes or ["RTK fixed throughout, no outage, no outlier"]
+        q.reasons = notes or ["RTK fixed throughout, no outage, no position jump"]
     return q
+
+
+def bridged(t: float, outages) -> bool:
+    """Whether a moment of a trial (s from onset) fell in a GNSS outage: measured by the IMU alone."""
+    return any(start <= t <= start + length for start, length in outages)
 
 
 def _ongoing(usable: list[GnssEpoch], end: float, period: float) -> float:
