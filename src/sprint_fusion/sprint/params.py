@@ -31,13 +31,15 @@ SPRINT_PARAMS: tuple[Param, ...] = (
           "m", low=0.005, high=10.0),
     Param("quality.max_outlier_share", 0.1, "Largest share of fixes > 3 σ from the filter's prediction",
           low=0.0, high=1.0),
+    Param("quality.outlier_settle", 1.0, "Fixes this soon after the onset are not judged as outliers (the "
+          "filters lag the first push, most of all the paper's)", "s", low=0.0, high=10.0),
     Param("athlete.bodymass", 0.0, "Body mass; 0: unknown, no force–velocity profile", "kg", low=0.0, high=250.0),
     Param("athlete.bodyheight", 1.75, "Body height (frontal area for air resistance)", "m", low=1.0, high=2.5),
     Param("air.temperature", 25.0, "Air temperature", "°C", low=-30.0, high=50.0),
     Param("air.pressure", 760.0, "Barometric pressure", "mmHg", low=400.0, high=850.0),
     Param("air.wind", 0.0, "Wind along the run, + from behind", "m/s", low=-20.0, high=20.0),
     Param("output_dir", "", "Folder for sprint.json, trials.csv, plots and report.html; empty: none"),
-    Param("figures", True, "Also write the PNG plots and the HTML page"),
+    Param("figures", True, "Also write the HTML page and its SVG plots"),
 )
 
 
@@ -48,7 +50,8 @@ def analyzer_from(values: Mapping[str, Any]) -> SessionAnalyzer:
     quality = QualityParams(min_rtk_fixed_share=values["quality.min_rtk_fixed_share"],
                             max_bridge=values["quality.max_bridge"],
                             max_median_accuracy=values["quality.max_median_accuracy"],
-                            max_outlier_share=values["quality.max_outlier_share"])
+                            max_outlier_share=values["quality.max_outlier_share"],
+                            settle=values["quality.outlier_settle"])
     conditions = None
     if values["athlete.bodymass"] > 0:
         conditions = Conditions(values["athlete.bodymass"], values["athlete.bodyheight"], values["air.pressure"],

@@ -36,6 +36,7 @@ class QualityParams:
     outlier_sigma: float = 3.0  # a fix this many σ from the prediction is an outlier
     sigma_floor: float = 0.05  # m: σ used at least (the prediction is not exact either)
     max_outlier_share: float = 0.1
+    settle: float = 1.0  # s after the onset whose fixes are not judged as outliers (see _outlier_share)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def judge(epochs: list[GnssEpoch], onset: float, end: float, t: np.ndarray, east
     usable = [e for e in inside if e.usable]
     outages = _outages([e.t for e in usable], onset, end, period)
     accuracy = float(np.median([e.sigma_h for e in usable])) if usable else math.nan
-    outliers = _outlier_share(usable, t, east, north, p)
+    outliers = _outlier_share([e for e in usable if e.t >= onset + p.settle], t, east, north, p)
     q = Quality(USABLE, [], len(inside), min(fixed, 1.0), min(floating, 1.0), outages, accuracy, outliers)
     bad = []
     if fixed < p.min_rtk_fixed_share:
