@@ -83,6 +83,8 @@ def test_report_writes_the_documented_files(session_bag, report_dir):
     assert [(r["trial"], r["filter"]) for r in rows] == [(t, f) for t in "12" for f in ("KF5", "KF2", "smoothed")]
     assert float(rows[1]["t_10m_s"]) == pytest.approx(next(s["time"] for s in splits if s["distance"] == 10), abs=5e-4)
     assert rows[0]["t_400m_s"] == ""  # not run
+    units = ("_m", "_s", "_m_s", "_m_s2", "_W_kg", "_N", "_W", "_ratio", "_per_m_s")
+    assert all(name.endswith(units) for name in rows[0] if name not in ("trial", "onset_utc", "verdict", "filter"))
     assert rows[1]["bridged_m"] == ";".join(f"{d:g}" for d in marked)
 
 

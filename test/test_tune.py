@@ -101,3 +101,12 @@ def test_tune_finds_parameters_at_least_as_good_as_the_paper(tmp_path, capsys):
 def test_tune_refuses_a_bad_grid_before_running(capsys):
     assert main(["tune", str(BAG), "--reference", "truth", "--grid", "speed.r=5,-1"]) == 2
     assert "speed.r" in capsys.readouterr().err
+
+
+def test_tune_refuses_gate_times_that_are_not_on_the_bags_clock(tmp_path, capsys):
+    """Stopwatch times (0–6 s) against a bag on UTC scored a split RMS of 1.8e9 s, exit 0, and a
+    tuned.yaml was written from it (issue 18)."""
+    gates = gate_csv(tmp_path / "gates.csv", [10, 20, 30])
+    out = tmp_path / "tuned.yaml"
+    assert main(["tune", str(BAG), "--reference", str(gates), "--grid", "speed.r=5,20", "-o", str(out)]) == 2
+    assert "not on the bag's clock" in capsys.readouterr().err and not out.exists()

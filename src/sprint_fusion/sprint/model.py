@@ -13,6 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+MAX_MSS = 13.0  # m/s: faster than any human sprinter (12.3 m/s, Bolt 2009)
+MAX_TAU = 5.0  # s
+
+
+class ProfileError(ValueError):
+    """Input that gives no trustworthy profile; the message says why and what to check."""
+
+
+def check_sprint(mss: float, tau: float, what: str) -> None:
+    if not (0 < mss <= MAX_MSS and 0 < tau <= MAX_TAU):
+        raise ProfileError(f"the {what} do not describe a sprint from a standstill (fitted MSS {mss:.2f} m/s, "
+                           f"TAU {tau:.2f} s; a sprinter's MSS ≤ {MAX_MSS:g} m/s, TAU ≤ {MAX_TAU:g} s): check "
+                           "the units (metres, seconds, m/s) and that the data start at the start")
+
 
 def velocity_at(t, mss: float, tau: float):
     return mss * (1.0 - np.exp(-np.asarray(t, dtype=float) / tau))
@@ -50,24 +64,32 @@ class SprintProfile:
                 "RSE": self.rse, "n": self.n}
 
 
-def fit_velocity(t, v, time_correction: bool = True, weights=None) -> SprintProfile:
-    """Fit the model to a velocity trace (t from the start, s; v in m/s)."""
+def fit_velocity(t, v, time_correction: bool = True, weights=None, mss: float | None = None) -> SprintProfile:
+    """Fit the model to a velocity trace (t from the start, s; v in m/s). With `mss`, MSS is held
+    there (shorts' use_observed_MSS: the trace's peak) and MAC (and TC) fitted."""
     t = np.asarray(t, dtype=float)
     v = np.asarray(v, dtype=float)
     ok = np.isfinite(t) & np.isfinite(v)
     t, v = t[ok], v[ok]
     w = np.ones_like(t) if weights is None else np.asarray(weights, dtype=float)[ok]
-    n_params = 3 if time_correction else 2
-    if len(t) <= n_params:
-        raise ValueError(f"a sprint profile needs more than {n_params} samples, got {len(t)}")
+    free = (["MSS"] if mss is None else []) + ["TAU"] + (["TC"] if time_correction else [])
+    if len(t) <= len(free):
+        raise ValueError(f"a sprint profile needs more than {len(free)} samples, got {len(t)}")
     sw = np.sqrt(w)
 
-    def residuals(x):
-        tc = x[2] if time_correction else 0.0
-        return sw * (x[0] * (1.0 - np.exp(-(t - tc) / x[1])) - v)
+    def unpack(x):
+        values = dict(zip(free, x, strict=True))
+        top = values.get("MSS", mss)
+        # with MSS held, fit MAC as shorts does (TAU = MSS/MAC): the same optimum, its start MAC 7
+        tau = values["TAU"] if mss is None else top / values["TAU"]
+        return top, tau, values.get("TC", 0.0)
 
-    start = [7.0, 0.8, 0.0][:n_params]
-    fit = least_squares(residuals, start, method="lm", xtol=1e-12, ftol=1e-12, gtol=1e-12)
-    rse = math.sqrt(float(np.sum(fit.fun ** 2)) / (len(t) - n_params))
-    tc = float(fit.x[2]) if time_correction else 0.0
-    return SprintProfile(float(fit.x[0]), float(fit.x[1]), tc, rse, len(t))
+    def residuals(x):
+        top, tau, tc = unpack(x)
+        return sw * (top * (1.0 - np.exp(-(t - tc) / tau)) - v)
+
+    start = {"MSS": 7.0, "TAU": 0.8 if mss is None else 7.0, "TC": 0.0}
+    fit = least_squares(residuals, [start[k] for k in free], method="lm", xtol=1e-12, ftol=1e-12, gtol=1e-12)
+    rse = math.sqrt(float(np.sum(fit.fun ** 2)) / (len(t) - len(free)))
+    top, tau, tc = unpack(fit.x)
+    return SprintProfile(float(top), float(tau), float(tc), rse, len(t))

@@ -90,6 +90,7 @@ def session_doc(report: SessionReport) -> dict:
         "conditions": vars(report.conditions) if report.conditions else None,
         "in_situ": ({"MSS": report.in_situ.mss, "MAC": report.in_situ.mac, "TAU": report.in_situ.tau,
                      "PMAX": report.in_situ.pmax, "points": report.in_situ.points,
+                     "speed_threshold": _num(report.in_situ.speed_threshold),
                      "r_squared": _num(report.in_situ.r_squared)} if report.in_situ else None),
         "trials": [trial_doc(tr) for tr in report.trials],
     }
@@ -98,7 +99,8 @@ def session_doc(report: SessionReport) -> dict:
 def csv_rows(report: SessionReport) -> tuple[list[str], list[list]]:
     head = ["trial", "onset_utc", "verdict", "filter", "distance_m", "top_speed_m_s", "top_speed_time_s",
             "top_speed_distance_m", *(f"t_{d:g}m_s" for d in report.distances),
-            "MSS", "TAU", "MAC", "PMAX", "TC", "F0_N", "V0_m_s", "Pmax_W", "FV_slope", "RFmax", "Drf",
+            "MSS_m_s", "TAU_s", "MAC_m_s2", "PMAX_W_kg", "TC_s", "F0_N", "V0_m_s", "Pmax_W", "FV_slope_N_kg_per_m_s",
+            "RFmax_ratio", "Drf_per_m_s",
             "bridged_m"]  # the split distances reached while the GNSS was out, ';'-separated
     rows = []
     for tr in report.trials:
