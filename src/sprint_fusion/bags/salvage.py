@@ -30,6 +30,7 @@ from .writer import BagError
 
 MAGIC = b"\x89MCAP0\r\n"
 _RECORD_HEAD = struct.Struct("<BQ")
+_MESSAGE_HEAD = struct.Struct("<HIQQ")  # channel id, sequence, log time, publish time
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ class _Scan:
             end = pos + _RECORD_HEAD.size + length
             if end > len(data):
                 break
+            if opcode == Opcode.MESSAGE and length >= _MESSAGE_HEAD.size:  # the bulk: unpacked here, not by mcap
+                channel, _, log_time, _ = _MESSAGE_HEAD.unpack_from(data, pos + _RECORD_HEAD.size)
+                messages.append((log_time, channel, data[pos + _RECORD_HEAD.size + _MESSAGE_HEAD.size:end]))
+                pos = end
+                continue
             try:
                 self.record(opcode, length, ReadDataStream(io.BytesIO(data[pos + _RECORD_HEAD.size:end])), messages)
             except (McapError, struct.error, UnicodeDecodeError, EOFError) as err:
@@ -93,19 +99,20 @@ class _Scan:
         if problem is None and complete and pos != len(data):
             problem = f"chunk records stop parsing {len(data) - pos} bytes before the chunk's end"
         # a chunk may hold messages slightly out of log-time order; the readers want them in order
-        messages.sort(key=lambda m: m.log_time)
+        messages.sort(key=lambda m: m[0])
         yield from self.emit(messages, offset)
         if problem:
             raise self.damage(offset, problem)
 
     def emit(self, messages: list, offset: int) -> Iterator[tuple[Connection, int, bytes]]:
-        for msg in messages:
-            conn = self.channels.get(msg.channel_id)
+        """(log_time, channel id, data) of messages as (connection, log_time, data)."""
+        for log_time, channel_id, data in messages:
+            conn = self.channels.get(channel_id)
             if conn is None:
-                raise self.damage(offset, f"message on channel {msg.channel_id}, which was never defined")
+                raise self.damage(offset, f"message on channel {channel_id}, which was never defined")
             self.count += 1
-            self.last_log_ns = msg.log_time
-            yield conn, msg.log_time, msg.data
+            self.last_log_ns = log_time
+            yield conn, log_time, data
 
     def record(self, opcode: int, length: int, stream: ReadDataStream, messages: list) -> None:
         if opcode == Opcode.SCHEMA:
@@ -115,7 +122,8 @@ class _Scan:
             channel = Channel.read(stream)
             self.channels[channel.id] = Connection(channel.topic, self.schemas.get(channel.schema_id, ""))
         elif opcode == Opcode.MESSAGE:
-            messages.append(Message.read(stream, length))
+            msg = Message.read(stream, length)
+            messages.append((msg.log_time, msg.channel_id, msg.data))
 
 
 def sequential_connections(path: str | Path, known_types) -> list[Connection] | None:
