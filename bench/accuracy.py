@@ -14,7 +14,6 @@ import argparse
 import numpy as np
 from common import ROOT
 
-from sprint_fusion.core.fusion import run
 from sprint_fusion.core.params import FilterParams
 from sprint_fusion.paths import config_file
 from sprint_fusion.sim import validation as val
@@ -34,7 +33,7 @@ def evaluate(receiver: str, profiles: list[str], seeds: int) -> dict[str, list]:
             truth, start = sc.simulated.truth, val.start_of_motion(sc.simulated.truth)
             out.setdefault("receiver", []).append(val.score(*val.receiver_speed(sc), truth, start))
             for name in profiles:
-                res = run(sc.simulated.merged(), profile(name), smooth=True)
+                res = val.fused(sc, profile(name), smooth=True)
                 out.setdefault(f"{name}: KF2", []).append(val.score(res["t"], res["kf2_speed"], truth, start))
                 out.setdefault(f"{name}: KF5", []).append(val.score(res["t"], res["kf5_speed"], truth, start))
                 out.setdefault(f"{name}: smoothed", []).append(val.score(res["t"], res["smoothed_speed"], truth,

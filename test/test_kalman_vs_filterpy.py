@@ -68,3 +68,34 @@ def test_ca_yaw_filter_matches_filterpy(seed):
 def test_ca_gain_noise_filters_match_filterpy(seed, sigma_q, per):
     dx, dP = run_both(3, ca_transition, kf.gain_noise(sigma_q, per), gain_q(sigma_q, per), [0], [30.0], seed)
     assert dx < 1e-9 and dP < 1e-9
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cj_filter_with_a_gauss_markov_acceleration_bias_matches_filterpy(seed):
+    """The axis filters' fifth state (axis.accel_bias_tau): A = diag(A_cj, e^(−Δt/τ)), its noise
+    q₄·(1 − e^(−2Δt/τ)); the IMU measures a + b (H = 0 0 1 0 1), GNSS the position (H = 1 0 0 0 0)."""
+    tau, q_bias = 30.0, 0.01
+    q = [0.0, 0.01, 1.0, 100.0]
+    ours = kf.new_filter(5, kf.diag_noise([*q, q_bias], "per_second", tau))
+    kf.start(ours, 0.0, 0.0)
+    ref = ReferenceKF(dim_x=5, dim_z=1)
+    ref.x, ref.P = np.zeros((5, 1)), np.diag([1.0, 1.0, 1.0, 1.0, q_bias])
+    rng = np.random.default_rng(seed)
+    row = np.array([0.0, 0.0, 1.0, 0.0, 1.0])
+    t = 0.0
+    for _ in range(300):
+        dt = float(rng.choice([0.005, rng.uniform(0.05, 0.2)]))
+        t += dt
+        kf.predict_to(ours, t)
+        phi = np.exp(-dt / tau)
+        ref.F = np.block([[cj_transition(dt), np.zeros((4, 1))], [np.zeros((1, 4)), np.array([[phi]])]])
+        ref.Q = np.diag([*np.diag(diag_q(q, "per_second")(dt)), q_bias * (1 - phi * phi)])
+        ref.predict()
+        a = rng.normal(0.3, 1.0)
+        kf.update_row(ours, a, row, 0.5)
+        ref.update(np.array([[a]]), R=np.array([[0.5]]), H=row.reshape(1, 5))
+        if rng.random() < 0.3:
+            d = rng.normal(0.0, 2.0)
+            kf.update(ours, d, 0, 0.02)
+            ref.update(np.array([[d]]), R=np.array([[0.02]]), H=np.eye(5)[:1])
+        assert np.max(np.abs(ours.x - ref.x.ravel())) < 1e-9 and np.max(np.abs(ours.P - ref.P)) < 1e-9

@@ -311,6 +311,21 @@ def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = N
             yield conn, log_ns, raw, events if k == len(items) - 1 else []
 
 
+def read_fixes(path: str | Path, namespace: str = "", remap=None, limit: int = 6000) -> list[GnssFix]:
+    """The bag's GNSS fixes (completed with their velocity), the first `limit` of them (ten
+    minutes at 10 Hz), without decoding the IMU: what a measurement on the fixes alone needs.
+    A damaged bag gives what comes before the damage."""
+    stream = _Stream(path, namespace, None, remap, on_damage=lambda err: None, require_inputs=False)
+    fixes: list[GnssFix] = []
+    for log_ns, _, completed, _ in stream.groups():
+        if log_ns is not END:
+            fixes += completed
+        if len(fixes) >= limit:
+            stream.reader.close()
+            break
+    return fixes
+
+
 def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None
                  ) -> Iterator[tuple[str, object, int]]:
     """(kind, sample, log_time_ns) in log-time order: kind 'imu' or 'gnss'.

@@ -32,6 +32,22 @@ def filter_params(args) -> FilterParams:
     return FilterParams.from_yaml(args.filters, overrides)
 
 
+def bag_filter_params(args, bag=None) -> FilterParams:
+    """filter_params(), then (gnss.velocity_latency_estimate) the velocity's lag measured on the
+    bag's own fixes, saying what was found."""
+    from ..bags.reader import parse_remap, read_fixes
+    from ..core.velocity_lag import calibrated
+
+    params = filter_params(args)
+    if not (params["gnss.velocity_latency_estimate"] and params["gnss.velocity"]):
+        return params
+    fixes = read_fixes(bag or args.bag, getattr(args, "namespace", ""), parse_remap(getattr(args, "remap", [])))
+    params, said = calibrated(params, fixes)
+    if said:
+        print(said)
+    return params
+
+
 SPRINT_FLAGS = {"mass": "athlete.bodymass", "height": "athlete.bodyheight", "temperature": "air.temperature",
                 "pressure": "air.pressure", "wind": "air.wind", "start_speed": "trial.start_speed",
                 "min_top_speed": "trial.min_top_speed", "end_fraction": "trial.end_fraction",

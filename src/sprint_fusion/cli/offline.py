@@ -13,6 +13,7 @@ from ..paths import bag_dir
 from ..summary import summarize
 from .common import (
     analyzer,
+    bag_filter_params,
     filter_params,
     print_summary,
     print_trials,
@@ -28,7 +29,7 @@ def cmd_demo(args) -> int:
     from ..bags.reader import read_blocks
     from ..core.fusion import run_blocks
 
-    params = filter_params(args)
+    params = bag_filter_params(args)
     damage = []
     result = run_blocks(read_blocks(args.bag, on_damage=damage.append), params)
     print(f"bag      {shown(args.bag)}")
@@ -41,7 +42,8 @@ def cmd_replay(args) -> int:
     from ..bags.reader import parse_remap
     from ..bags.replay import replay
 
-    params = filter_params(args)
+    claim([args.output, args.csv or str(args.output).rstrip("/") + ".csv"], args.force)
+    params = bag_filter_params(args)
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
     with progress(None, "replaying") as bar:
         done = replay(args.bag, args.output, params, args.namespace, parse_remap(args.remap), args.storage, csv_path,
@@ -103,7 +105,7 @@ def cmd_report(args) -> int:
     session_analyzer = analyzer(args)
     damage = []
     blocks = read_blocks(args.bag, args.namespace, remap=parse_remap(args.remap), on_damage=damage.append)
-    session = analyze_blocks(blocks, filter_params(args), session_analyzer,
+    session = analyze_blocks(blocks, bag_filter_params(args), session_analyzer,
                              read_start_signals(args.bag, args.namespace))
     kf2 = session.fused["kf2_speed"]
     report = SessionReport(Path(args.bag).name, session.trials, session_analyzer.conditions, session.in_situ,

@@ -33,7 +33,9 @@ import numpy as np
 from .jit import jit
 
 Filter = namedtuple("Filter", "x P t noise p0")
-ProcessNoise = namedtuple("ProcessNoise", "gain q per_second")
+# tau > 0: a fifth state, a first-order Gauss–Markov error of that correlation time (s) whose
+# stationary variance is q[4] (the axis filters' acceleration bias, axis.accel_bias_tau)
+ProcessNoise = namedtuple("ProcessNoise", "gain q per_second tau")
 
 # What a step did (the compiled steps return these; checked() reads them in Python). PROVISIONAL:
 # the alignment gave an acceleration along the GNSS direction of motion before a trusted heading.
@@ -44,20 +46,23 @@ class TimeWentBackwardsError(ValueError):
     """A sample is older than the filter's current time."""
 
 
-def diag_noise(q_diag, process_noise: str = "per_step") -> ProcessNoise:
-    """A fixed diagonal Q: once per step (the paper) or as a rate × Δt."""
-    return ProcessNoise(False, np.asarray(q_diag, dtype=float), process_noise == "per_second")
+def diag_noise(q_diag, process_noise: str = "per_step", tau: float = 0.0) -> ProcessNoise:
+    """A fixed diagonal Q: once per step (the paper) or as a rate × Δt; with tau, one more entry:
+    the Gauss–Markov state's stationary variance."""
+    return ProcessNoise(False, np.asarray(q_diag, dtype=float), process_noise == "per_second", float(tau))
 
 
 def gain_noise(sigma_q: float, process_noise: str = "per_step") -> ProcessNoise:
     """Q = G·Gᵀ·σ_q with G = (Δt²/2, Δt, 1)ᵀ, the spec's bias and speed filter noise."""
-    return ProcessNoise(True, np.array([float(sigma_q)]), process_noise == "per_second")
+    return ProcessNoise(True, np.array([float(sigma_q)]), process_noise == "per_second", 0.0)
 
 
 def new_filter(dim: int, noise: ProcessNoise, p0: float = 1.0) -> Filter:
-    """A filter not started yet: x = 0, P = p0·I (the spec: the identity)."""
-    if dim not in (3, 4) or (not noise.gain and len(noise.q) != dim):
-        raise ValueError(f"a {dim}-state filter needs a {dim}-entry diagonal Q (3 or 4 states)")
+    """A filter not started yet: x = 0, P = p0·I (the spec: the identity). 5 states: constant jerk
+    and a Gauss–Markov error (noise.tau > 0)."""
+    if dim not in (3, 4, 5) or (not noise.gain and len(noise.q) != dim) or ((dim == 5) != (noise.tau > 0)):
+        raise ValueError(f"a {dim}-state filter needs a {dim}-entry diagonal Q (3 or 4 states; 5 with a "
+                         "Gauss–Markov error of correlation time tau > 0)")
     return Filter(np.zeros(dim), np.eye(dim) * p0, np.array([np.nan]), noise, float(p0))
 
 
@@ -81,6 +86,8 @@ def start(f, t, first) -> None:
         for b in range(n):
             f.P[a, b] = f.p0 if a == b else 0.0
     f.x[0] = first
+    if n == 5:  # the Gauss–Markov error starts at its stationary spread
+        f.P[4, 4] = f.noise.q[4]
     f.t[0] = t
 
 
@@ -88,35 +95,44 @@ def start(f, t, first) -> None:
 def predict(f, dt) -> None:
     """x ← A·x, P ← A·P·Aᵀ + Q in place. A is upper triangular with constant diagonals
     c = (1, Δt, Δt²/2, Δt³/6), so each product can overwrite its input in order (every new entry
-    reads only entries not yet overwritten)."""
+    reads only entries not yet overwritten). A fifth, Gauss–Markov state decays by
+    φ = e^(−Δt/τ) and gains q₄·(1 − φ²): it keeps its stationary variance q₄."""
     x, P, noise = f.x, f.P, f.noise
     n = x.shape[0]
+    m = 4 if n == 5 else n  # the motion states
     c = (1.0, dt, dt * dt / 2.0, dt * dt * dt / 6.0)
-    for a in range(n):  # x ← A·x, top down
+    for a in range(m):  # x ← A·x, top down
         s = 0.0
-        for b in range(a, n):
+        for b in range(a, m):
             s += c[b - a] * x[b]
         x[a] = s
     for col in range(n):  # P ← A·P, column by column, top down
-        for a in range(n):
+        for a in range(m):
             s = 0.0
-            for b in range(a, n):
+            for b in range(a, m):
                 s += c[b - a] * P[b, col]
             P[a, col] = s
     for row in range(n):  # P ← P·Aᵀ, row by row, left to right
-        for a in range(n):
+        for a in range(m):
             s = 0.0
-            for b in range(a, n):
+            for b in range(a, m):
                 s += P[row, b] * c[b - a]
             P[row, a] = s
     g = (dt * dt / 2.0, dt, 1.0)
     scale = dt if noise.per_second else 1.0
-    for a in range(n):  # P ← P + Q
+    for a in range(m):  # P ← P + Q
         if noise.gain:
-            for b in range(n):
+            for b in range(m):
                 P[a, b] += g[a] * g[b] * noise.q[0] * scale
         else:
             P[a, a] += noise.q[a] * scale
+    if n == 5:
+        phi = math.exp(-dt / noise.tau)
+        x[4] *= phi
+        for k in range(n):
+            P[4, k] *= phi
+            P[k, 4] *= phi
+        P[4, 4] += noise.q[4] * (1.0 - phi * phi)
 
 
 @jit

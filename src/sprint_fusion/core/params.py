@@ -99,6 +99,9 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("gnss.velocity_latency_sigma", 0.0, "How uncertain that latency is: the velocity's variance grows by "
           "(σ·a)² while the athlete accelerates at a, so a receiver whose lag differs is trusted less just where "
           "it matters", "s", low=0.0, high=0.5),
+    Param("gnss.velocity_latency_estimate", False, "Offline (demo, replay, report): measure that latency on the "
+          "recording's own accelerations (positions have none) and use it, weighted with gnss.velocity_latency ± "
+          "gnss.velocity_latency_sigma as the prior; live the configured value stays"),
     Param("gnss.gate", 0.0, "A GNSS position further than this many standard deviations from the filter's "
           "prediction is not used (a jump, multipath; five in a row restart the position there); 0: every one is "
           "used (the paper)", "σ",
@@ -134,6 +137,10 @@ FILTER_PARAMS: tuple[Param, ...] = (
           "diag(d, v, a, j)", low=0.0, high=1e6),
     Param("axis.r_imu", 0.01, "North/east/up filters' R entry of the aligned acceleration",
           low=1e-9, high=1e6),
+    Param("axis.accel_bias_tau", 0.0, "North/east/up filters: the aligned acceleration's bias (accelerometer "
+          "offset, gravity leaking through AHRS tilt) as a fifth, Gauss–Markov state of this correlation time; "
+          "0: none (the paper's four states)", "s", low=0.0, high=1e5),
+    Param("axis.accel_bias_sigma", 0.1, "The stationary spread (1σ) of that bias", "m/s²", low=0.0, high=5.0),
     Param("speed.mode", "filter", "KF5's horizontal speed: 'filter', the paper's CA filter on √(v_N² + v_E²); "
           "'direct', √(v_N² + v_E²) of the axis filters with its variance propagated (no further lag)",
           choices=("filter", "direct")),

@@ -61,6 +61,16 @@ class Scores:
     distance: float = np.nan  # relative error of the distance at the end
 
 
+def fused(sc: Scenario, params, smooth: bool = False):
+    """The scenario through the filters as the offline commands run a recording: the velocity's
+    lag measured on its fixes first (gnss.velocity_latency_estimate), then the samples in arrival
+    order."""
+    from ..core.fusion import run
+    from ..core.velocity_lag import calibrated
+
+    return run(sc.simulated.merged(), calibrated(params, sc.simulated.gnss)[0], smooth=smooth)
+
+
 def score(t: np.ndarray, speed: np.ndarray, truth, start: float) -> Scores:
     """An estimator's speed samples (t, speed; NaN where it has none) against the truth. Distance
     is the speed integrated from the start of motion, so splits measure the speed curve itself."""

@@ -1,0 +1,76 @@
+"""Two things the accurate profile measures instead of assuming: the aligned acceleration's bias
+(an axis filter's fifth state) and how late the receiver's velocity is (offline, on the
+recording's RTK-fixed accelerations) — each against a simulated truth."""
+
+import numpy as np
+import pytest
+
+from sprint_fusion.core.cj_fuser import CjFuser
+from sprint_fusion.core.params import FilterParams
+from sprint_fusion.core.velocity_lag import calibrated, estimate_velocity_lag
+from sprint_fusion.paths import config_file
+from sprint_fusion.sim import validation as val
+
+from .conftest import SHARED
+
+
+def axis_run(bias_tau: float, bias: float = 0.15, seconds: float = 20.0):
+    """An athlete standing 5 s, then running at 6 m/s; the IMU's acceleration carries a constant
+    bias; 10 Hz RTK positions and Doppler. Returns the velocity errors while running and the filter."""
+    f = CjFuser([0.0, 0.01, 1.0, 100.0], 0.5, "variance", "per_second", 1.0, 0.0, 0.0, 0.0, 1.0, bias_tau, 0.1)
+    rng = np.random.default_rng(7)
+    errors = []
+    for k in range(int(seconds * 200)):
+        t = k / 200.0
+        v_true = 0.0 if t < 5.0 else min(6.0, 3.0 * (t - 5.0))
+        a_true = 3.0 if 5.0 <= t < 7.0 else 0.0
+        p_true = 0.0 if t < 5.0 else (1.5 * (t - 5) ** 2 if t < 7.0 else 6.0 + 6.0 * (t - 7.0))
+        if k % 20 == 0:
+            f.position(t, p_true + rng.normal(0, 0.02), 0.02)
+            f.velocity(t, v_true + rng.normal(0, 0.05), 0.05 ** 2)
+        f.acceleration(t, a_true + bias + rng.normal(0, 0.3))
+        if t > 8.0:
+            errors.append(f.state[1] - v_true)
+    return np.array(errors), f
+
+
+def test_the_acceleration_bias_state_learns_the_bias_and_keeps_it_out_of_the_speed():
+    with_bias, f = axis_run(bias_tau=300.0)
+    without, _ = axis_run(bias_tau=0.0)
+    assert f.state[4] == pytest.approx(0.15, abs=0.03)  # the bias, measured
+    assert abs(with_bias.mean()) < 0.01 < abs(without.mean())  # without it, the speed runs ahead
+    assert np.sqrt(np.mean(with_bias ** 2)) < np.sqrt(np.mean(without ** 2))
+
+
+@pytest.mark.parametrize("lag", [0.0, 0.08, 0.15])
+def test_the_velocity_lag_is_measured_on_rtk_fixed_sprints(lag, monkeypatch):
+    monkeypatch.setattr(val, "RECEIVER_COMMON", {**val.RECEIVER_COMMON, "velocity_latency": lag})
+    traces = val.traces(SHARED / "data" / "sprint")
+    for trace in ("jb_morin", "Kimberley"):
+        fixes = val.scenario(traces[trace], "rtk_fixed", seed=2).simulated.gnss
+        found = estimate_velocity_lag(fixes)
+        assert found is not None and found.lag == pytest.approx(lag, abs=0.015), (trace, found)
+        assert found.sigma < 0.02
+
+
+def test_float_fixes_leave_the_configured_lag(monkeypatch):
+    """Float positions wander by decimetres within a second: no measurement, the prior stays."""
+    traces = val.traces(SHARED / "data" / "sprint")
+    fixes = val.scenario(traces["Jim"], "float_outage", seed=1).simulated.gnss
+    assert estimate_velocity_lag(fixes) is None
+    params = FilterParams.from_yaml(config_file("filters", "accurate.yaml"))
+    same, said = calibrated(params, fixes)
+    assert same["gnss.velocity_latency"] == params["gnss.velocity_latency"] and "too little" in said
+
+
+def test_the_measured_lag_is_weighted_with_the_prior(monkeypatch):
+    monkeypatch.setattr(val, "RECEIVER_COMMON", {**val.RECEIVER_COMMON, "velocity_latency": 0.15})
+    fixes = val.scenario(val.traces(SHARED / "data" / "sprint")["Jim"], "rtk_fixed", seed=2).simulated.gnss
+    found = estimate_velocity_lag(fixes)
+    params = FilterParams.from_yaml(config_file("filters", "accurate.yaml"))  # prior 0.08 ± 0.1 s
+    tuned, said = calibrated(params, fixes)
+    w_prior, w_found = 1 / 0.1 ** 2, 1 / found.sigma ** 2
+    assert tuned["gnss.velocity_latency"] == pytest.approx((0.08 * w_prior + found.lag * w_found) / (w_prior + w_found))
+    assert "measured" in said
+    paper = FilterParams()  # the published model measures nothing
+    assert calibrated(paper, fixes) == (paper, None)
