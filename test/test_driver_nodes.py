@@ -90,7 +90,47 @@ def test_imu_driver_publishes_esf_raw_from_a_real_receiver_log(ros, shared_data)
     ({"source": "sirf"}, "'source' = 'sirf': must be one of ubx, nmea, rtklib_pos"),
     ({"baud": 0}, "baud"),
     ({"transport": "file", "path": "/no/such/log.ubx"}, "No such file"),
+    # a log path given to a serial driver was read from /dev/ttyACM0 instead, without a word
+    ({"transport": "serial", "path": "rover.ubx"}, "'path' \\(rover.ubx\\) is set, but transport is 'serial'"),
 ])
 def test_gnss_driver_refuses_wrong_parameters(ros, overrides, message):
     with pytest.raises(ParameterError, match=message):
         GnssDriver(context=ros, parameter_overrides=params(**overrides))
+
+
+def test_two_file_drivers_replay_on_one_time_line(ros, shared_data):
+    """The RTKLIB .pos and the IMU CSV of config/sensors/rtklib_pos_imu_csv.yaml, in real time,
+    the IMU driver started a second after the GNSS one: each message leaves at the same wall
+    time minus stamp as the other driver's (paced each from its own first sample they fell > 1 s
+    apart, and the filters reset four times a second)."""
+    import time
+
+    from sensor_msgs.msg import Imu, NavSatFix
+
+    from sprint_fusion.core.params import read_params_file
+
+    drive = shared_data / "fusion_drive"
+    config = REPO / "config" / "sensors" / "rtklib_pos_imu_csv.yaml"
+    arrivals = {"/gnss/fix": [], "/imu/data_raw": []}
+    sub, _ = listener(ros, {})
+
+    def record(topic):
+        return lambda msg: arrivals[topic].append((time.time(), msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9))
+
+    sub.create_subscription(NavSatFix, "/gnss/fix", record("/gnss/fix"), 1000)
+    sub.create_subscription(Imu, "/imu/data_raw", record("/imu/data_raw"), 5000)
+    gnss_params = {**read_params_file(config, "/**/gnss_driver"), "path": str(drive / "gnss_1934_sf.pos")}
+    gnss = GnssDriver(context=ros, parameter_overrides=params(**gnss_params))
+    ros.track(gnss)
+    spin_until(ros, [sub, gnss], lambda: False, timeout=1.0)
+    imu_params = {**read_params_file(config, "/**/imu_driver"), "path": str(drive / "imu_1934.csv"),
+                  "tag_path": str(drive / "imu_1934.csv.tag")}
+    imu = ImuDriver(context=ros, parameter_overrides=params(**imu_params))
+    ros.track(imu)
+    spin_until(ros, [sub, gnss, imu], lambda: False, timeout=4.0)
+    offsets = {}
+    for topic, got in arrivals.items():
+        late = [wall - stamp for wall, stamp in got[len(got) // 2:]]  # once both run steadily
+        assert len(late) > 5, topic
+        offsets[topic] = float(np.median(late))
+    assert abs(offsets["/gnss/fix"] - offsets["/imu/data_raw"]) < 0.1, offsets

@@ -15,8 +15,11 @@ def cmd_graph(args) -> int:
     given = dict(parse_override(x) for x in args.set)
     valid = FilterParams.from_yaml(args.filters, given)  # refuse bad values early, in the table's types
     overrides = {name: valid[name] for name in given}  # 0 → 0.0: ROS parameters are typed
+    paths = {"gnss_driver": {"path": args.gnss_path}, "imu_driver": {"path": args.imu_path, "tag_path": args.imu_tag}}
+    node_overrides = {node: {k: v for k, v in values.items() if v} for node, values in paths.items()}
     return run_graph(None if args.no_drivers else args.sensors, args.filters, args.namespace, args.use_sim_time,
-                     drivers=not args.no_drivers, overrides=overrides, executor=args.executor, sprint=args.sprint)
+                     drivers=not args.no_drivers, overrides=overrides, executor=args.executor, sprint=args.sprint,
+                     node_overrides=node_overrides)
 
 
 def _init_ros(use_sim_time: bool) -> None:
@@ -86,6 +89,10 @@ def add_parsers(sub) -> None:
     graph.add_argument("--namespace", default="", help="one athlete's namespace, e.g. athlete1")
     graph.add_argument("--use-sim-time", action="store_true", help="follow /clock (bag replay)")
     graph.add_argument("--no-drivers", action="store_true", help="fusion nodes only (input from a bag player)")
+    for name, what in (("--gnss-path", "GNSS log / RTKLIB .pos"), ("--imu-path", "IMU log"),
+                       ("--imu-tag", "RTKLIB .tag of the IMU log")):
+        graph.add_argument(name, default="", help=f"{what}, for file-based sensor configs (as the launch "
+                                                  f"argument {name[2:].replace('-', '_')}:=)")
     graph.add_argument("--executor", choices=("events", "single", "multi"), default="events",
                        help="rclpy executor (see README: the multi-threaded one cannot keep up here)")
     graph.set_defaults(func=cmd_graph)

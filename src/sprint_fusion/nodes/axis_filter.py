@@ -42,7 +42,7 @@ class AxisFilterNode(FusionNode):
         self.create_subscription(AccelWithCovarianceStamped, topics.ACCEL_ENU, self._on_accel, STAGE_QOS)
 
     def _on_position(self, msg) -> None:
-        self.last_gnss_wall = time.monotonic()
+        self.presence.seen("GNSS", time.monotonic())
         p = msg.pose.pose.position
         coordinate = (p.x, p.y, p.z)[self.i]
         sigma = math.sqrt(max(msg.pose.covariance[7 * self.i], 0.0))
@@ -55,6 +55,7 @@ class AxisFilterNode(FusionNode):
         self.ingest(stamp, "gnss_vel", (stamp, (v.x, v.y, v.z)[self.i], msg.twist.covariance[7 * self.i]))
 
     def _on_accel(self, msg) -> None:
+        self.presence.seen("IMU", time.monotonic())
         a = msg.accel.accel.linear
         stamp = msgs.stamp_of(msg)
         variance = msg.accel.covariance[7 * self.i]  # axis.r_imu, or unknown: not measured (a prediction)
@@ -81,9 +82,9 @@ class AxisFilterNode(FusionNode):
         self.accel_pub.publish(accel_msg)
 
     def status(self):
-        level, message = self.gnss_status()
+        level, message = self.input_status()
         if not self.filter.initialized:
-            return DiagnosticStatus.WARN, "waiting for a first position", {}
+            return DiagnosticStatus.WARN, message if level else "waiting for a first position", {}
         P = self.filter.covariance
         values = {"position σ [m]": f"{math.sqrt(P[0, 0]):.3f}", "velocity σ [m/s]": f"{math.sqrt(P[1, 1]):.3f}"}
         return level, message, values

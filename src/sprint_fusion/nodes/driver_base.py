@@ -9,13 +9,24 @@ import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import TimeReference
 
+from .. import msgs
 from ..core.params import ParameterError
 from ..sensors.sources import ByteSource, FileSource, SerialSource, TcpSource
 from .matching import wait_for_matching
 
+REPLAY_LINE = "replay/time_line"  # sensor_msgs/TimeReference: a file driver's (first stamp, wall time)
+
 
 def make_source(p: dict) -> ByteSource:
+    unused = [name for name in ("path", "tag_path") if p.get(name) and p["transport"] != "file"]
+    if unused:  # a log given to a serial or TCP driver would otherwise be ignored without a word
+        where = p["port"] if p["transport"] == "serial" else f"{p['host']}:{p['tcp_port']}"
+        raise ParameterError(f"parameter '{unused[0]}' ({p[unused[0]]}) is set, but transport is "
+                             f"'{p['transport']}' (reading {where}): set transport to 'file' to read the log "
+                             f"(a file-based sensor config such as rtklib_pos_imu_csv.yaml), or leave it empty")
     if p["transport"] == "serial":
         return SerialSource(p["port"], p["baud"], p["retry"])
     if p["transport"] == "tcp":
@@ -29,18 +40,38 @@ def make_source(p: dict) -> ByteSource:
 
 
 class Pacer:
-    """Sleep so that data stamped t is released t − t₀ after the first (files in real time)."""
+    """Sleep so that data stamped t is released on one time line shared by every file-fed driver
+    of the graph: wall = w₀ + SETTLE + (t − t₀), where (t₀, w₀) is the announcement with the
+    earliest data stamp. Each driver announces (its first stamp, the wall time) when it has data,
+    waits SETTLE for the others' announcements (a latched topic, `announce`), then paces; one that
+    starts later joins the line already set. Paced each from its own first sample, an IMU CSV and
+    an RTKLIB .pos fell > 1 s apart and the filters reset four times a second."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.origin: tuple[float, float] | None = None
+    SETTLE = 0.5  # s for the other drivers' announcements to arrive
+
+    def __init__(self, enabled: bool, announce=None, clock=time.time):
+        self.enabled, self.announce, self.clock = enabled, announce, clock
+        self.announced: list[tuple[float, float]] = []  # (first data stamp, wall time), own and others'
+        self.line: tuple[float, float] | None = None
+
+    def heard(self, first_stamp: float, wall: float) -> None:
+        """Another driver's announcement (or the echo of ours)."""
+        if (first_stamp, wall) not in self.announced:
+            self.announced.append((first_stamp, wall))
 
     def wait(self, stamp: float, stop: threading.Event) -> None:
         if not self.enabled or not math.isfinite(stamp):
             return
-        if self.origin is None:
-            self.origin = (stamp, time.monotonic())
-        delay = (stamp - self.origin[0]) - (time.monotonic() - self.origin[1])
+        if self.line is None:
+            if not self.announced:  # nobody has started yet: announce, and let the others answer
+                own = (stamp, self.clock())
+                self.announced.append(own)
+                if self.announce is not None:
+                    self.announce(*own)
+                stop.wait(self.SETTLE)
+            first, wall = min(self.announced)
+            self.line = (first, wall + self.SETTLE)
+        delay = (stamp - self.line[0]) - (self.clock() - self.line[1])
         if delay > 0:
             stop.wait(delay)
 
@@ -62,13 +93,28 @@ class DriverNode(Node):
 
     def start(self) -> None:
         self.stop_event = threading.Event()
-        self.pacer = Pacer(self.p["transport"] == "file" and self.p["realtime"])
+        paced = self.p["transport"] == "file" and self.p["realtime"]
+        self.pacer = Pacer(paced, self._announce)
+        if paced:  # the file drivers' shared time line (Pacer), latched for late joiners
+            latched = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                                 durability=DurabilityPolicy.TRANSIENT_LOCAL)
+            self.line_pub = self.create_publisher(TimeReference, REPLAY_LINE, latched)
+            self.create_subscription(TimeReference, REPLAY_LINE, self._on_line, latched)
         self.last_data = time.monotonic()
         self.events_in_period = 0
         self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_timer(self.p["diagnostics_period"], self.publish_diagnostics)
         self.thread = threading.Thread(target=self.run, name=f"{self.get_name()}-reader", daemon=True)
         self.thread.start()
+
+    def _announce(self, first_stamp: float, wall: float) -> None:
+        msg = TimeReference(source=self.get_fully_qualified_name())
+        msg.header.stamp = msgs.time_msg(self.types, wall)  # the wall clock (system time) of the announcement
+        msg.time_ref = msgs.time_msg(self.types, first_stamp)  # the first stamp of this driver's data
+        self.line_pub.publish(msg)
+
+    def _on_line(self, msg) -> None:
+        self.pacer.heard(msg.time_ref.sec + msg.time_ref.nanosec * 1e-9, msgs.stamp_of(msg))
 
     def now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9

@@ -20,6 +20,7 @@ from ..core.params import FILTER_PARAMS, FilterParams, Param
 from ..core.samples import FixType
 from ..core.timeline import RESET, InputTimeline, StampOrder
 from .parameters import declare
+from .presence import Presence
 
 # SensorDataQoS (best effort, volatile) with a queue of a second of 200 Hz data, so a busy
 # executor delays samples instead of dropping them.
@@ -29,6 +30,8 @@ STAGE_QOS = 200  # reliable, between the graph's own nodes
 COMMON_PARAMS = (
     Param("gnss_timeout", 1.0, "GNSS silent this long: warn that the filters run on the IMU alone", "s",
           low=0.05, high=60.0),
+    Param("imu_timeout", 0.5, "IMU silent this long: warn that the filters have nothing between fixes", "s",
+          low=0.01, high=60.0),
     Param("diagnostics_period", 1.0, "Period of the /diagnostics status", "s", low=0.1, high=60.0),
 )
 
@@ -62,7 +65,7 @@ class FusionNode(Node):
             self.timeline = (InputTimeline.from_params(self.fp) if self.sensor_inputs else
                              StampOrder(self.fp["time.stage_window"], self.fp["time.reset_jump_back"]))
             self.reported: dict[str, int] = {}
-            self.last_gnss_wall: float | None = None
+            self.presence = Presence()
             self.last_input_wall = time.monotonic()
             warm_up_once(self.fp)
             self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
@@ -124,20 +127,19 @@ class FusionNode(Node):
 
     def _imu(self, msg) -> None:
         self.last_input_wall = time.monotonic()
+        self.presence.seen("IMU", self.last_input_wall)
         self._process(self.timeline.imu(msgs.imu_sample(msg)))
 
     def _on_fix_type(self, msg) -> None:
         self.fix_type = FixType(int(msg.data)) if int(msg.data) in FixType._value2member_map_ else None
 
     def _on_fix(self, msg) -> None:
-        self.last_gnss_wall = self.last_input_wall = time.monotonic()
+        self.last_input_wall = time.monotonic()
+        self.presence.seen("GNSS", self.last_input_wall)
         fix = msgs.fix_part(msg, self.fix_type)
         self._process(self.timeline.gnss(fix, msgs.stamp_to_ns(fix.stamp)))
 
     # --- diagnostics -------------------------------------------------------------------------
-    def gnss_silence(self) -> float | None:
-        return None if self.last_gnss_wall is None else time.monotonic() - self.last_gnss_wall
-
     def publish_diagnostics(self) -> None:
         level, message, values = self.status()
         # bad input since the last report (rejected samples, late drops, resets) raises a warning
@@ -154,11 +156,11 @@ class FusionNode(Node):
         array.header.stamp = self.get_clock().now().to_msg()
         self.diag_pub.publish(array)
 
-    def gnss_status(self) -> tuple[int, str]:
-        silence = self.gnss_silence()
-        if silence is None:
-            return DiagnosticStatus.WARN, "waiting for GNSS"
-        if silence > self.p["gnss_timeout"]:
-            return DiagnosticStatus.WARN, f"no GNSS for {silence:.1f} s: IMU-only prediction"
-        return DiagnosticStatus.OK, "ok"
-
+    def input_status(self) -> tuple[int, str]:
+        """What is missing (IMU, GNSS), with the counts of what came; a change is logged once."""
+        now = time.monotonic()
+        timeouts = {"IMU": self.p["imu_timeout"], "GNSS": self.p["gnss_timeout"]}
+        change = self.presence.changed(now, timeouts)
+        if change is not None and self.presence.counts:  # not before anything ever came
+            self.get_logger().warning(change) if self.presence.missing else self.get_logger().info(change)
+        return self.presence.status(now, timeouts)

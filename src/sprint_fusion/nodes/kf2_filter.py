@@ -41,9 +41,9 @@ class Kf2Node(FusionNode):
             self.distance_pub.publish(distance)
 
     def status(self):
-        level, message = self.gnss_status()
+        level, message = self.input_status()
         if not self.kf2.cj.initialized:
-            return DiagnosticStatus.WARN, "waiting for a first fix", {}
+            return DiagnosticStatus.WARN, message if level else "waiting for a first fix", {}
         return level, message, {"speed [m/s]": f"{self.kf2.cj.state[1]:.2f}",
                                 "distance [m]": f"{self.kf2.cj.state[0]:.1f}"}
 

@@ -33,12 +33,14 @@ def ros_arguments(sensors: str | None, filters: str, namespace: str = "", use_si
     return args
 
 
-def build(context, drivers: bool = True) -> list:
-    """Instantiate the graph's nodes in `context`; a refused parameter destroys what was built."""
+def build(context, drivers: bool = True, node_overrides: dict | None = None) -> list:
+    """Instantiate the graph's nodes in `context` (node_overrides: {node name: {parameter: value}},
+    e.g. a driver's log path); a refused parameter destroys what was built."""
     built = []
     try:
         for spec in nodes(drivers):
-            overrides = [Parameter(k, value=v) for k, v in spec.parameters.items()]
+            values = {**spec.parameters, **(node_overrides or {}).get(spec.name, {})}
+            overrides = [Parameter(k, value=v) for k, v in values.items()]
             built.append(spec.node_class()(node_name=spec.name, context=context, parameter_overrides=overrides))
     except Exception:
         for n in built:
@@ -96,7 +98,8 @@ def run_node(factory, args=None) -> int:
 
 
 def run(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bool = False, drivers: bool = True,
-        overrides: dict | None = None, executor: str = "events", sprint: str | None = None) -> int:
+        overrides: dict | None = None, executor: str = "events", sprint: str | None = None,
+        node_overrides: dict | None = None) -> int:
     """`sprint-fusion graph`: the whole graph in this process."""
     rclpy.init(args=ros_arguments(sensors, filters, namespace, use_sim_time, overrides, sprint))
-    return serve(lambda: build(None, drivers), executor, "sprint-fusion graph: error")
+    return serve(lambda: build(None, drivers, node_overrides), executor, "sprint-fusion graph: error")

@@ -66,9 +66,9 @@ class YawBiasNode(FusionNode):
             (self.datum_pub if topic == topics.DATUM else self.pubs[topic]).publish(msg)
 
     def status(self):
-        level, message = self.gnss_status()
+        level, message = self.input_status()
         if not kf.started(self.estimator.yaw):
-            return DiagnosticStatus.WARN, "yaw unknown: waiting for motion (GNSS heading)", {}
+            return DiagnosticStatus.WARN, message if level else "yaw unknown: waiting for motion (GNSS heading)", {}
         values = {"yaw [deg]": f"{self.estimator.yaw.x[0]:.1f}", "yaw bias [deg]": f"{self.estimator.bias.x[0]:.1f}"}
         return level, message, values
 
