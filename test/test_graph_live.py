@@ -289,3 +289,47 @@ def test_bad_input_of_every_kind_is_survived_flagged_and_the_output_stays_finite
     for node in ("yaw_bias_estimator", "kf2_filter"):  # the bad input was flagged, each kind
         assert "rejected" in warned[node] and "dropped (late)" in warned[node], warned.get(node)
     assert all("resets" not in m for m in warned.values())  # one stray old stamp does not reset the filters
+
+
+def test_a_stopping_node_publishes_what_its_timeline_still_holds(ros):
+    """SIGINT: serve() stops spinning and calls on_stop() while the context is up — the samples
+    still in the reorder window go through KF2 and out, instead of being lost with the process."""
+    from geometry_msgs.msg import TwistWithCovarianceStamped
+
+    from sprint_fusion import msgs
+    from sprint_fusion.nodes.kf2_filter import Kf2Node
+
+    listener = Node("listener", context=ros)
+    ros.track(listener)
+    got = []
+    listener.create_subscription(TwistWithCovarianceStamped, "/fusion/kf2/speed", got.append, 1000)
+    node = Kf2Node(context=ros)
+    ros.track(node)
+    types = msgs.rclpy_types()
+    samples = [(k, s) for k, s, _ in read_samples(BAG)][:400]  # 2 s of the bag: the filter starts
+    for kind, sample in samples:
+        pairs = (msgs.gnss_messages(types, sample) if kind == "gnss"
+                 else msgs.imu_messages(types, sample, "imu_link", 1e-4, 1e-6, np.eye(3) * 1e-4))
+        for topic, msg in pairs:
+            if topic == "gnss/fix":
+                node._on_fix(msg)
+            elif topic == "gnss/vel":
+                msgs.add_velocity_part(node.timeline.epochs, msg)
+            elif topic == "imu/data_raw":
+                node._imu(msg)
+    held = len(node.timeline)
+    assert held > 0  # the last ~0.1 s wait in the reorder window
+    executor = make_executor("single", context=ros)
+    executor.add_node(listener)
+    executor.add_node(node)
+    end = time.monotonic() + 3.0
+    while time.monotonic() < end and not got:  # what was released before
+        executor.spin_once(timeout_sec=0.05)
+    before = len(got)
+    node.on_stop()
+    assert len(node.timeline) == 0
+    end = time.monotonic() + 3.0
+    last_imu = max(s.stamp for k, s in samples if k == "imu")
+    while time.monotonic() < end and (not got or stamps(got)[-1] < last_imu - 1e-9):
+        executor.spin_once(timeout_sec=0.05)
+    assert len(got) > before and stamps(got)[-1] == pytest.approx(last_imu, abs=1e-6)

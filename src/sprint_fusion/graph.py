@@ -5,6 +5,7 @@ process, for pip users) and the README's graph table all read this.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from dataclasses import dataclass, field
 
@@ -53,8 +54,21 @@ GRAPH: tuple[GraphNode, ...] = (
 )
 
 
+def readers(topic: str) -> int:
+    """How many of the graph's nodes subscribe to a topic."""
+    return sum(topic in n.subscribes for n in GRAPH)
+
+
 def nodes(drivers: bool = True) -> tuple[GraphNode, ...]:
-    return tuple(n for n in GRAPH if drivers or n.role != "driver")
+    """The graph's nodes; a file-fed driver is told how many readers of its main topic to wait for."""
+    out = []
+    for n in GRAPH:
+        if n.role == "driver":
+            if not drivers:
+                continue
+            n = dataclasses.replace(n, parameters={**n.parameters, "start_subscribers": readers(n.publishes[0])})
+        out.append(n)
+    return tuple(out)
 
 
 def markdown_table() -> str:

@@ -22,24 +22,22 @@ def cmd_graph(args) -> int:
                      node_overrides=node_overrides)
 
 
-def _init_ros(use_sim_time: bool) -> None:
-    import rclpy
-
-    rclpy.init(args=["--ros-args", "-p", f"use_sim_time:={'true' if use_sim_time else 'false'}"])
+def _ros_args(use_sim_time: bool) -> list[str]:
+    return ["--ros-args", "-p", f"use_sim_time:={'true' if use_sim_time else 'false'}"]
 
 
 def cmd_record(args) -> int:
     from ..nodes.recorder import BagRecorder
-    from ..nodes.runner import serve
+    from ..nodes.runner import init, serve
 
-    _init_ros(args.use_sim_time)
+    stop = init(_ros_args(args.use_sim_time))
     made = []
 
     def make():
         made.append(BagRecorder(args.output, args.topics, args.flush_period))
         return made
 
-    code = serve(make, "single", "sprint-fusion record: error")
+    code = serve(make, "single", "sprint-fusion record: error", stop)
     if made:
         bag = made[0].bag
         print(f"{args.output}: {sum(bag.counts.values())} messages")
@@ -59,7 +57,7 @@ def cmd_play(args) -> int:
     from ..bags.salvage import BagDamageError
     from ..nodes.player import BagPlayer
 
-    _init_ros(False)
+    rclpy.init(args=_ros_args(False))
     player = None
     try:
         player = BagPlayer(args.bag, args.rate, args.clock, args.topics, parse_remap(args.remap), args.start_timeout)

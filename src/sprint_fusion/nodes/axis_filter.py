@@ -84,7 +84,8 @@ class AxisFilterNode(FusionNode):
     def status(self):
         level, message = self.input_status()
         if not self.filter.initialized:
-            return DiagnosticStatus.WARN, message if level else "waiting for a first position", {}
+            missing = level != DiagnosticStatus.OK
+            return DiagnosticStatus.WARN, message if missing else "waiting for a first position", {}
         P = self.filter.covariance
         values = {"position σ [m]": f"{math.sqrt(P[0, 0]):.3f}", "velocity σ [m/s]": f"{math.sqrt(P[1, 1]):.3f}"}
         return level, message, values

@@ -134,10 +134,15 @@ class DriverNode(Node):
                 return
 
     def wait_for_subscribers(self) -> None:
-        """A log is played once a subscriber has connected to the main topic and the matching of
-        all topics has settled, or after start_timeout."""
-        wait_for_matching(self.publishers, lambda: self.main_publisher.get_subscription_count() > 0,
-                          self.stop_event, self.p["start_timeout"])
+        """A log is played once start_subscribers listen to the main topic (the graph's readers of
+        it, however long their processes take to start) and the matching of all topics has
+        settled — or after start_timeout, saying how many came."""
+        wanted = self.p["start_subscribers"]
+        if not wait_for_matching(self.publishers, lambda: self.main_publisher.get_subscription_count() >= wanted,
+                                 self.stop_event, self.p["start_timeout"]) and not self.stop_event.is_set():
+            self.get_logger().warning(
+                f"{self.main_publisher.get_subscription_count()} of {wanted} subscribers after "
+                f"{self.p['start_timeout']:g} s (start_timeout): publishing anyway")
 
     def emit(self, items) -> None:
         for stamp, publish in items:

@@ -20,7 +20,7 @@ from ..core.params import FILTER_PARAMS, FilterParams, Param
 from ..core.samples import FixType
 from ..core.timeline import RESET, InputTimeline, StampOrder
 from .parameters import declare
-from .presence import Presence
+from .presence import OK, Presence
 
 # SensorDataQoS (best effort, volatile) with a queue of a second of 200 Hz data, so a busy
 # executor delays samples instead of dropping them.
@@ -87,6 +87,10 @@ class FusionNode(Node):
         """A downstream stage's input (StampOrder); item is a tuple (stamp, …)."""
         self.last_input_wall = time.monotonic()
         self._process(self.timeline.push(stamp, kind, item))
+
+    def on_stop(self) -> None:
+        """Stopping (SIGINT): what the timeline still holds goes through the filters and out."""
+        self._process(self.timeline.flush())
 
     def flush_if_idle(self) -> None:
         """Inputs paused (a sensor stopped, a bag ended): release what the timeline holds."""
@@ -163,4 +167,5 @@ class FusionNode(Node):
         change = self.presence.changed(now, timeouts)
         if change is not None and self.presence.counts:  # not before anything ever came
             self.get_logger().warning(change) if self.presence.missing else self.get_logger().info(change)
-        return self.presence.status(now, timeouts)
+        level, message = self.presence.status(now, timeouts)
+        return (DiagnosticStatus.OK if level == OK else DiagnosticStatus.WARN), message

@@ -43,7 +43,8 @@ class Kf2Node(FusionNode):
     def status(self):
         level, message = self.input_status()
         if not self.kf2.cj.initialized:
-            return DiagnosticStatus.WARN, message if level else "waiting for a first fix", {}
+            missing = level != DiagnosticStatus.OK
+            return DiagnosticStatus.WARN, message if missing else "waiting for a first fix", {}
         return level, message, {"speed [m/s]": f"{self.kf2.cj.state[1]:.2f}",
                                 "distance [m]": f"{self.kf2.cj.state[0]:.1f}"}
 

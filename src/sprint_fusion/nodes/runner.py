@@ -10,9 +10,13 @@ so the reorder windows drop samples (docs/benchmarks.md has the figures).
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.parameter import Parameter
+from rclpy.signals import SignalHandlerOptions
 
 from ..core.params import ParameterError
 from ..graph import nodes
@@ -66,9 +70,21 @@ def spin(executor, context=None, stop=None) -> None:
         executor.spin_once(timeout_sec=0.1)
 
 
-def serve(make_nodes, executor: str = "single", label: str = "error") -> int:
-    """Build nodes and spin them until shutdown (rclpy already initialised). A parameter the
-    nodes refuse ends it with exit code 2 and a message naming it; nothing is left behind."""
+def init(args=None) -> threading.Event:
+    """rclpy.init without rclpy's signal handlers: SIGINT and SIGTERM set the returned event, so
+    serve() stops spinning within 0.1 s and the nodes flush and publish what they hold while the
+    context is still up (rclpy's own handler shuts the context first: nothing could be sent)."""
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def serve(make_nodes, executor: str = "single", label: str = "error", stop: threading.Event | None = None) -> int:
+    """Build nodes and spin them until shutdown or `stop` (rclpy already initialised). A parameter
+    the nodes refuse ends it with exit code 2 and a message naming it; nothing is left behind. On
+    stop each node's on_stop() runs (flush what it holds) before it is destroyed."""
     built = []
     try:
         built = make_nodes()
@@ -78,7 +94,9 @@ def serve(make_nodes, executor: str = "single", label: str = "error") -> int:
         if len(built) > 1:
             names = ", ".join(n.get_fully_qualified_name() for n in built)
             built[0].get_logger().info(f"running {len(built)} nodes: {names}")
-        spin(spinner)
+        spin(spinner, stop=stop)
+        for n in built:
+            getattr(n, "on_stop", lambda: None)()
     except ParameterError as err:
         print(f"{label}: {err}", flush=True)
         return 2
@@ -93,13 +111,13 @@ def serve(make_nodes, executor: str = "single", label: str = "error") -> int:
 
 def run_node(factory, args=None) -> int:
     """main() of a single node's executable."""
-    rclpy.init(args=args)
-    return serve(lambda: [factory()])
+    stop = init(args)
+    return serve(lambda: [factory()], stop=stop)
 
 
 def run(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bool = False, drivers: bool = True,
         overrides: dict | None = None, executor: str = "events", sprint: str | None = None,
         node_overrides: dict | None = None) -> int:
     """`sprint-fusion graph`: the whole graph in this process."""
-    rclpy.init(args=ros_arguments(sensors, filters, namespace, use_sim_time, overrides, sprint))
-    return serve(lambda: build(None, drivers, node_overrides), executor, "sprint-fusion graph: error")
+    stop = init(ros_arguments(sensors, filters, namespace, use_sim_time, overrides, sprint))
+    return serve(lambda: build(None, drivers, node_overrides), executor, "sprint-fusion graph: error", stop)

@@ -12,8 +12,10 @@ TRANSPORT = (
     Param("tcp_port", 2101, "TCP port", low=1, high=65535),
     Param("path", "", "Log file (transport file)"),
     Param("realtime", True, "File: publish at the pace the data was recorded (else as fast as possible)"),
-    Param("start_timeout", 2.0, "File: wait up to this long for a subscriber before publishing", "s",
-          low=0.0, high=60.0),
+    Param("start_subscribers", 1, "File: publish once this many subscribers listen to the main topic (in the "
+          "graph: every fusion node that reads it, set by the launch file and sprint-fusion graph)", low=0, high=100),
+    Param("start_timeout", 30.0, "File: wait up to this long for them, then publish anyway (warning how many "
+          "came)", "s", low=0.0, high=600.0),
     Param("strip_comments", False, "File: skip leading '#' comment lines (gpsd test logs)"),
     Param("retry", 1.0, "Seconds between reconnection attempts of a lost serial/TCP source", "s", low=0.05, high=60.0),
     Param("diagnostics_period", 1.0, "Period of the /diagnostics status", "s", low=0.1, high=60.0),
