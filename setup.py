@@ -18,6 +18,7 @@ CONSOLE_SCRIPTS = [
     "horizontal_velocity_fuser = sprint_fusion.nodes.horizontal_velocity_fuser:main",
     "kf2_filter = sprint_fusion.nodes.kf2_filter:main",
     "sprint_analyzer = sprint_fusion.nodes.sprint_analyzer:main",
+    "graph = sprint_fusion.nodes.runner:main",  # every node above in one process (the launch default)
 ]
 
 setup(

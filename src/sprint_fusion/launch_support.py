@@ -8,6 +8,8 @@ from .graph import nodes
 
 DRIVER_ARGUMENTS = ("sensors", "gnss_path", "imu_path", "imu_tag")
 ARGUMENTS = (
+    ("one_process", "true", "run every node in one process (the graph executable; about half the CPU of "
+                            "nine) — false: each node in its own process, e.g. drivers on a pod, fusion on a laptop"),
     ("sensors", ["config", "sensors", "f9p_external_imu.yaml"], "sensor config (config/sensors/*.yaml)"),
     ("filters", ["config", "filters", "accurate.yaml"],
      "filter profile (config/filters/*.yaml; paper.yaml: the published model)"),
@@ -40,12 +42,22 @@ def declare_arguments(drivers: bool, use_sim_time: str) -> list:
 
 
 def graph_nodes(context, drivers: bool) -> list:
-    """Node actions of the graph with the launch arguments resolved (an OpaqueFunction body)."""
+    """Node actions of the graph with the launch arguments resolved (an OpaqueFunction body): one
+    process holding every node (one_process, the default), or one process per node."""
     from launch.substitutions import LaunchConfiguration
     from launch_ros.actions import Node
 
     value = {name: LaunchConfiguration(name).perform(context) for name, _, _ in _wanted(drivers)}
-    sim_time = value["use_sim_time"].strip().lower() in ("true", "1", "yes", "on")
+    sim_time = _true(value["use_sim_time"])
+    paths = _driver_paths(value) if drivers else {}
+    if _true(value["one_process"]):
+        files = [value["filters"], value["sprint"]] + ([value["sensors"]] if drivers else [])
+        if paths:
+            files.append(_paths_file(paths))
+        # no name: a name would rename every node of the process
+        return [Node(package="sprint_fusion", executable="graph", namespace=value["namespace"],
+                     parameters=[*files, {"use_sim_time": sim_time}],
+                     arguments=[] if drivers else ["--no-drivers"], output="screen", emulate_tty=True)]
     actions = []
     for spec in nodes(drivers):
         parameters = [value["filters"], {"use_sim_time": sim_time}, dict(spec.parameters)]
@@ -53,13 +65,35 @@ def graph_nodes(context, drivers: bool) -> list:
             parameters.insert(0, value["sprint"])
         if spec.role == "driver":
             parameters.insert(0, value["sensors"])
-            paths = {"gnss_driver": {"path": value["gnss_path"]},
-                     "imu_driver": {"path": value["imu_path"], "tag_path": value["imu_tag"]}}[spec.name]
-            parameters.append({k: v for k, v in paths.items() if v})  # empty: keep the sensor config's
+            parameters.append(paths.get(spec.name, {}))  # empty: keep the sensor config's
         actions.append(Node(package="sprint_fusion", executable=spec.executable, name=spec.name,
                             namespace=value["namespace"], parameters=parameters, output="screen",
                             emulate_tty=True))
     return actions
+
+
+def _true(text: str) -> bool:
+    return text.strip().lower() in ("true", "1", "yes", "on")
+
+
+def _driver_paths(value: dict) -> dict:
+    """{driver: {parameter: path}} of the path arguments given (empty ones keep the config's)."""
+    given = {"gnss_driver": {"path": value["gnss_path"]},
+             "imu_driver": {"path": value["imu_path"], "tag_path": value["imu_tag"]}}
+    return {node: {k: v for k, v in params.items() if v} for node, params in given.items()
+            if any(params.values())}
+
+
+def _paths_file(paths: dict) -> str:
+    """A parameter file with a section per driver: in one process, a plain parameter would reach
+    both drivers."""
+    import tempfile
+
+    import yaml
+
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="sprint_fusion_paths_", delete=False) as fh:
+        yaml.safe_dump({f"/**/{node}": {"ros__parameters": params} for node, params in paths.items()}, fh)
+    return fh.name
 
 
 def launch_description(drivers: bool, use_sim_time: str):

@@ -17,6 +17,7 @@ class Presence:
     counts: dict[str, int] = field(default_factory=dict)
     last: dict[str, float] = field(default_factory=dict)  # monotonic time of the last one
     missing: frozenset = frozenset()  # as last reported: a change is logged once
+    reported: bool = False
 
     def seen(self, name: str, now: float) -> None:
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -49,5 +50,8 @@ class Presence:
                             if n not in self.last or now - self.last[n] > timeouts[n])
         if missing == self.missing:
             return None
-        self.missing = missing
-        return self.status(now, timeouts)[1] if missing else "all inputs present again"
+        first = not self.reported
+        self.missing, self.reported = missing, True
+        if missing:
+            return self.status(now, timeouts)[1]
+        return "all inputs present" if first else "all inputs present again"

@@ -121,3 +121,21 @@ def run(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bo
     """`sprint-fusion graph`: the whole graph in this process."""
     stop = init(ros_arguments(sensors, filters, namespace, use_sim_time, overrides, sprint))
     return serve(lambda: build(None, drivers, node_overrides), executor, "sprint-fusion graph: error", stop)
+
+
+def main(args: list[str] | None = None) -> int:
+    """The `graph` executable (lib/sprint_fusion/graph): the whole graph in one process, as the
+    launch files start it by default (one_process:=true). Its own flag, before --ros-args:
+    --no-drivers (the fusion only, for a bag player). Parameter files and namespace come the ROS
+    way (--ros-args --params-file … -r __ns:=…); node-specific sections (/**/gnss_driver) apply
+    to their node."""
+    import sys
+
+    argv = list(sys.argv[1:] if args is None else args)
+    own = argv[: argv.index("--ros-args")] if "--ros-args" in argv else argv
+    unknown = [a for a in own if a != "--no-drivers"]
+    if unknown:
+        print(f"graph: unknown argument(s) {' '.join(unknown)} (only --no-drivers, then --ros-args …)", flush=True)
+        return 2
+    stop = init(argv)
+    return serve(lambda: build(None, "--no-drivers" not in own), "events", "graph: error", stop)
