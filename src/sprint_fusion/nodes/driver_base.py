@@ -42,16 +42,18 @@ def make_source(p: dict) -> ByteSource:
 class Pacer:
     """Sleep so that data stamped t is released on one time line shared by every file-fed driver
     of the graph: wall = w₀ + SETTLE + (t − t₀), where (t₀, w₀) is the announcement with the
-    earliest data stamp. Each driver announces (its first stamp, the wall time) when it has data,
-    waits SETTLE for the others' announcements (a latched topic, `announce`), then paces; one that
-    starts later joins the line already set. Paced each from its own first sample, an IMU CSV and
-    an RTKLIB .pos fell > 1 s apart and the filters reset four times a second."""
+    earliest data stamp. Each driver announces (its first stamp, the wall time) as soon as it has
+    read its first item — before it waits for its subscribers — on a latched topic (`announce`);
+    it paces no earlier than SETTLE after its announcement, on the earliest line heard by then.
+    (Paced each from its own first sample, an IMU CSV and an RTKLIB .pos fell > 1 s apart and the
+    filters reset four times a second.)"""
 
     SETTLE = 0.5  # s for the other drivers' announcements to arrive
 
     def __init__(self, enabled: bool, announce=None, clock=time.time):
         self.enabled, self.announce, self.clock = enabled, announce, clock
         self.announced: list[tuple[float, float]] = []  # (first data stamp, wall time), own and others'
+        self.own: tuple[float, float] | None = None
         self.line: tuple[float, float] | None = None
 
     def heard(self, first_stamp: float, wall: float) -> None:
@@ -59,16 +61,22 @@ class Pacer:
         if (first_stamp, wall) not in self.announced:
             self.announced.append((first_stamp, wall))
 
+    def prepare(self, first_stamp: float) -> None:
+        """Announce this driver's first stamp now (it may then wait for its subscribers a while)."""
+        if self.enabled and math.isfinite(first_stamp) and self.own is None:
+            self.own = (first_stamp, self.clock())
+            self.heard(*self.own)
+            if self.announce is not None:
+                self.announce(*self.own)
+
     def wait(self, stamp: float, stop: threading.Event) -> None:
         if not self.enabled or not math.isfinite(stamp):
             return
         if self.line is None:
-            if not self.announced:  # nobody has started yet: announce, and let the others answer
-                own = (stamp, self.clock())
-                self.announced.append(own)
-                if self.announce is not None:
-                    self.announce(*own)
-                stop.wait(self.SETTLE)
+            if not self.announced:  # nobody has announced yet: announce, and let the others answer
+                self.prepare(stamp)
+            if self.own is not None:  # the others have had SETTLE since our announcement to answer
+                stop.wait(max(0.0, self.own[1] + self.SETTLE - self.clock()))
             first, wall = min(self.announced)
             self.line = (first, wall + self.SETTLE)
         delay = (stamp - self.line[0]) - (self.clock() - self.line[1])
@@ -121,7 +129,9 @@ class DriverNode(Node):
 
     def run(self) -> None:
         if isinstance(self.source, FileSource):
+            first = self.read_ahead()  # its first stamp announced before the wait: the others hear it
             self.wait_for_subscribers()
+            self.emit(first)
         while not self.stop_event.is_set() and self.context.ok():
             data = self.source.read(0.1)
             live = not isinstance(self.source, FileSource)
@@ -132,6 +142,18 @@ class DriverNode(Node):
                 self.emit(self.finish())
                 self.get_logger().info(f"end of {self.source.describe()}")
                 return
+
+    def read_ahead(self) -> list:
+        """A log's first decoded items, its first stamp announced on the time line."""
+        items: list = []
+        while not items and not self.stop_event.is_set():
+            data = self.source.read(0.1)
+            if not data and self.source.at_end:
+                break
+            items = self.decode(data, None)
+        if items:
+            self.pacer.prepare(items[0][0])
+        return items
 
     def wait_for_subscribers(self) -> None:
         """A log is played once start_subscribers listen to the main topic (the graph's readers of
