@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[ros,athletes,postgres,test]"
+	$(BIN)/python -m pip install --quiet -e ".[ros,athletes,postgres,batch,test]"
 
 demo: install
 	$(BIN)/sprint-fusion demo

@@ -75,6 +75,8 @@ setup(
         # PostgreSQL by URL with the postgres extra. Nothing of the fusion needs it.
         "athletes": ["sqlalchemy>=2.0", "alembic>=1.12"],
         "postgres": ["sqlalchemy>=2.0", "alembic>=1.12", "psycopg[binary]>=3.1"],
+        # `sprint-fusion batch`: many bags on a Dask cluster (local or a lab's)
+        "batch": ["dask[distributed]>=2024.1"],
         # Test tools, plus colcon and ament_package to check the ROS 2 workspace build.
         "test": ["pytest>=7", "filterpy>=1.4.5", "ruff>=0.6", "colcon-common-extensions", "ros-ament-package",
                  "hypothesis>=6"],

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ..core.params import ParameterError
-from . import athletes, convert, live, offline, params, profile
+from . import athletes, batch, convert, live, offline, params, profile
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "published KF2/KF5 filters offline from bags, live as a ROS 2 graph, and an "
                                      "athlete store beside them.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (offline, profile, athletes, convert, params, live):
+    for group in (offline, batch, profile, athletes, convert, params, live):
         group.add_parsers(sub)
     return parser
 
