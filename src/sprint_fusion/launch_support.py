@@ -87,12 +87,15 @@ def _driver_paths(value: dict) -> dict:
 def _paths_file(paths: dict) -> str:
     """A parameter file with a section per driver: in one process, a plain parameter would reach
     both drivers."""
+    import atexit
+    import os
     import tempfile
 
     import yaml
 
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="sprint_fusion_paths_", delete=False) as fh:
         yaml.safe_dump({f"/**/{node}": {"ros__parameters": params} for node, params in paths.items()}, fh)
+    atexit.register(lambda: os.path.exists(fh.name) and os.remove(fh.name))  # when launch ends
     return fh.name
 
 
