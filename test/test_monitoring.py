@@ -254,3 +254,63 @@ def test_cli_import_and_report(tmp_path, capsys):
     assert "data:image/png;base64," in page and "<h2>Flags</h2>" in page
     assert main(["athletes", "--db", db, "report", "--athlete", "Nobody"]) == 2
     assert "no athlete 'Nobody'" in capsys.readouterr().err
+
+
+def test_a_mid_session_export_then_the_full_one_completes_the_session(store, tmp_path):
+    """Issue 19: the first 5 reps exported mid-session, then the whole session — the second file
+    said '0 added, 1 already present' and 18 reps were dropped without a word."""
+    header = ",".join(HEADER)
+    reps = [f"Ana,2026-05-20T09:{k // 5:02d}:{(k % 5) * 10:02d},Back Squat,100,{k % 5 + 1},"
+            f"{0.80 - 0.01 * (k % 5):.3f},1.3,800,1500" for k in range(23)]  # sets of five reps
+    part, full = tmp_path / "part.csv", tmp_path / "full.csv"
+    part.write_text("\n".join([header, *reps[:5]]) + "\n")
+    full.write_text("\n".join([header, *reps]) + "\n")
+    assert ingest.import_vbt(store, part, GYMAWARE).added == 1
+    report = ingest.import_vbt(store, full, GYMAWARE)
+    assert (report.added, report.extended, report.reps_added) == (0, 1, 18)
+    assert "completed with 18 rep(s)" in str(report)
+    assert counts(store)["vbt_reps"] == 23
+    # the same reps with another velocity are not overwritten, and not passed over in silence
+    changed = tmp_path / "changed.csv"
+    changed.write_text("\n".join([header, reps[0].replace(",0.800,", ",0.700,"), *reps[1:]]) + "\n")
+    report = ingest.import_vbt(store, changed, GYMAWARE)
+    assert report.present == 1 and report.reps_added == 0
+    assert len(report.notes) == 1 and "kept the stored one" in report.notes[0] and "0.700 m/s" in report.notes[0]
+
+
+def test_names_are_one_athlete_whatever_the_spaces_and_case(store, tmp_path):
+    """Issue 19: "Ana Silva", "ana silva" and " Ana Silva " were three athletes."""
+    from sprint_fusion.monitoring.schema import Athlete
+
+    onset = dt.datetime(2026, 5, 1, 10, 0, tzinfo=ZoneInfo("UTC"))
+    for k, name in enumerate(["Ana Silva", "ana  silva", " Ana Silva "]):
+        path = tmp_path / f"s{k}.json"
+        path.write_text(json.dumps(sprint_doc(onset + dt.timedelta(days=k), 8.5)))
+        ingest.import_sprint(store, path, name)
+    with store.transaction() as db:
+        assert db.scalars(select(Athlete.name)).all() == ["Ana Silva"]
+    assert len(athlete_trend(store, "ANA SILVA").weeks) >= 1
+    with pytest.raises(ValueError, match="at most 200"):
+        ingest.import_sprint(store, tmp_path / "s0.json", "x" * 300)  # was a DataError on PostgreSQL
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"\xff\xfe\x00A\x00t\x00h", "not UTF-8 text"),  # UTF-16 / binary
+    ("Athlete,Recorded\nAna,\xe9t\xe9\n".encode("cp1252"), "not UTF-8 text"),
+    (("Athlete,Recorded,Exercise,Bar Load,Rep,Mean Velocity,Peak Velocity,Mean Power,Peak Power\n"
+      "Ana,2026-05-01T09:00:00,Squat,100,1,0.8,1.3,800," + "9" * 140_000 + "\n").encode(), "not a readable CSV row"),
+])
+def test_unreadable_vbt_files_are_refused_naming_the_file(store, tmp_path, content, message):
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportRowError, match=rf"export\.csv, line \d+: {message}"):
+        ingest.import_vbt(store, path, GYMAWARE)
+
+
+def test_a_sprint_json_missing_a_key_is_refused_naming_it(store, tmp_path):
+    doc = sprint_doc(dt.datetime(2026, 5, 1, 10, 0, tzinfo=ZoneInfo("UTC")), 8.5)
+    del doc["trials"][0]["onset_utc"]
+    path = tmp_path / "sprint.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="trial 1 lacks onset_utc"):  # was a KeyError
+        ingest.import_sprint(store, path, "Ana")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from .gps_load import SessionLoad
 from .schema import GpsLoad, Import, SprintTrial, TrainingSession, VbtRep, VbtSet
-from .store import Store
+from .store import Store, clean_name
 from .vbt import ImportRowError, VbtMapping, VbtRow, read_vbt_csv
 
 VBT_SESSION_GAP = dt.timedelta(hours=2)  # reps further apart than this belong to different sessions
@@ -31,12 +31,17 @@ class ImportReport:
     added: int = 0  # sessions written
     present: int = 0  # sessions the store already had
     skipped_file: bool = False  # this exact content was imported before
-    notes: list[str] = field(default_factory=list)
+    extended: int = 0  # sessions the store had in part, completed from this file
+    reps_added: int = 0  # reps added to those
+    notes: list[str] = field(default_factory=list)  # conflicts: what this file says differently
 
     def __str__(self) -> str:
         if self.skipped_file:
             return f"{self.source}: already imported, nothing added"
-        return f"{self.source}: {self.added} {self.kind} session(s) added, {self.present} already present"
+        text = f"{self.source}: {self.added} {self.kind} session(s) added, {self.present} already present"
+        if self.extended:
+            text += f", {self.extended} completed with {self.reps_added} rep(s) they lacked"
+        return "\n  ".join([text, *self.notes])
 
 
 def content_hash(path: Path) -> str:
@@ -64,13 +69,16 @@ class _Import:
         session.flush()
         self.days: set[tuple[int, dt.date]] = set()
 
+    def existing_session(self, athlete_name: str, started_at: dt.datetime) -> TrainingSession | None:
+        athlete = self.store.athlete(self.db, athlete_name)
+        return self.db.scalar(select(TrainingSession).where(
+            TrainingSession.athlete_id == athlete.id, TrainingSession.kind == self.kind,
+            TrainingSession.started_at == started_at))
+
     def new_session(self, athlete_name: str, started_at: dt.datetime) -> TrainingSession | None:
         """A session to fill, or None when the store already has it."""
         athlete = self.store.athlete(self.db, athlete_name)
-        exists = self.db.scalar(select(TrainingSession).where(
-            TrainingSession.athlete_id == athlete.id, TrainingSession.kind == self.kind,
-            TrainingSession.started_at == started_at))
-        if exists is not None:
+        if self.existing_session(athlete_name, started_at) is not None:
             return None
         day = started_at.astimezone(self.zone).date()
         session = TrainingSession(athlete_id=athlete.id, kind=self.kind, started_at=started_at, day=day, day_order=0,
@@ -115,21 +123,61 @@ def import_vbt(store: Store, path: str | Path, mapping: VbtMapping) -> ImportRep
 
     def fill(job: _Import, report: ImportReport) -> None:
         for athlete, session_rows in _vbt_sessions(rows):
+            sets = _vbt_sets(path, session_rows)
             session = job.new_session(athlete, session_rows[0].recorded)
-            if session is None:
-                report.present += 1
+            if session is None:  # the store has this session: complete it from this file, never drop
+                stored = job.existing_session(athlete, session_rows[0].recorded)
+                added = _complete_vbt_session(job.db, stored, sets, report)
+                report.extended += added > 0
+                report.reps_added += added
+                report.present += added == 0
                 continue
             report.added += 1
-            for number, set_rows in enumerate(_vbt_sets(path, session_rows), start=1):
-                first = set_rows[0]
-                s = VbtSet(session_id=session.id, set_number=first.set_number or number, exercise=first.exercise,
-                           load_kg=first.load_kg)
-                s.reps = [VbtRep(rep=r.rep, recorded_at=r.recorded, mean_velocity=r.mean_velocity,
-                                 peak_velocity=r.peak_velocity, mean_power=r.mean_power, peak_power=r.peak_power)
-                          for r in set_rows]
-                job.db.add(s)
+            for number, set_rows in enumerate(sets, start=1):
+                job.db.add(_vbt_set(session.id, number, set_rows))
 
     return _run_import(store, "vbt", str(path), content_hash(path), mapping.timezone, fill)
+
+
+def _vbt_set(session_id: int, number: int, set_rows: list[VbtRow]) -> VbtSet:
+    first = set_rows[0]
+    s = VbtSet(session_id=session_id, set_number=first.set_number or number, exercise=first.exercise,
+               load_kg=first.load_kg)
+    s.reps = [_vbt_rep(r) for r in set_rows]
+    return s
+
+
+def _vbt_rep(r: VbtRow) -> VbtRep:
+    return VbtRep(rep=r.rep, recorded_at=r.recorded, mean_velocity=r.mean_velocity, peak_velocity=r.peak_velocity,
+                  mean_power=r.mean_power, peak_power=r.peak_power)
+
+
+def _complete_vbt_session(db, stored: TrainingSession, sets: list[list[VbtRow]], report: ImportReport) -> int:
+    """Add to a stored session the sets and reps of this export it lacks (a mid-session export
+    imported first, the full one now); a rep the store has with other values is kept as stored
+    and named in the report's notes. Returns how many reps were added."""
+    have = {s.set_number: s for s in db.scalars(select(VbtSet).where(VbtSet.session_id == stored.id))}
+    added = 0
+    for number, set_rows in enumerate(sets, start=1):
+        key = set_rows[0].set_number or number
+        existing = have.get(key)
+        if existing is None:
+            db.add(_vbt_set(stored.id, number, set_rows))
+            added += len(set_rows)
+            continue
+        reps = {r.rep: r for r in existing.reps}
+        for row in set_rows:
+            old = reps.get(row.rep)
+            if old is None:
+                existing.reps.append(_vbt_rep(row))
+                added += 1
+            elif abs(old.mean_velocity - row.mean_velocity) > 1e-9 or (existing.exercise, existing.load_kg) != (
+                    row.exercise, row.load_kg):
+                report.notes.append(
+                    f"{stored.started_at:%Y-%m-%d %H:%M} set {key} rep {row.rep}: the store has "
+                    f"{existing.exercise} {existing.load_kg:g} kg at {old.mean_velocity:.3f} m/s, this file "
+                    f"{row.exercise} {row.load_kg:g} kg at {row.mean_velocity:.3f} m/s — kept the stored one")
+    return added
 
 
 def _vbt_sessions(rows: list[VbtRow]):
@@ -175,6 +223,7 @@ def _vbt_sets(path, rows: list[VbtRow]) -> list[list[VbtRow]]:
 def import_sprint(store: Store, path: str | Path, athlete: str, zone: str = "UTC") -> ImportReport:
     """Trials from a sprint.json (`sprint-fusion report` / the sprint_analyzer node)."""
     path = Path(path)
+    athlete = clean_name(athlete)  # refused before anything is read or written
     doc = _sprint_doc(path)
 
     def fill(job: _Import, report: ImportReport) -> None:
@@ -204,12 +253,23 @@ def import_sprint(store: Store, path: str | Path, athlete: str, zone: str = "UTC
 def _sprint_doc(path: Path) -> dict:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"{path}: not a sprint.json: {err}") from None
-    if doc.get("schema") != "sprint_fusion/sprint/1":
-        raise ValueError(f"{path}: schema {doc.get('schema')!r}, expected 'sprint_fusion/sprint/1'")
+    if not isinstance(doc, dict) or doc.get("schema") != "sprint_fusion/sprint/1":
+        schema = doc.get("schema") if isinstance(doc, dict) else None
+        raise ValueError(f"{path}: schema {schema!r}, expected 'sprint_fusion/sprint/1'")
     if not doc.get("trials"):
         raise ValueError(f"{path}: no trials to import")
+    for k, trial in enumerate(doc["trials"], start=1):  # what the import reads, checked before it writes
+        missing = [key for key in ("index", "onset_utc") if key not in trial]
+        if not (isinstance(trial.get("quality"), dict) and "verdict" in trial["quality"]):
+            missing.append("quality.verdict")
+        if missing:
+            raise ValueError(f"{path}: trial {k} lacks {', '.join(missing)} (docs/sprint.md has the schema)")
+        try:
+            _utc(trial["onset_utc"])
+        except (TypeError, ValueError):
+            raise ValueError(f"{path}: trial {k}: onset_utc {trial['onset_utc']!r} is not an ISO time") from None
     return doc
 
 
@@ -224,6 +284,7 @@ def _utc(text: str) -> dt.datetime:
 def import_gps_load(store: Store, athlete: str, started_at: dt.datetime, load: SessionLoad, source: str,
                     zone: str = "UTC", content: str | None = None) -> ImportReport:
     """A computed session load (import_gps_bag computes one from a bag)."""
+    athlete = clean_name(athlete)
     values = (load.duration, load.total_distance, load.hsr_distance, load.sprint_distance, load.sprint_count,
               load.accelerations, load.decelerations, load.top_speed)
     if not all(math.isfinite(v) and v >= 0 for v in values):
@@ -263,6 +324,7 @@ def bag_load(bag: str | Path, params=None, thresholds=None, namespace: str = "",
 def import_gps_bag(store: Store, bag: str | Path, athlete: str, params=None, thresholds=None, zone: str = "UTC",
                    namespace: str = "", remap=None) -> ImportReport:
     bag = Path(bag)
+    athlete = clean_name(athlete)
     sha = content_hash(bag)
     with store.transaction() as db:  # the cheap check first: a bag imported before is not replayed
         if _already_imported(db, "gps", sha):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +28,20 @@ def _sqlite_foreign_keys(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+NAME_MAX = 200  # the column's width
+
+
+def clean_name(name: str) -> str:
+    """An athlete's name as stored: one space between words; refused when empty or too long."""
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise ValueError("an athlete's name is empty")
+    if len(cleaned) > NAME_MAX:
+        raise ValueError(f"an athlete's name is {len(cleaned)} characters long (at most {NAME_MAX}): "
+                         f"{cleaned[:40]}…")
+    return cleaned
 
 
 class Store:
@@ -54,7 +68,10 @@ class Store:
             yield session
 
     def athlete(self, session: Session, name: str, create: bool = True) -> Athlete | None:
-        found = session.scalar(select(Athlete).where(Athlete.name == name))
+        """The athlete of this name — spaces trimmed and collapsed, letter case ignored ("Ana Silva",
+        " ana  silva " are one athlete, spelt as first stored) — created if new."""
+        name = clean_name(name)
+        found = session.scalar(select(Athlete).where(func.lower(Athlete.name) == name.lower()))
         if found is None and create:
             found = Athlete(name=name)
             session.add(found)

@@ -30,7 +30,7 @@ def athlete_trend(store: Store, name: str, p: MonitoringParams | None = None, st
                   end: dt.date | None = None) -> AthleteTrend:
     p = p or MonitoringParams()
     with store.transaction() as db:
-        athlete = db.scalar(select(Athlete).where(Athlete.name == name))
+        athlete = store.athlete(db, name, create=False)  # the stored spelling, whatever the case and spaces
         if athlete is None:
             known = ", ".join(db.scalars(select(Athlete.name).order_by(Athlete.name))) or "none"
             raise ValueError(f"no athlete '{name}' in the store (known: {known})")

@@ -72,15 +72,23 @@ class VbtRow:
 def read_vbt_csv(path: str | Path, mapping: VbtMapping) -> list[VbtRow]:
     path = Path(path)
     zone = ZoneInfo(mapping.timezone)
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        headers = set(reader.fieldnames or ())
-        absent = [c for f, c in mapping.columns.items() if c and c not in headers]
-        if absent:
-            raise ImportRowError(path, 1, f"the header lacks {absent} ({mapping.vendor} mapping)")
-        rows = []
-        for raw in reader:
-            rows.append(_row(path, reader.line_num, raw, mapping, zone))
+    rows = []
+    line = 1
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            headers = set(reader.fieldnames or ())
+            absent = [c for f, c in mapping.columns.items() if c and c not in headers]
+            if absent:
+                raise ImportRowError(path, 1, f"the header lacks {absent} ({mapping.vendor} mapping)")
+            for raw in reader:
+                line = reader.line_num
+                rows.append(_row(path, reader.line_num, raw, mapping, zone))
+    except UnicodeDecodeError as err:
+        raise ImportRowError(path, line + 1, f"not UTF-8 text ({err.reason} at byte {err.start} of a read): "
+                             "export it as UTF-8 CSV (a spreadsheet's 'CSV UTF-8'), or it is not a CSV file") from None
+    except csv.Error as err:  # a field over the csv module's limit (128 KB), a NUL byte …
+        raise ImportRowError(path, line + 1, f"not a readable CSV row: {err}") from None
     if not rows:
         raise ImportRowError(path, 1, "no data rows")
     return rows
