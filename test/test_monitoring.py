@@ -314,3 +314,30 @@ def test_a_sprint_json_missing_a_key_is_refused_naming_it(store, tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(ValueError, match="trial 1 lacks onset_utc"):  # was a KeyError
         ingest.import_sprint(store, path, "Ana")
+
+
+def test_two_imports_at_once_neither_fails(store, tmp_path):
+    """Issue 19: SQLite said 'database is locked' to an import running beside another; PostgreSQL
+    raised UniqueViolation when one file was imported twice at once. Now they queue (SQLite) or the
+    second finds the first's result, and the store holds each session once."""
+    import threading
+
+    vbt, _, _ = squad_files(tmp_path)
+    copy = tmp_path / "copy.csv"
+    shutil.copy(vbt, copy)
+    reports, errors = [], []
+
+    def run(path):
+        try:
+            reports.append(ingest.import_vbt(store, path, GYMAWARE))
+        except Exception as err:  # noqa: BLE001 — the test reports whatever escapes
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in (vbt, copy, vbt)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == [] and len(reports) == 3
+    assert sum(not r.skipped_file for r in reports) == 1  # one wrote it; the same content twice more: skipped
+    assert counts(store)["sessions"] == 3 * WEEKS * 2

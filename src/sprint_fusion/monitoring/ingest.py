@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .gps_load import SessionLoad
 from .schema import GpsLoad, Import, SprintTrial, TrainingSession, VbtRep, VbtSet
@@ -106,13 +107,22 @@ def _already_imported(db, kind: str, sha: str) -> bool:
 def _run_import(store: Store, kind: str, source: str, sha: str, zone: str, fill) -> ImportReport:
     """One transaction: skipped if this content was imported before, else fill(job, report)."""
     report = ImportReport(source, kind)
-    with store.transaction() as db:
-        if _already_imported(db, kind, sha):
-            report.skipped_file = True
-            return report
-        job = _Import(store, db, kind, Path(source).name, sha, zone)
-        fill(job, report)
-        job.finish()
+    try:
+        with store.transaction() as db:
+            if _already_imported(db, kind, sha):
+                report.skipped_file = True
+                return report
+            job = _Import(store, db, kind, Path(source).name, sha, zone)
+            fill(job, report)
+            job.finish()
+    except IntegrityError:  # the same file (or session) written by another import at the same time
+        with store.transaction() as db:
+            if not _already_imported(db, kind, sha):
+                raise
+        report = ImportReport(source, kind, skipped_file=True)
+    except OperationalError as err:
+        raise ValueError(f"{source}: the athlete store stayed busy (another import?) or failed: "
+                         f"{str(err.orig).splitlines()[0]}; nothing of this file was written") from None
     return report
 
 

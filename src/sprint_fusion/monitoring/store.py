@@ -22,12 +22,24 @@ def database_url(target: str | Path) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
 
 
-def _sqlite_foreign_keys(engine: Engine) -> None:
+BUSY_TIMEOUT = 120.0  # s a SQLite writer waits for another (an import of a big export) before giving up
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """Foreign keys on; and every transaction takes the write lock at its start (BEGIN IMMEDIATE),
+    waiting up to BUSY_TIMEOUT for another writer: two imports at once then run one after the
+    other (with pysqlite's deferred BEGIN the second failed with 'database is locked' as soon as
+    it wanted to write)."""
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # pysqlite emits no BEGIN of its own
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 NAME_MAX = 200  # the column's width
@@ -47,9 +59,10 @@ def clean_name(name: str) -> str:
 class Store:
     def __init__(self, target: str | Path):
         self.url = database_url(target)
-        self.engine = create_engine(self.url)
-        if self.engine.dialect.name == "sqlite":
-            _sqlite_foreign_keys(self.engine)
+        sqlite = self.url.startswith("sqlite")
+        self.engine = create_engine(self.url, **({"connect_args": {"timeout": BUSY_TIMEOUT}} if sqlite else {}))
+        if sqlite:
+            _sqlite_setup(self.engine)
         self.upgrade()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
