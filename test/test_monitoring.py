@@ -330,7 +330,7 @@ def test_two_imports_at_once_neither_fails(store, tmp_path):
     def run(path):
         try:
             reports.append(ingest.import_vbt(store, path, GYMAWARE))
-        except Exception as err:  # noqa: BLE001 — the test reports whatever escapes
+        except Exception as err:  # the test reports whatever escapes
             errors.append(err)
 
     threads = [threading.Thread(target=run, args=(p,)) for p in (vbt, copy, vbt)]
@@ -341,3 +341,40 @@ def test_two_imports_at_once_neither_fails(store, tmp_path):
     assert errors == [] and len(reports) == 3
     assert sum(not r.skipped_file for r in reports) == 1  # one wrote it; the same content twice more: skipped
     assert counts(store)["sessions"] == 3 * WEEKS * 2
+
+
+def test_set_numbers_that_restart_for_each_exercise_are_one_session(store, tmp_path):
+    """Issue 19: squat sets 1-3 then bench sets 1-3 in one session were refused ('a set repeats a rep
+    number'): sets are told apart by exercise and number."""
+    generic = VbtMapping.load(REPO / "config" / "vbt" / "generic.yaml")
+    lines = ["athlete,time,exercise,load_kg,set,rep,mean_velocity,peak_velocity,mean_power,peak_power"]
+    minute = 0
+    for exercise, load in (("Back Squat", 100), ("Bench Press", 70)):
+        for number in (1, 2, 3):
+            for rep in (1, 2, 3):
+                lines.append(f"Ana,2026-05-20T09:{minute:02d}:{rep * 10:02d}+00:00,{exercise},{load},{number},{rep},"
+                             f"{0.7 - 0.02 * rep:.2f},1.1,600,1200")
+            minute += 3
+    path = tmp_path / "two_exercises.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert ingest.import_vbt(store, path, generic).added == 1
+    with store.transaction() as db:
+        from sprint_fusion.monitoring.schema import VbtSet
+
+        sets = db.scalars(select(VbtSet).order_by(VbtSet.set_number)).all()
+        assert [(s.exercise, len(s.reps)) for s in sets] == [("Back Squat", 3)] * 3 + [("Bench Press", 3)] * 3
+        assert [s.set_number for s in sets] == [1, 2, 3, 4, 5, 6]  # the session's order
+
+
+def test_a_gymaware_export_in_local_time_is_read_in_the_zone_given(tmp_path):
+    """Issue 19: GymAware writes local times; they were taken as UTC. --timezone names the zone."""
+    from sprint_fusion.cli import main
+    from sprint_fusion.monitoring.store import Store
+
+    path = tmp_path / "gym.csv"
+    path.write_text(",".join(HEADER) + "\nAna,2026-05-20T09:00:00,Back Squat,100,1,0.8,1.3,800,1500\n")
+    db = str(tmp_path / "a.db")
+    assert main(["athletes", "--db", db, "import", "vbt", str(path), "--timezone", "Europe/Berlin"]) == 0
+    with Store(db).transaction() as s:
+        started = s.scalar(select(TrainingSession.started_at))
+    assert started == dt.datetime(2026, 5, 20, 7, 0, tzinfo=dt.timezone.utc)  # 09:00 in Berlin (CEST)

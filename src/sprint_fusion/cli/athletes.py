@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ..files import claim, write_text
@@ -40,14 +41,18 @@ def athletes_import(args, store) -> int:
     from ..monitoring.gps_load import LoadThresholds
 
     if args.kind == "vbt":
-        report = ingest.import_vbt(store, args.file, _vbt_mapping(args.vendor))
+        mapping = _vbt_mapping(args.vendor)
+        if args.timezone:  # the export's local zone for this import (GymAware writes local times)
+            mapping = dataclasses.replace(mapping, timezone=args.timezone)
+        report = ingest.import_vbt(store, args.file, mapping)
     elif args.athlete is None:
         raise ValueError(f"import {args.kind}: --athlete NAME is required")
     elif args.kind == "sprint":
-        report = ingest.import_sprint(store, args.file, args.athlete, args.timezone)
+        report = ingest.import_sprint(store, args.file, args.athlete, args.timezone or "UTC")
     else:
         thresholds = LoadThresholds(hsr_speed=args.hsr_speed, sprint_speed=args.sprint_speed)
-        report = ingest.import_gps_bag(store, args.file, args.athlete, filter_params(args), thresholds, args.timezone)
+        report = ingest.import_gps_bag(store, args.file, args.athlete, filter_params(args), thresholds,
+                                       args.timezone or "UTC")
     print(report)
     return 0
 
@@ -100,7 +105,8 @@ def add_parsers(sub) -> None:
     imp.add_argument("file")
     imp.add_argument("--athlete", help="whose data (sprint, gps; VBT exports name their athletes)")
     imp.add_argument("--vendor", default="gymaware", help="VBT column mapping: gymaware, generic or a YAML file")
-    imp.add_argument("--timezone", default="UTC", help="the zone whose calendar days group sessions (sprint, gps)")
+    imp.add_argument("--timezone", help="the zone whose calendar days group sessions (sprint, gps; default UTC), and "
+                                        "of a VBT export's times written without an offset (default: the mapping's)")
     imp.add_argument("--hsr-speed", type=float, default=5.5, help="high-speed running from, m/s (default 5.5)")
     imp.add_argument("--sprint-speed", type=float, default=7.0, help="sprinting from, m/s (default 7.0)")
     imp.set_defaults(athletes_func=athletes_import)

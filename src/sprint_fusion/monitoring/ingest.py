@@ -10,7 +10,7 @@ import hashlib
 import json
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -209,12 +209,17 @@ def _vbt_sets(path, rows: list[VbtRow]) -> list[list[VbtRow]]:
     """Sets in time order: by the export's set column, else a new set wherever the rep count
     starts again or the exercise or load changes."""
     if rows[0].set_number is not None:
-        by_set: dict[int, list[VbtRow]] = defaultdict(list)
+        # by exercise and set: exports number the sets of each exercise from 1 (squat 1-3, bench 1-3)
+        by_set: dict[tuple[str, int], list[VbtRow]] = defaultdict(list)
         for r in rows:
             if r.set_number is None:
                 raise ImportRowError(path, r.line, "set is empty while other rows have one")
-            by_set[r.set_number].append(r)
+            by_set[(r.exercise, r.set_number)].append(r)
         sets = [by_set[k] for k in sorted(by_set, key=lambda k: by_set[k][0].recorded)]
+        if len({k[1] for k in by_set}) < len(by_set):  # numbers repeat across exercises: the session's order
+            for number, s in enumerate(sets, start=1):
+                for k, r in enumerate(s):
+                    s[k] = replace(r, set_number=number)
     else:
         sets = [[rows[0]]]
         for r in rows[1:]:
