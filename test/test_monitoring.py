@@ -35,8 +35,10 @@ SQUAD = {"Ana": (1.55, 0.0072, 9.1), "Ben": (1.45, 0.0065, 8.7), "Cleo": (1.60, 
 FATIGUE = {("Ana", 5): {"velocity": 0.90},  # velocity down 10 %, sprint flat: velocity-down-sprint-flat
            ("Ben", 6): {"hsr": 2.0},  # a week of twice the usual high-speed running …
            ("Ben", 7): {"velocity": 0.90, "top_speed": 0.97}}  # … then velocity and sprint down: hsr-then-velocity-down
-PLANTED = {("Ana", FIRST_MONDAY + dt.timedelta(weeks=5), "velocity-down-sprint-flat"),
-           ("Ben", FIRST_MONDAY + dt.timedelta(weeks=7), "hsr-then-velocity-down")}
+ANA_WEEK, BEN_WEEK = FIRST_MONDAY + dt.timedelta(weeks=5), FIRST_MONDAY + dt.timedelta(weeks=7)
+PLANTED = {("Ana", ANA_WEEK, "velocity-down"), ("Ana", ANA_WEEK, "velocity-down-sprint-flat"),
+           ("Ben", BEN_WEEK, "velocity-down"), ("Ben", BEN_WEEK, "top-speed-down"),
+           ("Ben", BEN_WEEK, "velocity-and-sprint-down"), ("Ben", BEN_WEEK, "hsr-then-velocity-down")}
 
 
 def squad_files(folder):
@@ -109,7 +111,9 @@ def test_flags_fire_exactly_in_the_planted_weeks(store, tmp_path):
         assert len(trend.weeks) == WEEKS and trend.standard_load == 90.0  # the median set load
         for f in trend.flags:
             fired.add((name, f.week, f.rule))
-            assert f.numbers["change m/s"] < -f.numbers["TE + SWC m/s"]  # every flag shows its numbers
+            n = f.numbers  # every flag shows its numbers: a change beyond its TE + SWC
+            assert (n.get("change m/s", 0.0) < -n.get("TE + SWC m/s", math.inf)
+                    or n.get("top speed change m/s", 0.0) < -n.get("top speed TE + SWC m/s", math.inf)), f
     assert fired == PLANTED
     ana = athlete_trend(store, "Ana")
     drop = ana.weeks[5].velocity / np.mean([w.velocity for w in ana.weeks[1:5]]) - 1
@@ -246,10 +250,11 @@ def test_cli_import_and_report(tmp_path, capsys):
     assert main(["athletes", "--db", db, "report", "--athlete", "Ana", "-o", str(html)]) == 0
     out = capsys.readouterr().out
     assert "standard load 90 kg" in out
-    # Ana's planted week shows its drop (z far below −3) but, with no sprint that week, the rule that
-    # needs sprint top speed to stay flat cannot say so: no flag without the field side's numbers
+    # Ana's planted week shows its drop (z far below −3); with no sprint imported that week it is
+    # flagged all the same (issue 19: the only rule needed sprint top speed to stay flat)
     planted = next(line for line in out.splitlines() if line.startswith("2026-04-06"))
-    assert float(planted.split()[2]) < -3 and "0 flag(s)" in out
+    assert float(planted.split()[2]) < -3 and "1 flag(s)" in out
+    assert "week of 2026-04-06: velocity at the standard load fell below its baseline" in out
     page = html.read_text()
     assert "data:image/png;base64," in page and "<h2>Flags</h2>" in page
     assert main(["athletes", "--db", db, "report", "--athlete", "Nobody"]) == 2
@@ -378,3 +383,16 @@ def test_a_gymaware_export_in_local_time_is_read_in_the_zone_given(tmp_path):
     with Store(db).transaction() as s:
         started = s.scalar(select(TrainingSession.started_at))
     assert started == dt.datetime(2026, 5, 20, 7, 0, tzinfo=dt.timezone.utc)  # 09:00 in Berlin (CEST)
+
+
+def test_a_sprint_drop_alone_is_flagged_with_its_numbers():
+    """Issue 19: sprint top speed falling with no gym data never flagged."""
+    from sprint_fusion.monitoring.analysis import Week, flags
+
+    rng = np.random.default_rng(2)
+    weeks = [Week(FIRST_MONDAY + dt.timedelta(weeks=k), top_speed=9.0 + rng.normal(0, 0.03)) for k in range(6)]
+    weeks[5].top_speed = 8.6  # −0.4 m/s
+    found = flags(weeks, MonitoringParams())
+    assert [(f.week, f.rule) for f in found] == [(weeks[5].start, "top-speed-down")]
+    assert found[0].numbers["top speed change m/s"] == pytest.approx(8.6 - np.mean([w.top_speed for w in weeks[1:5]]))
+    assert weeks[5].z["top_speed"] < -3

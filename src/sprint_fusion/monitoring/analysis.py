@@ -120,6 +120,10 @@ class Flag:
 
 
 RULES = {
+    "velocity-down": "velocity at the standard load fell below its baseline by more than TE + SWC",
+    "top-speed-down": "sprint top speed fell below its baseline by more than TE + SWC",
+    "velocity-and-sprint-down": "velocity at the standard load and sprint top speed both fell below their "
+                                "baselines by more than TE + SWC in the same week",
     "velocity-down-sprint-flat": "velocity at the standard load fell below its baseline by more than TE + SWC "
                                  "while sprint top speed stayed within TE + SWC of its own",
     "hsr-then-velocity-down": "a week of high-speed running above its baseline by ≥ {hsr_z:g} SD was followed "
@@ -143,7 +147,10 @@ def baseline(values: list[float], p: MonitoringParams) -> Baseline | None:
 
 
 def flags(weeks: list[Week], p: MonitoringParams) -> list[Flag]:
-    """Fill each week's z-scores and return the flags, in week order."""
+    """Fill each week's z-scores and return the flags, in week order: each metric against its own
+    baseline (velocity at the standard load, sprint top speed — whichever the week has), both
+    together, and the two patterns (velocity down with sprint flat; high-speed running, then
+    velocity down)."""
     out = []
     for i, w in enumerate(weeks):
         before = weeks[:i]
@@ -153,29 +160,40 @@ def flags(weeks: list[Week], p: MonitoringParams) -> list[Flag]:
             value = getattr(w, name)
             if b and b.sd > 0 and math.isfinite(value):
                 w.z[name] = (value - b.mean) / b.sd
-        bv = bases["velocity"]
-        if bv is None or not math.isfinite(w.velocity):
+        velocity = _change(w.velocity, bases["velocity"], p.te_velocity, p)
+        sprint = _change(w.top_speed, bases["top_speed"], p.te_top_speed, p)
+        v_numbers = velocity and {"velocity m/s": w.velocity, "baseline m/s": bases["velocity"].mean,
+                                  "change m/s": velocity[0], "TE + SWC m/s": velocity[1]}
+        s_numbers = sprint and {"top speed m/s": w.top_speed, "top speed baseline m/s": bases["top_speed"].mean,
+                                "top speed change m/s": sprint[0], "top speed TE + SWC m/s": sprint[1]}
+        v_down = velocity is not None and velocity[0] < -velocity[1]
+        s_down = sprint is not None and sprint[0] < -sprint[1]
+        if v_down:
+            out.append(Flag(w.start, "velocity-down", RULES["velocity-down"], v_numbers))
+        if s_down:
+            out.append(Flag(w.start, "top-speed-down", RULES["top-speed-down"], s_numbers))
+        if v_down and s_down:
+            out.append(Flag(w.start, "velocity-and-sprint-down", RULES["velocity-and-sprint-down"],
+                            {**v_numbers, **s_numbers}))
+        if not v_down:
             continue
-        threshold = p.te_velocity + p.swc_factor * bv.sd
-        drop = w.velocity - bv.mean
-        if drop >= -threshold:
-            continue
-        numbers = {"velocity m/s": w.velocity, "baseline m/s": bv.mean, "change m/s": drop,
-                   "TE + SWC m/s": threshold}
-        bs = bases["top_speed"]
-        if bs is not None and math.isfinite(w.top_speed):
-            s_threshold = p.te_top_speed + p.swc_factor * bs.sd
-            s_change = w.top_speed - bs.mean
-            if abs(s_change) <= s_threshold:
-                out.append(Flag(w.start, "velocity-down-sprint-flat", RULES["velocity-down-sprint-flat"],
-                                {**numbers, "top speed m/s": w.top_speed, "top speed change m/s": s_change,
-                                 "top speed TE + SWC m/s": s_threshold}))
+        if sprint is not None and abs(sprint[0]) <= sprint[1]:
+            out.append(Flag(w.start, "velocity-down-sprint-flat", RULES["velocity-down-sprint-flat"],
+                            {**v_numbers, "top speed m/s": w.top_speed, "top speed change m/s": sprint[0],
+                             "top speed TE + SWC m/s": sprint[1]}))
         if i > 0 and weeks[i - 1].z.get("hsr_distance", -math.inf) >= p.hsr_z:
             prev = weeks[i - 1]
             out.append(Flag(w.start, "hsr-then-velocity-down", RULES["hsr-then-velocity-down"].format(hsr_z=p.hsr_z),
-                            {**numbers, "previous week HSR m": prev.hsr_distance,
+                            {**v_numbers, "previous week HSR m": prev.hsr_distance,
                              "previous week HSR z": prev.z["hsr_distance"]}))
     return out
+
+
+def _change(value: float, base: Baseline | None, te: float, p: MonitoringParams) -> tuple[float, float] | None:
+    """(value − baseline, TE + SWC) when the week has the value and the metric a baseline."""
+    if base is None or not math.isfinite(value):
+        return None
+    return value - base.mean, te + p.swc_factor * base.sd
 
 
 def monday(day: dt.date) -> dt.date:
