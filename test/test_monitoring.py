@@ -396,3 +396,18 @@ def test_a_sprint_drop_alone_is_flagged_with_its_numbers():
     assert [(f.week, f.rule) for f in found] == [(weeks[5].start, "top-speed-down")]
     assert found[0].numbers["top speed change m/s"] == pytest.approx(8.6 - np.mean([w.top_speed for w in weeks[1:5]]))
     assert weeks[5].z["top_speed"] < -3
+
+
+def test_adding_a_session_does_not_rewrite_past_weeks(store, tmp_path):
+    """Issue 19: the standard load was the median of all sets ever — one partial session of light
+    sets moved it and rewrote every past week's velocity and z-score."""
+    import_squad(store, tmp_path)
+    before = athlete_trend(store, "Ana")
+    light = tmp_path / "light.csv"
+    light.write_text(",".join(HEADER) + "\n" + "\n".join(
+        f"Ana,2026-05-19T09:{k:02d}:00,Back Squat,40,{k % 3 + 1},1.20,1.8,500,900" for k in range(30)) + "\n")
+    ingest.import_vbt(store, light, GYMAWARE)
+    after = athlete_trend(store, "Ana")
+    assert after.standard_load == before.standard_load == 90.0
+    for old, new in zip(before.weeks, after.weeks, strict=False):
+        assert old.velocity == pytest.approx(new.velocity, nan_ok=True) and old.z == pytest.approx(new.z)

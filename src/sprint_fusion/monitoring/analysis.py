@@ -25,7 +25,7 @@ DEFAULT_MVT = 0.30
 @dataclass(frozen=True)
 class MonitoringParams:
     exercise: str = "back squat"  # the exercise whose velocity at the standard load is followed
-    standard_load: float | None = None  # kg; None: the athlete's median set load in that exercise
+    standard_load: float | None = None  # kg; None: the median set load of the athlete's first baseline weeks
     baseline_weeks: int = 4  # the rolling baseline: this many previous weeks with data
     min_baseline_weeks: int = 3
     te_velocity: float = 0.03  # m/s, typical error of velocity at a load (LPT test–retest, about 3 %)

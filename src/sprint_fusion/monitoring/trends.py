@@ -50,14 +50,24 @@ def athlete_trend(store: Store, name: str, p: MonitoringParams | None = None, st
                   if t.filter == "kf2" and t.verdict != "unusable" and t.top_speed is not None]
         gps = [(by_id[g.session_id].day, g) for g in loads]
         vbt_days = {sid: by_id[sid].day for sid in vbt}
-    all_loads = [s.load_kg for summaries in vbt.values() for s in summaries]
-    standard = p.standard_load or (round(float(np.median(all_loads)) / 2.5) * 2.5 if all_loads else math.nan)
+    standard = p.standard_load or _standard_load(vbt, vbt_days, p)
     weeks = _weeks(vbt, vbt_days, sprint, gps, standard, p)
     found = flags(weeks, p)
     inside = [w for w in weeks if (start is None or w.start >= monday(start)) and (end is None or w.start <= end)]
     last = vbt[max(vbt, key=lambda sid: vbt_days[sid])] if vbt else []
     shown = {w.start for w in inside}
     return AthleteTrend(name, p.exercise, standard, inside, [f for f in found if f.week in shown], last)
+
+
+def _standard_load(vbt, vbt_days, p: MonitoringParams) -> float:
+    """The median set load of the athlete's first baseline_weeks weeks with sets (to 2.5 kg): fixed
+    once those weeks exist, so a session added later does not rewrite every past week (the median
+    of all sets ever moved 90 → 80 kg with one partial session, z −9.1 → −12.8)."""
+    if not vbt:
+        return math.nan
+    weeks = sorted({monday(day) for day in vbt_days.values()})[:p.baseline_weeks]
+    loads = [s.load_kg for sid, summaries in vbt.items() if monday(vbt_days[sid]) in weeks for s in summaries]
+    return round(float(np.median(loads)) / 2.5) * 2.5
 
 
 def _weeks(vbt, vbt_days, sprint, gps, standard: float, p: MonitoringParams) -> list[Week]:
