@@ -411,3 +411,36 @@ def test_adding_a_session_does_not_rewrite_past_weeks(store, tmp_path):
     assert after.standard_load == before.standard_load == 90.0
     for old, new in zip(before.weeks, after.weeks, strict=False):
         assert old.velocity == pytest.approx(new.velocity, nan_ok=True) and old.z == pytest.approx(new.z)
+
+
+def test_a_file_imported_under_the_wrong_athlete_is_fixed_and_audited(store, tmp_path):
+    """Issue 19: no delete, reassign, merge or re-import — a file imported under the wrong athlete
+    could not be fixed."""
+    from sprint_fusion.monitoring import manage
+
+    onset = dt.datetime(2026, 5, 1, 10, 0, tzinfo=ZoneInfo("UTC"))
+    path = tmp_path / "sprint.json"
+    path.write_text(json.dumps(sprint_doc(onset, 8.5)))
+    ingest.import_sprint(store, path, "Ben")  # should have been Ana
+    (sid, kind, started, source), = manage.sessions_of(store, "Ben")
+    assert started == onset
+    assert (kind, source) == ("sprint", "sprint.json")
+    manage.reassign(store, sid, "Ana")
+    assert [s[0] for s in manage.sessions_of(store, "Ana")] == [sid] and manage.sessions_of(store, "Ben") == []
+    # deleted, the same file can be imported again (under the right name this time)
+    manage.delete_session(store, sid)
+    assert counts(store)["sessions"] == 0
+    assert ingest.import_sprint(store, path, "Ana").added == 1
+    manage.rename(store, "Ana", "Ana Silva")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(sprint_doc(onset + dt.timedelta(days=1), 8.6)))
+    ingest.import_sprint(store, other, "A. Silva")
+    manage.merge(store, "A. Silva", "Ana Silva")
+    assert len(manage.sessions_of(store, "ana silva")) == 2
+    actions = [a for _, a, _ in manage.audit_trail(store)]
+    assert actions == ["reassign", "delete-session", "rename", "merge"]
+    third = tmp_path / "third.json"
+    third.write_text(json.dumps(sprint_doc(onset + dt.timedelta(days=2), 8.0)))
+    ingest.import_sprint(store, third, "Cleo")
+    with pytest.raises(ValueError, match="merge them instead"):
+        manage.rename(store, "Ana Silva", "cleo")

@@ -92,6 +92,26 @@ def athletes_list(args, store) -> int:
 
 
 
+def athletes_manage(args, store) -> int:
+    from ..monitoring import manage
+
+    if args.athletes_command == "rename":
+        print(manage.rename(store, args.old, args.new))
+    elif args.athletes_command == "merge":
+        print(manage.merge(store, args.source, args.target))
+    elif args.athletes_command == "reassign":
+        print(manage.reassign(store, args.session, args.athlete))
+    elif args.athletes_command == "delete-session":
+        print(manage.delete_session(store, args.session))
+    elif args.athletes_command == "sessions":
+        for sid, kind, started, source in manage.sessions_of(store, args.athlete):
+            print(f"{sid:6}  {kind:6} {started:%Y-%m-%d %H:%M} UTC  {source}")
+    else:
+        for at, action, detail in manage.audit_trail(store):
+            print(f"{at:%Y-%m-%d %H:%M:%S} UTC  {action:15} {detail}")
+    return 0
+
+
 def add_parsers(sub) -> None:
     ath = sub.add_parser("athletes", help="the athlete store: import sprint, GPS-load and VBT data; trends, flags")
     ath.add_argument("--db", default="athletes.db",
@@ -119,3 +139,20 @@ def add_parsers(sub) -> None:
     arep.add_argument("-o", "--output", help="write the HTML report here")
     arep.set_defaults(athletes_func=athletes_report)
     ath_sub.add_parser("list", help="athletes and their sessions").set_defaults(athletes_func=athletes_list)
+    ses = ath_sub.add_parser("sessions", help="one athlete's sessions with their ids and files")
+    ses.add_argument("--athlete", required=True)
+    ren = ath_sub.add_parser("rename", help="rename an athlete (audited)")
+    ren.add_argument("old")
+    ren.add_argument("new")
+    mer = ath_sub.add_parser("merge", help="move every session of one athlete to another, remove the first (audited)")
+    mer.add_argument("source")
+    mer.add_argument("target")
+    rea = ath_sub.add_parser("reassign", help="move a session (imported under the wrong athlete) to another (audited)")
+    rea.add_argument("session", type=int, help="session id (athletes sessions --athlete NAME)")
+    rea.add_argument("athlete")
+    dele = ath_sub.add_parser("delete-session", help="delete a session; its file may then be imported again "
+                                                     "(audited)")
+    dele.add_argument("session", type=int)
+    ath_sub.add_parser("audit", help="every change made by hand, when")
+    for p in (ses, ren, mer, rea, dele, ath_sub.choices["audit"]):
+        p.set_defaults(athletes_func=athletes_manage)

@@ -125,3 +125,13 @@ class VbtRep(Base):
     peak_velocity: Mapped[float | None] = mapped_column(Float)
     mean_power: Mapped[float | None] = mapped_column(Float)
     peak_power: Mapped[float | None] = mapped_column(Float)
+
+
+class Audit(Base):
+    """What was changed by hand, when: the trail a coach or an auditor reads (in plain words)."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    action: Mapped[str] = mapped_column(String(40))  # rename | merge | reassign | delete-session
+    detail: Mapped[str] = mapped_column(String(1000))
