@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .gps_load import SessionLoad
@@ -69,16 +69,31 @@ class _Import:
         session.add(self.record)
         session.flush()
         self.days: set[tuple[int, dt.date]] = set()
+        self.athletes: dict[str, object] = {}  # looked up once per import: a big export has thousands of sessions
+        self.reps: list[dict] = []  # VBT reps, inserted together (bulk) by flush_reps
+
+    def athlete(self, name: str):
+        found = self.athletes.get(name)
+        if found is None:
+            with self.db.no_autoflush:
+                found = self.athletes[name] = self.store.athlete(self.db, name)
+        return found
 
     def existing_session(self, athlete_name: str, started_at: dt.datetime) -> TrainingSession | None:
-        athlete = self.store.athlete(self.db, athlete_name)
-        return self.db.scalar(select(TrainingSession).where(
-            TrainingSession.athlete_id == athlete.id, TrainingSession.kind == self.kind,
-            TrainingSession.started_at == started_at))
+        athlete = self.athlete(athlete_name)
+        with self.db.no_autoflush:  # the pending sessions are checked against too (identity map)
+            return self.db.scalar(select(TrainingSession).where(
+                TrainingSession.athlete_id == athlete.id, TrainingSession.kind == self.kind,
+                TrainingSession.started_at == started_at))
+
+    def flush_reps(self) -> None:
+        if self.reps:
+            self.db.execute(insert(VbtRep), self.reps)
+            self.reps = []
 
     def new_session(self, athlete_name: str, started_at: dt.datetime) -> TrainingSession | None:
         """A session to fill, or None when the store already has it."""
-        athlete = self.store.athlete(self.db, athlete_name)
+        athlete = self.athlete(athlete_name)
         if self.existing_session(athlete_name, started_at) is not None:
             return None
         day = started_at.astimezone(self.zone).date()
@@ -143,18 +158,30 @@ def import_vbt(store: Store, path: str | Path, mapping: VbtMapping) -> ImportRep
                 report.present += added == 0
                 continue
             report.added += 1
-            for number, set_rows in enumerate(sets, start=1):
-                job.db.add(_vbt_set(session.id, number, set_rows))
+            made = [_vbt_set(session.id, number, set_rows, with_reps=False) for number, set_rows in
+                    enumerate(sets, start=1)]
+            job.db.add_all(made)
+            job.db.flush()  # their ids, for the reps
+            job.reps += [_rep_values(s.id, r) for s, set_rows in zip(made, sets, strict=True) for r in set_rows]
+            if len(job.reps) > 20_000:
+                job.flush_reps()
+        job.flush_reps()
 
     return _run_import(store, "vbt", str(path), content_hash(path), mapping.timezone, fill)
 
 
-def _vbt_set(session_id: int, number: int, set_rows: list[VbtRow]) -> VbtSet:
+def _vbt_set(session_id: int, number: int, set_rows: list[VbtRow], with_reps: bool = True) -> VbtSet:
     first = set_rows[0]
     s = VbtSet(session_id=session_id, set_number=first.set_number or number, exercise=first.exercise,
                load_kg=first.load_kg)
-    s.reps = [_vbt_rep(r) for r in set_rows]
+    if with_reps:
+        s.reps = [_vbt_rep(r) for r in set_rows]
     return s
+
+
+def _rep_values(set_id: int, r: VbtRow) -> dict:
+    return {"set_id": set_id, "rep": r.rep, "recorded_at": r.recorded, "mean_velocity": r.mean_velocity,
+            "peak_velocity": r.peak_velocity, "mean_power": r.mean_power, "peak_power": r.peak_power}
 
 
 def _vbt_rep(r: VbtRow) -> VbtRep:
