@@ -444,3 +444,33 @@ def test_a_file_imported_under_the_wrong_athlete_is_fixed_and_audited(store, tmp
     ingest.import_sprint(store, third, "Cleo")
     with pytest.raises(ValueError, match="merge them instead"):
         manage.rename(store, "Ana Silva", "cleo")
+
+
+def test_auto_regulation_finds_the_load_of_a_target_velocity(store, tmp_path):
+    """A synthetic athlete with a known profile (Ana: v = 1.55 − 0.0072·load): her history gives the
+    slope; today she is 5 % slower throughout, measured on two warm-up sets. The planned load for
+    0.75 m/s lies within two of its standard errors of the true one, and the cut-off follows."""
+    from sprint_fusion.cli import main
+    from sprint_fusion.monitoring.autoregulation import history_profile, plan
+
+    import_squad(store, tmp_path)
+    profile, sd = history_profile(store, "Ana", "back squat")
+    assert profile.slope == pytest.approx(-0.0072, rel=0.05) and sd < 0.02
+    readiness = 0.95
+    today = [(load, readiness * (1.55 - 0.0072 * load)) for load in (60.0, 80.0)]
+    result = plan(today, 0.75, profile, sd, zone=(0.70, 0.80), velocity_loss=20)
+    true_load = (1.55 - 0.75 / readiness) / 0.0072
+    assert abs(result.load_exact - true_load) < 2 * result.load_sd and result.load_sd < 8
+    assert result.load % 2.5 == 0 and result.zone[0] < result.load < result.zone[1]
+    assert result.cutoff_velocity == pytest.approx(0.60)
+    # on a line the warm-ups lie on exactly, the load is exact
+    exact = plan([(40.0, 1.2), (60.0, 1.0)], 0.8)
+    assert exact.load_exact == pytest.approx(80.0)
+    with pytest.raises(ValueError, match="one warm-up load and no profile history"):
+        plan([(60.0, 1.0)], 0.8)
+    from sprint_fusion.monitoring.store import Store
+
+    db = tmp_path / "cli.db"
+    ingest.import_vbt(Store(db), tmp_path / "squad_gymaware.csv", GYMAWARE)
+    assert main(["athletes", "--db", str(db), "plan", "--athlete", "ana", "--warmup", "60:1.062", "--warmup",
+                 "80:0.925", "--target", "0.75", "--loss", "20"]) == 0

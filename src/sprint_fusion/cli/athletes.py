@@ -92,6 +92,30 @@ def athletes_list(args, store) -> int:
 
 
 
+def athletes_plan(args, store) -> int:
+    from ..monitoring.autoregulation import history_profile, plan
+
+    def pair(text: str) -> tuple[float, float]:
+        try:
+            load, velocity = text.split(":")
+            return float(load), float(velocity)
+        except ValueError:
+            raise ValueError(f"--warmup {text}: LOAD:VELOCITY in kg and m/s, e.g. 60:1.05") from None
+
+    zone = None
+    if args.zone:
+        try:
+            zone = tuple(float(x) for x in args.zone.split("-"))
+        except ValueError:
+            raise ValueError(f"--zone {args.zone}: LOW-HIGH in m/s, e.g. 0.70-0.80") from None
+    profile, sd = history_profile(store, args.athlete, args.exercise)
+    result = plan([pair(w) for w in args.warmup], args.target, profile, sd, zone, args.loss)
+    basis = (f"slope from {profile.points} sets of earlier sessions" if profile is not None
+             else "today's warm-ups alone (no history)")
+    print(f"{args.athlete}, {args.exercise}: {result.describe()} [{basis}]")
+    return 0
+
+
 def athletes_manage(args, store) -> int:
     from ..monitoring import manage
 
@@ -154,5 +178,15 @@ def add_parsers(sub) -> None:
                                                      "(audited)")
     dele.add_argument("session", type=int)
     ath_sub.add_parser("audit", help="every change made by hand, when")
+    pl = ath_sub.add_parser("plan", help="today's load for a target velocity from the warm-ups and the athlete's "
+                                         "load-velocity profile, with its uncertainty; the velocity-loss cut-off")
+    pl.add_argument("--athlete", required=True)
+    pl.add_argument("--exercise", default="back squat")
+    pl.add_argument("--warmup", action="append", required=True, metavar="LOAD:VELOCITY",
+                    help="a warm-up set: load kg and its best mean velocity m/s (repeat)")
+    pl.add_argument("--target", type=float, required=True, help="the working sets' target velocity, m/s")
+    pl.add_argument("--zone", help="a velocity zone LOW-HIGH, m/s (its load range is shown)")
+    pl.add_argument("--loss", type=float, help="allowed velocity loss in a set, %% of its first rep")
+    pl.set_defaults(athletes_func=athletes_plan)
     for p in (ses, ren, mer, rea, dele, ath_sub.choices["audit"]):
         p.set_defaults(athletes_func=athletes_manage)
