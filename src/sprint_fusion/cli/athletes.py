@@ -92,6 +92,18 @@ def athletes_list(args, store) -> int:
 
 
 
+def athletes_squad(args, store) -> int:
+    from ..monitoring.analysis import MonitoringParams
+    from ..monitoring.squad import squad_page, squad_trends
+
+    claim([args.output], args.force)
+    params = MonitoringParams.from_yaml(args.settings) if args.settings else MonitoringParams()
+    trends = squad_trends(store, params)
+    write_text(args.output, squad_page(trends, args.title))
+    print(f"{len(trends)} athlete(s), {sum(len(t.flags) for t in trends)} flag(s) in all: {shown(args.output)}")
+    return 0
+
+
 def athletes_plan(args, store) -> int:
     from ..monitoring.autoregulation import history_profile, plan
 
@@ -178,6 +190,11 @@ def add_parsers(sub) -> None:
                                                      "(audited)")
     dele.add_argument("session", type=int)
     ath_sub.add_parser("audit", help="every change made by hand, when")
+    sq = with_force(ath_sub.add_parser("squad", help="one page for the squad: latest values, trends, open flags"))
+    sq.add_argument("-o", "--output", required=True, help="the HTML page to write")
+    sq.add_argument("--title", default="Squad")
+    sq.add_argument("--settings", help="monitoring settings YAML (see config/monitoring.yaml)")
+    sq.set_defaults(athletes_func=athletes_squad)
     pl = ath_sub.add_parser("plan", help="today's load for a target velocity from the warm-ups and the athlete's "
                                          "load-velocity profile, with its uncertainty; the velocity-loss cut-off")
     pl.add_argument("--athlete", required=True)
