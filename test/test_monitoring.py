@@ -512,3 +512,25 @@ def check_in_a_phone_browser(page, tmp_path):
     result = json.loads(html_module.unescape(found.group(1)))
     assert 360 <= result["width"] <= 390 and result["scrollWidth"] <= result["width"]
     assert result["wide"] == [] and result["errors"] == []
+
+
+def test_a_coach_acknowledges_a_flag_and_the_pages_show_it(store, tmp_path):
+    """Issue 19: the human stays in the loop — a flag acknowledged with who and what was decided,
+    shown in the athlete's report, no longer open on the squad page, and audited."""
+    from sprint_fusion.monitoring import manage
+    from sprint_fusion.monitoring.report import html_page, table
+    from sprint_fusion.monitoring.squad import squad_page, squad_trends
+
+    import_squad(store, tmp_path)
+    week7 = FIRST_MONDAY + dt.timedelta(weeks=7)
+    flags = athlete_trend(store, "Ben").flags
+    manage.acknowledge(store, "Ben", week7, "velocity-down", "Coach Kim", "deload week; retest Friday", flags)
+    with pytest.raises(ValueError, match="no flag 'top-speed-down' in the week of 2026-03-02"):
+        manage.acknowledge(store, "Ben", FIRST_MONDAY, "top-speed-down", "Coach Kim", "x", flags)
+    trend = athlete_trend(store, "Ben")
+    assert "acknowledged by Coach Kim on" in table(trend) and "deload week; retest Friday" in table(trend)
+    assert "<i>acknowledged by Coach Kim" in html_page(trend, MonitoringParams())
+    page = squad_page(squad_trends(store, end=week7))
+    open_part = page.split("Open flags")[1]
+    assert open_part.count("<b>Ben</b>") == 3  # of his four flags that week, the acknowledged one is not open
+    assert [a for _, a, _ in manage.audit_trail(store)] == ["acknowledge"]

@@ -92,6 +92,22 @@ def athletes_list(args, store) -> int:
 
 
 
+def athletes_ack(args, store) -> int:
+    import datetime as dt
+
+    from ..monitoring.manage import acknowledge
+    from ..monitoring.trends import athlete_trend
+
+    try:
+        week = dt.date.fromisoformat(args.week)
+    except ValueError:
+        raise ValueError(f"--week {args.week}: a date, YYYY-MM-DD (the Monday the report shows)") from None
+    week -= dt.timedelta(days=week.weekday())
+    flags = athlete_trend(store, args.athlete).flags
+    print(acknowledge(store, args.athlete, week, args.rule, args.by, args.note, flags))
+    return 0
+
+
 def athletes_squad(args, store) -> int:
     from ..monitoring.analysis import MonitoringParams
     from ..monitoring.squad import squad_page, squad_trends
@@ -190,6 +206,13 @@ def add_parsers(sub) -> None:
                                                      "(audited)")
     dele.add_argument("session", type=int)
     ath_sub.add_parser("audit", help="every change made by hand, when")
+    ack = ath_sub.add_parser("ack", help="acknowledge a flag: who, and what was decided (the report shows it)")
+    ack.add_argument("--athlete", required=True)
+    ack.add_argument("--week", required=True, help="the flag's week (any day of it), YYYY-MM-DD")
+    ack.add_argument("--rule", required=True, help="the flag's rule, e.g. velocity-down")
+    ack.add_argument("--by", required=True, help="who decided")
+    ack.add_argument("--note", required=True, help="what was decided")
+    ack.set_defaults(athletes_func=athletes_ack)
     sq = with_force(ath_sub.add_parser("squad", help="one page for the squad: latest values, trends, open flags"))
     sq.add_argument("-o", "--output", required=True, help="the HTML page to write")
     sq.add_argument("--title", default="Squad")

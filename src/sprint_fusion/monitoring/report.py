@@ -37,7 +37,8 @@ def table(trend: AthleteTrend) -> str:
                                                                                                    strict=True)))
              for r in rows]
     out = [f"{trend.athlete}: {trend.exercise}, standard load {trend.standard_load:g} kg", *lines]
-    out += ["", f"{len(trend.flags)} flag(s)"] + [f"- {f.explain()}" for f in trend.flags]
+    out += ["", f"{len(trend.flags)} flag(s)"] + [
+        f"- {f.explain()}" + (f" — {trend.note_text(f)}" if trend.note_text(f) else "") for f in trend.flags]
     return "\n".join(out)
 
 
@@ -74,7 +75,10 @@ def html_page(trend: AthleteTrend, p: MonitoringParams) -> str:
     png = base64.b64encode(_plot(trend)).decode("ascii") if trend.weeks else ""
     rows = "".join(f"<tr>{''.join(f'<td>{e(c)}</td>' for c in cells)}</tr>" for cells in week_cells(trend))
     header = "".join(f"<th>{e(h)}</th>" for h in HEAD)
-    flags_html = "".join(f"<li><b>{e(f.rule)}</b> — {e(f.explain())}</li>" for f in trend.flags) or "<li>none</li>"
+    flags_html = "".join(
+        f"<li><b>{e(f.rule)}</b> — {e(f.explain())}"
+        + (f"<br><i>{e(trend.note_text(f))}</i>" if trend.note_text(f) else " <b>(open)</b>") + "</li>"
+        for f in trend.flags) or "<li>none</li>"
     last = "".join(f"<tr><td>{s.load_kg:g}</td><td>{s.best_velocity:.3f}</td><td>{s.velocity_loss:.0f}</td></tr>"
                    for s in trend.last_sets)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{e(trend.athlete)}</title>

@@ -135,3 +135,17 @@ class Audit(Base):
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     action: Mapped[str] = mapped_column(String(40))  # rename | merge | reassign | delete-session
     detail: Mapped[str] = mapped_column(String(1000))
+
+
+class FlagNote(Base):
+    """A flag acknowledged by a coach: who, when, what was decided. The flag stays; it is no
+    longer open."""
+
+    __tablename__ = "flag_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id"))
+    week: Mapped[dt.date] = mapped_column(Date)
+    rule: Mapped[str] = mapped_column(String(40))
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    decision: Mapped[str] = mapped_column(String(2000))

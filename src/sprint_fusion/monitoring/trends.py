@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import select
@@ -24,6 +24,12 @@ class AthleteTrend:
     weeks: list[Week]
     flags: list[Flag]
     last_sets: list[SetSummary]  # the latest VBT session's sets of the exercise
+    notes: dict = field(default_factory=dict)  # (week, rule) → [(by, at, decision)]: flags acknowledged
+
+    def note_text(self, flag: Flag) -> str:
+        """The coach's notes on a flag, in words ('' when it is still open)."""
+        return "; ".join(f"acknowledged by {by} on {at:%Y-%m-%d}: {decision}"
+                         for by, at, decision in self.notes.get((flag.week, flag.rule), []))
 
 
 def athlete_trend(store: Store, name: str, p: MonitoringParams | None = None, start: dt.date | None = None,
@@ -56,7 +62,10 @@ def athlete_trend(store: Store, name: str, p: MonitoringParams | None = None, st
     inside = [w for w in weeks if (start is None or w.start >= monday(start)) and (end is None or w.start <= end)]
     last = vbt[max(vbt, key=lambda sid: vbt_days[sid])] if vbt else []
     shown = {w.start for w in inside}
-    return AthleteTrend(name, p.exercise, standard, inside, [f for f in found if f.week in shown], last)
+    from .manage import flag_notes
+
+    return AthleteTrend(name, p.exercise, standard, inside, [f for f in found if f.week in shown], last,
+                        flag_notes(store, name))
 
 
 def _standard_load(vbt, vbt_days, p: MonitoringParams) -> float:
