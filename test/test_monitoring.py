@@ -534,3 +534,30 @@ def test_a_coach_acknowledges_a_flag_and_the_pages_show_it(store, tmp_path):
     open_part = page.split("Open flags")[1]
     assert open_part.count("<b>Ben</b>") == 3  # of his four flags that week, the acknowledged one is not open
     assert [a for _, a, _ in manage.audit_trail(store)] == ["acknowledge"]
+
+
+def test_wellness_and_incidents_are_imported_checked_and_shown_beside_the_load(store, tmp_path):
+    from sprint_fusion.monitoring.report import html_page
+    from sprint_fusion.monitoring.wellness import import_wellness, weekly_wellness
+
+    import_squad(store, tmp_path)
+    days = [FIRST_MONDAY + dt.timedelta(days=k) for k in range(14)]
+    well = tmp_path / "wellness.csv"
+    well.write_text("athlete,date,rpe,session_minutes,rmssd,sleep_hours,soreness\n" + "".join(
+        f"Ana,{d},{6 + k % 2},60,{70 - k},{7.5},{2}\n" for k, d in enumerate(days)))
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text('athlete,date,kind,description\nAna,2026-03-10,injury,"hamstring tightness, rested 2 days"\n')
+    assert import_wellness(store, well, "wellness").added == 14
+    assert import_wellness(store, well, "wellness").skipped_file
+    assert import_wellness(store, incidents, "incidents").added == 1
+    weeks, log = weekly_wellness(store, "Ana")
+    first = weeks[FIRST_MONDAY]
+    assert first["days"] == 7 and first["srpe"] == pytest.approx(sum((6 + k % 2) * 60 for k in range(7)))
+    assert first["rmssd"] == pytest.approx(np.mean([70 - k for k in range(7)]))
+    assert log == [(dt.date(2026, 3, 10), "injury", "hamstring tightness, rested 2 days")]
+    page = html_page(athlete_trend(store, "Ana"), MonitoringParams(), (weeks, log))
+    assert "no injury prediction is made" in page and "hamstring tightness" in page
+    bad = tmp_path / "bad.csv"
+    bad.write_text("athlete,date,rpe\nAna,2026-03-02,14\n")
+    with pytest.raises(ImportRowError, match=r"bad\.csv, line 2: rpe 14 is outside \[0, 10\]"):
+        import_wellness(store, bad, "wellness")

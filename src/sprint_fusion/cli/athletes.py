@@ -40,6 +40,11 @@ def athletes_import(args, store) -> int:
     from ..monitoring import ingest
     from ..monitoring.gps_load import LoadThresholds
 
+    if args.kind in ("wellness", "incidents"):
+        from ..monitoring.wellness import import_wellness
+
+        print(import_wellness(store, args.file, args.kind))
+        return 0
     if args.kind == "vbt":
         mapping = _vbt_mapping(args.vendor)
         if args.timezone:  # the export's local zone for this import (GymAware writes local times)
@@ -72,7 +77,9 @@ def athletes_report(args, store) -> int:
                           day(args.date_to) if args.date_to else None)
     print(table(trend))
     if args.output:
-        write_text(args.output, html_page(trend, params))
+        from ..monitoring.wellness import weekly_wellness
+
+        write_text(args.output, html_page(trend, params, weekly_wellness(store, args.athlete)))
         print(f"report: {shown(args.output)}")
     return 0
 
@@ -172,8 +179,10 @@ def add_parsers(sub) -> None:
     ath.set_defaults(func=cmd_athletes)
     ath_sub = ath.add_subparsers(dest="athletes_command", required=True)
     imp = with_filters(ath_sub.add_parser("import", help="import one file (one transaction; twice adds nothing)"))
-    imp.add_argument("kind", choices=("sprint", "gps", "vbt"),
-                     help="sprint: a sprint.json; gps: a whole session's bag; vbt: a VBT export CSV")
+    imp.add_argument("kind", choices=("sprint", "gps", "vbt", "wellness", "incidents"),
+                     help="sprint: a sprint.json; gps: a whole session's bag; vbt: a VBT export CSV; wellness: a CSV "
+                          "athlete,date[,rpe,session_minutes,rmssd,sleep_hours,soreness]; incidents: a CSV "
+                          "athlete,date,kind,description")
     imp.add_argument("file")
     imp.add_argument("--athlete", help="whose data (sprint, gps; VBT exports name their athletes)")
     imp.add_argument("--vendor", default="gymaware", help="VBT column mapping: gymaware, generic or a YAML file")

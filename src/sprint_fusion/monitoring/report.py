@@ -70,7 +70,23 @@ def _plot(trend: AthleteTrend) -> bytes:
     return buf.getvalue()
 
 
-def html_page(trend: AthleteTrend, p: MonitoringParams) -> str:
+def wellness_html(wellness) -> str:
+    """The weekly wellness beside the load, the incident log, and what they are not."""
+    e = html.escape
+    weeks, incidents = wellness
+    if not weeks and not incidents:
+        return ""
+    rows = "".join(f"<tr><td>{w}</td><td>{v['days']}</td><td>{v['srpe']:.0f}</td><td>{_f(v['rmssd'], '.0f')}</td>"
+                   f"<td>{_f(v['sleep'], '.1f')}</td><td>{_f(v['soreness'], '.1f')}</td></tr>"
+                   for w, v in sorted(weeks.items()))
+    log = "".join(f"<li>{d} — {e(kind)}: {e(text)}</li>" for d, kind, text in incidents) or "<li>none</li>"
+    return ("<h2>Wellness and incidents</h2><p>Descriptive only, beside the load: <b>no injury prediction is made "
+            "from these</b> (the evidence does not support one); the staff read them together.</p>"
+            "<table><tr><th>week of</th><th>days</th><th>session RPE [AU, sum]</th><th>rMSSD [ms]</th>"
+            f"<th>sleep [h]</th><th>soreness [0–10]</th></tr>{rows}</table><h3>Incidents</h3><ul>{log}</ul>")
+
+
+def html_page(trend: AthleteTrend, p: MonitoringParams, wellness=None) -> str:
     e = html.escape
     png = base64.b64encode(_plot(trend)).decode("ascii") if trend.weeks else ""
     rows = "".join(f"<tr>{''.join(f'<td>{e(c)}</td>' for c in cells)}</tr>" for cells in week_cells(trend))
@@ -92,6 +108,7 @@ say where to look.</p>
 {f'<img alt="trends" src="data:image/png;base64,{png}">' if png else ''}
 <h2>Flags</h2><ul>{flags_html}</ul>
 <h2>Weeks</h2><table><tr>{header}</tr>{rows}</table>
+{wellness_html(wellness) if wellness else ""}
 <h2>Latest session's sets</h2>
 <table><tr><th>load kg</th><th>best rep m/s</th><th>velocity loss %</th></tr>{last}</table>
 </body></html>"""

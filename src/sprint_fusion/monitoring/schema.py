@@ -149,3 +149,32 @@ class FlagNote(Base):
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     decision: Mapped[str] = mapped_column(String(2000))
+
+
+class Wellness(Base):
+    """One athlete's day: RPE (0–10) and minutes of the session (session RPE = their product, AU),
+    HRV as rMSSD (ms), sleep (h), soreness (0–10)."""
+
+    __tablename__ = "wellness"
+    __table_args__ = (UniqueConstraint("athlete_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    rpe: Mapped[float | None] = mapped_column(Float)
+    session_minutes: Mapped[float | None] = mapped_column(Float)
+    rmssd: Mapped[float | None] = mapped_column(Float)
+    sleep_hours: Mapped[float | None] = mapped_column(Float)
+    soreness: Mapped[float | None] = mapped_column(Float)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"))
+
+
+class Incident(Base):
+    """An injury, illness or other incident, as the staff logged it."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(1000))
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"))
