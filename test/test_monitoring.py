@@ -20,6 +20,7 @@ from sprint_fusion.monitoring.schema import Base, TrainingSession
 from sprint_fusion.monitoring.trends import athlete_trend
 from sprint_fusion.monitoring.vbt import ImportRowError, VbtMapping
 
+from .browser import phone_check
 from .conftest import REPO
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -487,31 +488,8 @@ def test_the_squad_page_shows_each_athlete_and_the_open_flags(store, tmp_path):
     assert "<b>Ana</b>" not in page.split("Open flags")[1]  # her week 5 is no longer recent at week 7
     assert "src='http" not in page and "<script" not in page  # self-contained, no script
     (tmp_path / "squad.html").write_text(page)
-    check_in_a_phone_browser(tmp_path / "squad.html", tmp_path)
+    phone_check(tmp_path / "squad.html", tmp_path)
 
-
-def check_in_a_phone_browser(page, tmp_path):
-    """Debian's chromium at 390 px: nothing wider than the viewport outside scrolling boxes, no
-    console error (the probe of test_sprint_report)."""
-    import html as html_module
-    import re
-    import subprocess
-
-    from .test_sprint_report import PHONE, PROBE
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("needs Debian's chromium (apt-get install chromium); .ci/run installs it")
-    (tmp_path / "probe.html").write_text(page.read_text().replace("<head>", "<head>" + PROBE, 1))
-    (tmp_path / "phone.html").write_text(PHONE)
-    run = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'ud'}",
-                          "--window-size=800,900", "--virtual-time-budget=10000", "--dump-dom",
-                          (tmp_path / "phone.html").as_uri()], capture_output=True, text=True, timeout=120)
-    found = re.search(r'<pre id="probe">(.*?)</pre>', run.stdout)
-    assert found, run.stderr[-2000:]
-    result = json.loads(html_module.unescape(found.group(1)))
-    assert 360 <= result["width"] <= 390 and result["scrollWidth"] <= result["width"]
-    assert result["wide"] == [] and result["errors"] == []
 
 
 def test_a_coach_acknowledges_a_flag_and_the_pages_show_it(store, tmp_path):
