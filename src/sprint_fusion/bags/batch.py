@@ -138,20 +138,16 @@ def run_job(job: BagJob, out: str, settings: dict) -> JobResult:
 
 
 def _replay_and_report(job: BagJob, target: Path, settings: dict) -> JobResult:
-    import numpy as np
-
     from ..core.params import FilterParams, parse_override
-    from ..core.velocity_lag import calibrated
     from ..sprint.analysis import trusted
     from ..sprint.params import SPRINT_PARAMS, analyzer_from
-    from ..sprint.report import SessionReport, write_report
-    from ..sprint.session import analyze_blocks
-    from .reader import read_blocks, read_fixes, read_start_signals
+    from ..sprint.report import write_report
+    from ..sprint.session import report_bag
+    from .reader import bag_params
     from .replay import replay
 
     params = FilterParams.from_yaml(settings["filters"], dict(parse_override(t) for t in settings.get("set", [])))
-    if params["gnss.velocity_latency_estimate"] and params["gnss.velocity"]:  # as demo/replay/report do
-        params = calibrated(params, read_fixes(job.bag))[0]
+    params = bag_params(params, job.bag)[0]  # as demo, replay and report run
     sprint = {p.name: p.default for p in SPRINT_PARAMS}
     sprint.update(settings.get("sprint", {}))
     if job.mass:
@@ -160,13 +156,8 @@ def _replay_and_report(job: BagJob, target: Path, settings: dict) -> JobResult:
         sprint["athlete.bodyheight"] = job.height
     replayed = replay(job.bag, target / "replay", params, csv_path=target / "replay.csv",
                       analyzer=analyzer_from(sprint), keep_table=False)
-    session_analyzer = analyzer_from(sprint)
     damage: list = []  # a killed recording: everything before the damage, as the commands read it
-    session = analyze_blocks(read_blocks(job.bag, on_damage=damage.append), params, session_analyzer,
-                             read_start_signals(job.bag))
-    kf2 = session.fused["kf2_speed"]
-    report = SessionReport(Path(job.bag).name, session.trials, session_analyzer.conditions, session.in_situ,
-                           session_analyzer.distances, float(np.nanmax(kf2)) if np.isfinite(kf2).any() else None)
+    session, report = report_bag(job.bag, params, analyzer_from(sprint), on_damage=damage.append)
     paths = write_report(report, target / "report", figures=True)
     tops = [tr.estimators[trusted(tr)[0]].top_speed for tr in session.trials if trusted(tr)]
     damaged = replayed.damage or (damage[0] if damage else None)

@@ -326,6 +326,17 @@ def read_fixes(path: str | Path, namespace: str = "", remap=None, limit: int = 6
     return fixes
 
 
+def bag_params(params, path: str | Path, namespace: str = "", remap=None):
+    """params for this bag: with gnss.velocity_latency_estimate, the velocity's lag measured on
+    its fixes (core.velocity_lag), and the line saying what was found (None: nothing done). What
+    demo, replay, report and batch run with."""
+    from ..core.velocity_lag import calibrated
+
+    if not (params["gnss.velocity_latency_estimate"] and params["gnss.velocity"]):
+        return params, None
+    return calibrated(params, read_fixes(path, namespace, remap))
+
+
 def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None
                  ) -> Iterator[tuple[str, object, int]]:
     """(kind, sample, log_time_ns) in log-time order: kind 'imu' or 'gnss'.

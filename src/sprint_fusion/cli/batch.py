@@ -45,12 +45,12 @@ def _run(jobs, out: str, settings: dict, args):
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = [client.submit(run_job, job, out, settings, key=f"sprint-fusion-{job.name}", pure=False)
-                   for job in jobs]
+        futures = {client.submit(run_job, job, out, settings, key=f"sprint-fusion-{job.name}", pure=False): job
+                   for job in jobs}
         results = []
         with progress(len(jobs), "bags") as bar:
             for future in as_completed(futures):
-                results.append(_result(future, jobs[futures.index(future)]))
+                results.append(_result(future, futures[future]))
                 bar.update(1)
         return results
     finally:

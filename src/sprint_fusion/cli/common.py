@@ -35,14 +35,10 @@ def filter_params(args) -> FilterParams:
 def bag_filter_params(args, bag=None) -> FilterParams:
     """filter_params(), then (gnss.velocity_latency_estimate) the velocity's lag measured on the
     bag's own fixes, saying what was found."""
-    from ..bags.reader import parse_remap, read_fixes
-    from ..core.velocity_lag import calibrated
+    from ..bags.reader import bag_params, parse_remap
 
-    params = filter_params(args)
-    if not (params["gnss.velocity_latency_estimate"] and params["gnss.velocity"]):
-        return params
-    fixes = read_fixes(bag or args.bag, getattr(args, "namespace", ""), parse_remap(getattr(args, "remap", [])))
-    params, said = calibrated(params, fixes)
+    params, said = bag_params(filter_params(args), bag or args.bag, getattr(args, "namespace", ""),
+                              parse_remap(getattr(args, "remap", [])))
     if said:
         print(said)
     return params

@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from ..files import claim, write_text
 from ..paths import bag_dir
 from ..summary import summarize
@@ -96,21 +94,15 @@ def cmd_tune(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from ..bags.reader import parse_remap, read_blocks, read_start_signals
-    from ..sprint.report import SessionReport, write_report
-    from ..sprint.session import analyze_blocks
+    from ..bags.reader import parse_remap
+    from ..sprint.report import write_report
+    from ..sprint.session import report_bag
 
     out = Path(args.output)
     claim([out] if out.exists() and any(out.iterdir()) else [], args.force)  # an empty folder is no report
-    session_analyzer = analyzer(args)
     damage = []
-    blocks = read_blocks(args.bag, args.namespace, remap=parse_remap(args.remap), on_damage=damage.append)
-    session = analyze_blocks(blocks, bag_filter_params(args), session_analyzer,
-                             read_start_signals(args.bag, args.namespace))
-    kf2 = session.fused["kf2_speed"]
-    report = SessionReport(Path(args.bag).name, session.trials, session_analyzer.conditions, session.in_situ,
-                           session_analyzer.distances, float(np.nanmax(kf2)) if np.isfinite(kf2).any() else None,
-                           args.timezone)
+    session, report = report_bag(args.bag, bag_filter_params(args), analyzer(args), args.namespace,
+                                 parse_remap(args.remap), damage.append, args.timezone)
     paths = write_report(report, out, figures=not args.no_figures)
     print_trials(session.trials)
     for kind, path in paths.items():

@@ -136,10 +136,10 @@ def _bag_profile(args):
     from ..bags.reader import parse_remap, read_blocks
     from ..sprint.in_situ import session_profile
     from ..sprint.session import analyze_blocks
-    from .common import filter_params
+    from .common import bag_filter_params
 
     session = analyze_blocks(read_blocks(args.file, args.namespace, remap=parse_remap(args.remap)),
-                             filter_params(args))
+                             bag_filter_params(args, args.file))  # as report runs it
     fused = session.fused
     speed = fused.smoothed["smoothed_speed"] if fused.smoothed is not None else fused["kf2_speed"]
     return session_profile(fused["t"], speed, args.speed_threshold)
@@ -150,7 +150,7 @@ def load_source(spec: str, args):
     :kf5 / :kf2 / :smoothed (default: each trial's trusted filter)."""
     from ..sprint.agreement import Measured, trace_splits
     from ..sprint.gates import fit_gates
-    from ..sprint.inputs import read_trials
+    from ..sprint.inputs import column, read_trials
     from ..sprint.trace import fit_trace
 
     path_text, _, estimator = spec.partition(":") if not Path(spec).exists() else (spec, "", "")
@@ -169,8 +169,8 @@ def load_source(spec: str, args):
                                 profile.get("MSS"), profile.get("MAC")))
         return out
     with open(path, encoding="utf-8-sig") as fh:
-        header = fh.readline().lower()
-    if "distance" in header or "dist" in header:
+        header = fh.readline().strip().split(",")
+    if any((column(name) or ("",))[0] == "distance" for name in header):  # a gates file
         out = []
         for trial in read_trials(path, "distance", "time", args.athlete):
             fit = fit_gates(trial.x, trial.y)

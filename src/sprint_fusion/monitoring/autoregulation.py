@@ -96,19 +96,22 @@ def history_profile(store, athlete: str, exercise: str, sessions: int = 6) -> tu
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from .manage import _athlete
     from .schema import TrainingSession, VbtSet
 
     with store.transaction() as db:
-        a = _athlete(store, db, athlete)
+        a = store.known_athlete(db, athlete)
         recent = db.scalars(select(TrainingSession).where(TrainingSession.athlete_id == a.id,
                                                           TrainingSession.kind == "vbt")
                             .order_by(TrainingSession.started_at.desc()).limit(4 * sessions)).all()
+        sets = db.scalars(select(VbtSet).where(VbtSet.session_id.in_([s.id for s in recent]))
+                          .options(selectinload(VbtSet.reps))).all()  # one query, not one per session
+        points_of: dict[int, list] = {}
+        for x in sets:
+            if x.exercise.lower() == exercise.lower() and x.reps:
+                points_of.setdefault(x.session_id, []).append((x.load_kg, max(r.mean_velocity for r in x.reps)))
         by_session = {}
-        for s in recent:
-            sets = db.scalars(select(VbtSet).where(VbtSet.session_id == s.id).options(selectinload(VbtSet.reps))).all()
-            points = [(x.load_kg, max(r.mean_velocity for r in x.reps)) for x in sets
-                      if x.exercise.lower() == exercise.lower() and x.reps]
+        for s in recent:  # newest first
+            points = points_of.get(s.id, [])
             if len({load for load, _ in points}) >= 2:
                 by_session[s.id] = points
             if len(by_session) == sessions:

@@ -17,14 +17,6 @@ def _audit(db, action: str, detail: str) -> None:
     db.add(Audit(at=dt.datetime.now(dt.timezone.utc), action=action, detail=detail))
 
 
-def _athlete(store: Store, db, name: str) -> Athlete:
-    found = store.athlete(db, name, create=False)
-    if found is None:
-        known = ", ".join(db.scalars(select(Athlete.name).order_by(Athlete.name))) or "none"
-        raise ValueError(f"no athlete '{name}' in the store (known: {known})")
-    return found
-
-
 def _session(db, session_id: int) -> TrainingSession:
     found = db.get(TrainingSession, session_id)
     if found is None:
@@ -42,7 +34,7 @@ def _clashes(db, sessions: list[TrainingSession], athlete_id: int) -> list[Train
 def rename(store: Store, old: str, new: str) -> str:
     new = clean_name(new)
     with store.transaction() as db:
-        athlete = _athlete(store, db, old)
+        athlete = store.known_athlete(db, old)
         other = store.athlete(db, new, create=False)
         if other is not None and other.id != athlete.id:
             raise ValueError(f"'{other.name}' is another athlete: merge them instead (athletes merge)")
@@ -55,7 +47,7 @@ def merge(store: Store, source: str, target: str) -> str:
     """Every session of `source` moves to `target`, then `source` is removed; refused (nothing
     changed) when both have a session of one kind at one start time."""
     with store.transaction() as db:
-        a, b = _athlete(store, db, source), _athlete(store, db, target)
+        a, b = store.known_athlete(db, source), store.known_athlete(db, target)
         if a.id == b.id:
             raise ValueError(f"'{a.name}' and '{b.name}' are one athlete already")
         sessions = db.scalars(select(TrainingSession).where(TrainingSession.athlete_id == a.id)).all()
@@ -113,7 +105,7 @@ def delete_session(store: Store, session_id: int) -> str:
 def sessions_of(store: Store, athlete: str) -> list[tuple[int, str, dt.datetime, str]]:
     """(id, kind, start, source file) of the athlete's sessions, in time order."""
     with store.transaction() as db:
-        a = _athlete(store, db, athlete)
+        a = store.known_athlete(db, athlete)
         rows = db.execute(select(TrainingSession.id, TrainingSession.kind, TrainingSession.started_at, Import.source)
                           .join(Import, Import.id == TrainingSession.import_id)
                           .where(TrainingSession.athlete_id == a.id).order_by(TrainingSession.started_at)).all()
@@ -135,7 +127,7 @@ def acknowledge(store: Store, athlete: str, week: dt.date, rule: str, by: str, d
     if not by.strip() or not decision.strip():
         raise ValueError("a note says who (--by) and what was decided (--note)")
     with store.transaction() as db:
-        a = _athlete(store, db, athlete)
+        a = store.known_athlete(db, athlete)
         db.add(FlagNote(athlete_id=a.id, week=week, rule=rule, by=by.strip()[:200],
                         at=dt.datetime.now(dt.timezone.utc), decision=decision.strip()[:2000]))
         _audit(db, "acknowledge", f"flag {rule} of '{a.name}', week of {week}, acknowledged by {by.strip()}")
@@ -147,7 +139,7 @@ def flag_notes(store: Store, athlete: str) -> dict[tuple[dt.date, str], list[tup
     from .schema import FlagNote
 
     with store.transaction() as db:
-        a = _athlete(store, db, athlete)
+        a = store.known_athlete(db, athlete)
         out: dict = {}
         for n in db.scalars(select(FlagNote).where(FlagNote.athlete_id == a.id).order_by(FlagNote.at)):
             out.setdefault((n.week, n.rule), []).append((n.by, n.at, n.decision))

@@ -91,5 +91,13 @@ class Store:
             session.flush()
         return found
 
+    def known_athlete(self, session: Session, name: str) -> Athlete:
+        """The athlete of this name (athlete()'s matching), or an error naming those the store has."""
+        found = self.athlete(session, name, create=False)
+        if found is None:
+            known = ", ".join(session.scalars(select(Athlete.name).order_by(Athlete.name))) or "none"
+            raise ValueError(f"no athlete '{name}' in the store (known: {known})")
+        return found
+
     def close(self) -> None:
         self.engine.dispose()

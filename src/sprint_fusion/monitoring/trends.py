@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .analysis import Flag, MonitoringParams, SetSummary, Week, flags, load_velocity, monday, set_summary
-from .schema import Athlete, GpsLoad, SprintTrial, TrainingSession, VbtSet
+from .schema import GpsLoad, SprintTrial, TrainingSession, VbtSet
 from .store import Store
 
 
@@ -36,10 +36,7 @@ def athlete_trend(store: Store, name: str, p: MonitoringParams | None = None, st
                   end: dt.date | None = None) -> AthleteTrend:
     p = p or MonitoringParams()
     with store.transaction() as db:
-        athlete = store.athlete(db, name, create=False)  # the stored spelling, whatever the case and spaces
-        if athlete is None:
-            known = ", ".join(db.scalars(select(Athlete.name).order_by(Athlete.name))) or "none"
-            raise ValueError(f"no athlete '{name}' in the store (known: {known})")
+        athlete = store.known_athlete(db, name)  # the stored spelling, whatever the case and spaces
         sessions = db.scalars(select(TrainingSession).where(TrainingSession.athlete_id == athlete.id)
                               .order_by(TrainingSession.started_at)).all()
         ids = [s.id for s in sessions]

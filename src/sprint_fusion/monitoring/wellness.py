@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .ingest import ImportReport, content_hash
-from .schema import Import, Incident, Wellness
+from .ingest import ImportReport, _run_import, content_hash
+from .schema import Incident, Wellness
 from .store import Store, clean_name
 from .vbt import ImportRowError
 
@@ -82,44 +82,37 @@ def read_incidents(path: str | Path) -> list[tuple[str, dt.date, str, str]]:
 
 
 def import_wellness(store: Store, path: str | Path, kind: str) -> ImportReport:
-    """kind 'wellness' or 'incidents'; every row checked before anything is written."""
+    """kind 'wellness' or 'incidents'; every row checked before anything is written, then one
+    import as the others run (ingest._run_import: the same file twice adds nothing)."""
     path = Path(path)
     rows = read_wellness(path) if kind == "wellness" else read_incidents(path)
-    sha = content_hash(path)
-    report = ImportReport(str(path), kind)
-    with store.transaction() as db:
-        if db.scalar(select(Import).where(Import.kind == kind, Import.sha256 == sha)) is not None:
-            report.skipped_file = True
-            return report
-        record = Import(kind=kind, source=path.name, sha256=sha, imported_at=dt.datetime.now(dt.timezone.utc),
-                        sessions=0)
-        db.add(record)
-        db.flush()
+
+    def fill(job, report: ImportReport) -> None:
         for row in rows:
-            athlete = store.athlete(db, row[0])
+            athlete = job.athlete(row[0])
             if kind == "incidents":
-                db.add(Incident(athlete_id=athlete.id, day=row[1], kind=row[2], description=row[3],
-                                import_id=record.id))
+                job.db.add(Incident(athlete_id=athlete.id, day=row[1], kind=row[2], description=row[3],
+                                    import_id=job.record.id))
                 report.added += 1
                 continue
             day, values = row[1], row[2]
-            if db.scalar(select(Wellness).where(Wellness.athlete_id == athlete.id, Wellness.day == day)) is not None:
+            if job.db.scalar(select(Wellness).where(Wellness.athlete_id == athlete.id, Wellness.day == day)):
                 report.present += 1
                 continue
-            db.add(Wellness(athlete_id=athlete.id, day=day, import_id=record.id, **values))
+            job.db.add(Wellness(athlete_id=athlete.id, day=day, import_id=job.record.id, **values))
             report.added += 1
-        record.sessions = report.added
-    return report
+        job.record.sessions = report.added  # days (or incidents) written
+
+    return _run_import(store, kind, str(path), content_hash(path), "UTC", fill)
 
 
 def weekly_wellness(store: Store, athlete: str) -> tuple[dict, list]:
     """{monday: {srpe AU (sum), rmssd ms, sleep h, soreness (means), days}} and the incidents
     [(day, kind, description)] of the athlete."""
     from .analysis import monday
-    from .manage import _athlete
 
     with store.transaction() as db:
-        a = _athlete(store, db, athlete)
+        a = store.known_athlete(db, athlete)
         days = db.scalars(select(Wellness).where(Wellness.athlete_id == a.id).order_by(Wellness.day)).all()
         incidents = [(i.day, i.kind, i.description) for i in
                      db.scalars(select(Incident).where(Incident.athlete_id == a.id).order_by(Incident.day))]

@@ -21,6 +21,7 @@ from .trials import TrialDetector, TrialParams, TrialWindow
 
 DEFAULT_DISTANCES = (5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 100.0, 200.0, 400.0)
 ESTIMATORS = ("kf5", "kf2", "smoothed")  # smoothed: KF2 smoothed over the whole recording, offline
+LABELS = {"kf5": "KF5", "kf2": "KF2", "smoothed": "smoothed"}  # as people write them
 ROW_COLUMNS = ("kf5_speed", "kf2_speed", "kf2_distance", "kf5_east", "kf5_north")  # what the analysis reads
 _ROW_INDEX = {name: COLUMNS.index(name) for name in ROW_COLUMNS}
 MIN_PROFILE_SAMPLES = 20

@@ -8,10 +8,9 @@ import io
 
 import numpy as np
 
-from .analysis import EstimatorResult, TrialResult
+from .analysis import LABELS, EstimatorResult, TrialResult
 from .model import velocity_at
 
-LABELS = {"kf5": "KF5", "kf2": "KF2", "smoothed": "smoothed"}
 COLORS = {"kf5": "#1f77b4", "kf2": "#ff7f0e", "smoothed": "#2ca02c"}
 SIZE = (4.6, 3.2)  # in: ~440 px wide, so a 390 px phone shows its 10 pt text at ~9 px or more
 MAX_POINTS = 800  # a curve is drawn through at most this many samples (a 400 Hz sprint has thousands)

@@ -10,8 +10,8 @@ import html
 import math
 from zoneinfo import ZoneInfo
 
-from .analysis import EstimatorResult, TrialResult, trusted
-from .figures import LABELS, comparison_figure, distance_figure, force_velocity_figure, speed_figure
+from .analysis import LABELS, EstimatorResult, TrialResult, trusted
+from .figures import comparison_figure, distance_figure, force_velocity_figure, speed_figure
 from .quality import BRIDGED, UNUSABLE, USABLE, bridged
 
 VERDICT_COLOR = {USABLE: "#1a7f37", BRIDGED: "#9a6700", UNUSABLE: "#cf222e"}

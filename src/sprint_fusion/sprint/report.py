@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import staged
-from .analysis import DEFAULT_DISTANCES, EstimatorResult, TrialResult, trusted
+from .analysis import DEFAULT_DISTANCES, LABELS, EstimatorResult, TrialResult, trusted
 from .forces import Conditions
 from .in_situ import InSituProfile
 from .page import html_page
 from .quality import bridged
 
 SCHEMA = "sprint_fusion/sprint/1"
-LABELS = {"kf5": "KF5", "kf2": "KF2", "smoothed": "smoothed"}
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -23,6 +24,21 @@ class EpochRecorder(ChainObserver):
 
     def gnss_enu(self, fix, enu) -> None:
         self.analyzer.push_fix(fix, enu)
+
+
+def report_bag(bag, params: FilterParams, analyzer: SessionAnalyzer, namespace: str = "", remap=None,
+               on_damage=None, timezone: str | None = None):
+    """A bag's session through the filters and the sprint analysis, as `report` runs it: the
+    SessionResult and its SessionReport (ready for write_report)."""
+    from ..bags.reader import read_blocks, read_start_signals
+    from .report import SessionReport
+
+    blocks = read_blocks(bag, namespace, remap=remap, on_damage=on_damage)
+    session = analyze_blocks(blocks, params, analyzer, read_start_signals(bag, namespace))
+    kf2 = session.fused["kf2_speed"]
+    fastest = float(np.nanmax(kf2)) if np.isfinite(kf2).any() else None  # to say why no trial was found
+    return session, SessionReport(Path(bag).name, session.trials, analyzer.conditions, session.in_situ,
+                                  analyzer.distances, fastest, timezone)
 
 
 @dataclass
