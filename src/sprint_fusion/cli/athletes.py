@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 from ..files import claim, write_text
@@ -27,13 +28,32 @@ def cmd_athletes(args) -> int:
         store.close()
 
 
-def _vbt_mapping(name: str):
-    from ..monitoring.vbt import VbtMapping
+def _vbt_mapping(name: str, export: str):
+    """The mapping named (a bundled vendor or a YAML file), or for "auto" the one bundled mapping
+    whose columns the export's header has."""
+    from ..monitoring.vbt import VbtMapping, detect_vendor
 
-    path = Path(name) if name.endswith((".yaml", ".yml")) else config_file("vbt", f"{name}.yaml")
+    folder = config_file("vbt", "generic.yaml").parent
+    bundled = sorted(p.stem for p in folder.glob("*.yaml"))
+    if name == "auto":
+        name = detect_vendor(export, {n: VbtMapping.load(folder / f"{n}.yaml") for n in bundled})
+        print(f"{export}: read as a {name} export (config/vbt/{name}.yaml)", file=sys.stderr)
+    path = Path(name) if name.endswith((".yaml", ".yml")) else folder / f"{name}.yaml"
     if not path.exists():
-        raise ValueError(f"vendor mapping {name!r}: no {path} (bundled: gymaware, generic)")
+        raise ValueError(f"vendor mapping {name!r}: no {path} (bundled: {', '.join(bundled)})")
     return VbtMapping.load(path)
+
+
+def _progress(label: str):
+    """A progress line on stderr when it is a terminal (a big export takes seconds)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float) -> None:
+        print(f"\r{label}: {100 * fraction:3.0f} % read", end="\n" if fraction >= 1 else "", file=sys.stderr,
+              flush=True)
+
+    return show
 
 
 def athletes_import(args, store) -> int:
@@ -46,10 +66,10 @@ def athletes_import(args, store) -> int:
         print(import_wellness(store, args.file, args.kind))
         return 0
     if args.kind == "vbt":
-        mapping = _vbt_mapping(args.vendor)
+        mapping = _vbt_mapping(args.vendor, args.file)
         if args.timezone:  # the export's local zone for this import (GymAware writes local times)
             mapping = dataclasses.replace(mapping, timezone=args.timezone)
-        report = ingest.import_vbt(store, args.file, mapping)
+        report = ingest.import_vbt(store, args.file, mapping, args.athlete, _progress(args.file))
     elif args.athlete is None:
         raise ValueError(f"import {args.kind}: --athlete NAME is required")
     elif args.kind == "sprint":
@@ -184,8 +204,10 @@ def add_parsers(sub) -> None:
                           "athlete,date[,rpe,session_minutes,rmssd,sleep_hours,soreness]; incidents: a CSV "
                           "athlete,date,kind,description")
     imp.add_argument("file")
-    imp.add_argument("--athlete", help="whose data (sprint, gps; VBT exports name their athletes)")
-    imp.add_argument("--vendor", default="gymaware", help="VBT column mapping: gymaware, generic or a YAML file")
+    imp.add_argument("--athlete", help="whose data (sprint, gps; a VBT export without an athlete column)")
+    imp.add_argument("--vendor", default="auto",
+                     help="VBT column mapping: auto (the bundled one the header fits), gymaware, vitruve, output, "
+                          "enode, perch, repone, metric, generic, or a YAML file (config/vbt/)")
     imp.add_argument("--timezone", help="the zone whose calendar days group sessions (sprint, gps; default UTC), and "
                                         "of a VBT export's times written without an offset (default: the mapping's)")
     imp.add_argument("--hsr-speed", type=float, default=5.5, help="high-speed running from, m/s (default 5.5)")

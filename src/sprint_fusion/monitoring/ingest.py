@@ -142,9 +142,13 @@ def _run_import(store: Store, kind: str, source: str, sha: str, zone: str, fill)
 
 
 # --- VBT -------------------------------------------------------------------------------------
-def import_vbt(store: Store, path: str | Path, mapping: VbtMapping) -> ImportReport:
+def import_vbt(store: Store, path: str | Path, mapping: VbtMapping, athlete: str | None = None,
+               progress=None) -> ImportReport:
+    """`athlete`: whose export it is, when it has no athlete column; `progress(fraction)` while
+    the file is read."""
     path = Path(path)
-    rows = read_vbt_csv(path, mapping)  # every row checked before anything is written
+    athlete = clean_name(athlete) if athlete else None
+    rows = read_vbt_csv(path, mapping, athlete, progress)  # every row checked before anything is written
 
     def fill(job: _Import, report: ImportReport) -> None:
         for athlete, session_rows in _vbt_sessions(rows):

@@ -1,5 +1,8 @@
 """Velocity-based-training exports (linear position transducers, apps) as CSV, read through a
-column-mapping file per vendor (config/vbt/*.yaml). Every row is checked; the first bad one
+column-mapping file per vendor (config/vbt/*.yaml). Each field of the store names the export's
+header, or a list of the headers it is known under (matched ignoring case and spacing); an export
+with a date and a time column, per-row load units, semicolons and decimal commas, or no athlete
+column (one athlete per file: `--athlete`) is read as such. Every row is checked; the first bad one
 stops the import with its file and line."""
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-FIELDS = ("athlete", "recorded", "exercise", "load", "set", "rep", "mean_velocity", "peak_velocity", "mean_power",
-          "peak_power")
-REQUIRED = ("athlete", "recorded", "exercise", "load", "rep", "mean_velocity")
+FIELDS = ("athlete", "recorded", "date", "time", "exercise", "load", "load_unit", "set", "rep", "mean_velocity",
+          "peak_velocity", "mean_power", "peak_power")
+REQUIRED = ("exercise", "load", "rep", "mean_velocity")  # and a time: recorded, or date (with time)
 LB = 0.45359237  # kg
+UNITS = {"kg": 1.0, "kgs": 1.0, "lb": LB, "lbs": LB}
 
 
 class ImportRowError(ValueError):
@@ -27,34 +31,97 @@ class ImportRowError(ValueError):
         self.path, self.line = path, line
 
 
+def _key(header: str) -> str:
+    return " ".join(header.lower().split())
+
+
 @dataclass(frozen=True)
 class VbtMapping:
     vendor: str
-    columns: dict[str, str | None]
-    time_format: str = "iso"
+    columns: dict[str, tuple[str, ...]]  # field → the headers it is known under, in order of preference
+    time_formats: tuple[str, ...] = ("iso",)  # tried in order: "iso" (ISO 8601) or strptime formats
     timezone: str = "UTC"
-    load_unit: str = "kg"
+    load_unit: str = "kg"  # of every row, unless a load_unit column says
+    delimiter: str = "auto"  # ",", ";", "\t", or "auto": from the header line
+    note: str = ""
 
     @classmethod
     def load(cls, path: str | Path) -> VbtMapping:
         with open(path, encoding="utf-8") as fh:
             doc = yaml.safe_load(fh) or {}
-        columns = doc.get("columns") or {}
-        unknown = set(columns) - set(FIELDS)
-        missing = [f for f in REQUIRED if not columns.get(f)]
+        columns = {f: tuple([c] if isinstance(c, str) else c) for f, c in (doc.get("columns") or {}).items() if c}
+        unknown = set(doc.get("columns") or {}) - set(FIELDS)
+        missing = [f for f in REQUIRED if f not in columns]
+        if not ("recorded" in columns or "date" in columns):
+            missing.append("recorded (or date)")
         if unknown or missing:
             raise ValueError(f"{path}: columns: unknown {sorted(unknown)}, missing {missing}")
-        if doc.get("load_unit", "kg") not in ("kg", "lb"):
+        if not all(isinstance(c, str) and c.strip() for cs in columns.values() for c in cs):
+            raise ValueError(f"{path}: a column is named by a header or a list of headers")
+        if doc.get("load_unit", "kg") not in UNITS:
             raise ValueError(f"{path}: load_unit must be kg or lb")
+        if doc.get("delimiter", "auto") not in ("auto", ",", ";", "\t"):
+            raise ValueError(f"{path}: delimiter must be auto, ',', ';' or a tab")
         try:
             ZoneInfo(doc.get("timezone", "UTC"))
         except ZoneInfoNotFoundError:
             raise ValueError(f"{path}: unknown timezone {doc.get('timezone')!r}") from None
-        return cls(doc.get("vendor", Path(path).stem), dict(columns), doc.get("time_format", "iso"),
-                   doc.get("timezone", "UTC"), doc.get("load_unit", "kg"))
+        formats = doc.get("time_format", "iso")
+        formats = tuple([formats] if isinstance(formats, str) else formats)
+        return cls(doc.get("vendor", Path(path).stem), columns, formats,
+                   doc.get("timezone", "UTC"), doc.get("load_unit", "kg"), doc.get("delimiter", "auto"),
+                   doc.get("note", ""))
+
+    def resolve(self, headers) -> tuple[dict[str, str], list[str]]:
+        """(field → this file's header, the fields it lacks that the import needs)."""
+        found = {field: header for field, (header, _) in self._matches(headers).items()}
+        lacking = [f for f in REQUIRED if f not in found]
+        if "recorded" not in found and "date" not in found:
+            lacking.append("recorded" if "recorded" in self.columns else "date")
+        return found, lacking
+
+    def fit(self, headers) -> tuple[int, int]:
+        """How well a header fits: (fields found under their first-listed name, fields found)."""
+        matches = self._matches(headers)
+        return sum(rank == 0 for _, rank in matches.values()), len(matches)
+
+    def _matches(self, headers) -> dict[str, tuple[str, int]]:
+        have = {_key(h): h for h in headers if h}
+        found = {}
+        for field, names in self.columns.items():
+            hit = next(((have[_key(n)], k) for k, n in enumerate(names) if _key(n) in have), None)
+            if hit is not None:
+                found[field] = hit
+        return found
 
 
-@dataclass(frozen=True)
+def detect_vendor(path: str | Path, mappings: dict[str, VbtMapping]) -> str:
+    """The mapping whose needed columns this export's header has — of several, the one whose own
+    (first-listed) header names it uses most — else an error naming the header and the candidates."""
+    headers, _ = _header(Path(path), "auto")
+    fits = {name: m.fit(headers) for name, m in mappings.items() if not m.resolve(headers)[1]}
+    if not fits:
+        raise ImportRowError(path, 1, f"no bundled mapping fits this header {headers}: name one with --vendor "
+                                      f"({', '.join(sorted(mappings))}) or write a YAML mapping (config/vbt/)")
+    best = max(fits.values())
+    top = sorted(n for n, k in fits.items() if k == best)
+    if len(top) > 1:
+        raise ImportRowError(path, 1, f"the header fits the mappings {top} equally: name one with --vendor")
+    return top[0]
+
+
+def _header(path: Path, delimiter: str) -> tuple[list[str], str]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            first = fh.readline()
+    except UnicodeDecodeError as err:
+        raise ImportRowError(path, 1, f"not UTF-8 text ({err.reason}): export it as UTF-8 CSV") from None
+    if delimiter == "auto":  # the most frequent of the three outside quotes decides
+        delimiter = max((",", ";", "\t"), key=first.count)
+    return next(csv.reader([first], delimiter=delimiter), []), delimiter
+
+
+@dataclass(frozen=True, slots=True)
 class VbtRow:
     line: int
     athlete: str
@@ -69,21 +136,37 @@ class VbtRow:
     peak_power: float | None
 
 
-def read_vbt_csv(path: str | Path, mapping: VbtMapping) -> list[VbtRow]:
+def read_vbt_csv(path: str | Path, mapping: VbtMapping, athlete: str | None = None, progress=None) -> list[VbtRow]:
+    """Every row of an export, checked. `athlete`: whose export it is, when it has no athlete
+    column. `progress(fraction)` is called as the file is read (a big export takes seconds)."""
     path = Path(path)
     zone = ZoneInfo(mapping.timezone)
-    rows = []
-    line = 1
+    headers, delimiter = _header(path, mapping.delimiter)
+    found, lacking = mapping.resolve(headers)
+    if lacking:
+        wanted = {f: list(mapping.columns.get(f, ())) for f in lacking}
+        raise ImportRowError(path, 1, f"the header lacks {wanted} ({mapping.vendor} mapping); it has {headers}"
+                                      + (f" — {mapping.note}" if mapping.note else ""))
+    if "athlete" in found and athlete:
+        raise ImportRowError(path, 1, f"this export names its athletes (column {found['athlete']!r}): --athlete "
+                                      "is for exports of one athlete without that column")
+    if "athlete" not in found and not athlete:
+        raise ImportRowError(path, 1, f"this export has no athlete column ({list(mapping.columns.get('athlete', ()))}"
+                                      "): say whose it is with --athlete NAME")
+    reader = _RowReader(path, found, mapping, zone, delimiter == ",", athlete)
+    size = max(path.stat().st_size, 1)
+    rows, line = [], 1
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            headers = set(reader.fieldnames or ())
-            absent = [c for f, c in mapping.columns.items() if c and c not in headers]
-            if absent:
-                raise ImportRowError(path, 1, f"the header lacks {absent} ({mapping.vendor} mapping)")
-            for raw in reader:
-                line = reader.line_num
-                rows.append(_row(path, reader.line_num, raw, mapping, zone))
+            lines = _CountedLines(fh)
+            table = csv.DictReader(lines, delimiter=delimiter)
+            for raw in table:
+                line = table.line_num
+                if not any(v and v.strip() for v in raw.values() if isinstance(v, str)):
+                    continue  # a blank line at the end of a spreadsheet's export
+                rows.append(reader.row(line, raw))
+                if progress is not None and len(rows) % 50_000 == 0:
+                    progress(min(lines.read / size, 1.0))
     except UnicodeDecodeError as err:
         raise ImportRowError(path, line + 1, f"not UTF-8 text ({err.reason} at byte {err.start} of a read): "
                              "export it as UTF-8 CSV (a spreadsheet's 'CSV UTF-8'), or it is not a CSV file") from None
@@ -91,52 +174,91 @@ def read_vbt_csv(path: str | Path, mapping: VbtMapping) -> list[VbtRow]:
         raise ImportRowError(path, line + 1, f"not a readable CSV row: {err}") from None
     if not rows:
         raise ImportRowError(path, 1, "no data rows")
+    if progress is not None:
+        progress(1.0)
     return rows
 
 
-def _row(path, line: int, raw: dict, m: VbtMapping, zone) -> VbtRow:
-    def cell(field):
-        column = m.columns.get(field)
+class _CountedLines:
+    """The lines of a text file, counting the characters read (for progress)."""
+
+    def __init__(self, fh):
+        self.fh, self.read = fh, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        text = next(self.fh)
+        self.read += len(text)
+        return text
+
+
+class _RowReader:
+    def __init__(self, path, found: dict, m: VbtMapping, zone, comma_separated: bool, athlete: str | None):
+        self.path, self.found, self.m, self.zone, self.athlete = path, found, m, zone, athlete
+        self.decimal_comma = not comma_separated  # "0,82" is a number where ',' does not separate fields
+        self.names: dict[str, str] = {}  # one string per athlete and exercise name, not one per row
+
+    def cell(self, raw, field):
+        column = self.found.get(field)
         value = raw.get(column) if column else None
         return value.strip() if isinstance(value, str) else value
 
-    def number(field, low, high, required=True):
-        text = cell(field)
+    def number(self, raw, line, field, low, high, required=True):
+        text = self.cell(raw, field)
         if text in (None, ""):
             if required:
-                raise ImportRowError(path, line, f"{field} ({m.columns[field]!r}) is empty")
+                raise ImportRowError(self.path, line, f"{field} ({self.found[field]!r}) is empty")
             return None
         try:
-            value = float(text)
+            value = float(text.replace(",", ".") if self.decimal_comma else text)
         except ValueError:
-            raise ImportRowError(path, line, f"{field} ({m.columns[field]!r}) = {text!r} is not a number") from None
+            raise ImportRowError(self.path, line, f"{field} ({self.found[field]!r}) = {text!r} is not a "
+                                                  "number") from None
         if not math.isfinite(value) or not low <= value <= high:
-            raise ImportRowError(path, line, f"{field} = {value} is outside [{low}, {high}]")
+            raise ImportRowError(self.path, line, f"{field} = {value} is outside [{low}, {high}]")
         return value
 
-    athlete, exercise = cell("athlete"), cell("exercise")
-    if not athlete or not exercise:
-        raise ImportRowError(path, line, "athlete and exercise must not be empty")
-    when = _time(cell("recorded"), m, zone)
-    if when is None:
-        raise ImportRowError(path, line, f"recorded ({m.columns['recorded']!r}) = {cell('recorded')!r} is not a "
-                                         f"time in the format {m.time_format!r}")
-    load = number("load", 0, 2000)
-    rep = number("rep", 1, 1000)
-    set_number = number("set", 1, 1000, required=False) if m.columns.get("set") else None
-    if rep != int(rep) or (set_number is not None and set_number != int(set_number)):
-        raise ImportRowError(path, line, "rep and set must be whole numbers")
-    return VbtRow(line, athlete, when, exercise, load * (LB if m.load_unit == "lb" else 1.0),
-                  int(set_number) if set_number is not None else None, int(rep), number("mean_velocity", 0, 5),
-                  number("peak_velocity", 0, 10, False), number("mean_power", 0, 20000, False),
-                  number("peak_power", 0, 40000, False))
+    def name(self, text):
+        return self.names.setdefault(text, text)
 
+    def row(self, line: int, raw: dict) -> VbtRow:
+        path = self.path
+        athlete = self.athlete or self.cell(raw, "athlete")
+        exercise = self.cell(raw, "exercise")
+        if not athlete or not exercise:
+            raise ImportRowError(path, line, "athlete and exercise must not be empty")
+        when = self.when(raw)
+        if when is None:
+            shown = {f: self.cell(raw, f) for f in ("recorded", "date", "time") if f in self.found}
+            raise ImportRowError(path, line, f"{shown} is not a time in the format(s) {list(self.m.time_formats)}")
+        unit = UNITS.get((self.cell(raw, "load_unit") or self.m.load_unit).lower())
+        if unit is None:
+            raise ImportRowError(path, line, f"load_unit {self.cell(raw, 'load_unit')!r} is not kg or lb")
+        load = self.number(raw, line, "load", 0, 2000)
+        rep = self.number(raw, line, "rep", 1, 1000)
+        set_number = self.number(raw, line, "set", 1, 1000, required=False) if "set" in self.found else None
+        if rep != int(rep) or (set_number is not None and set_number != int(set_number)):
+            raise ImportRowError(path, line, "rep and set must be whole numbers")
+        return VbtRow(line, self.name(athlete), when, self.name(exercise), load * unit,
+                      int(set_number) if set_number is not None else None, int(rep),
+                      self.number(raw, line, "mean_velocity", 0, 5),
+                      self.number(raw, line, "peak_velocity", 0, 10, False),
+                      self.number(raw, line, "mean_power", 0, 20000, False),
+                      self.number(raw, line, "peak_power", 0, 40000, False))
 
-def _time(text, m: VbtMapping, zone) -> dt.datetime | None:
-    if not text:
+    def when(self, raw) -> dt.datetime | None:
+        if "recorded" in self.found:
+            text = self.cell(raw, "recorded")
+        else:  # a date column, and a time-of-day column when the export has one
+            text = " ".join(t for t in (self.cell(raw, "date"), self.cell(raw, "time")) if t)
+        if not text:
+            return None
+        for fmt in self.m.time_formats:  # one day/month order per mapping: a row is never read two ways
+            try:
+                when = dt.datetime.fromisoformat(text) if fmt == "iso" else dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            return when if when.tzinfo else when.replace(tzinfo=self.zone)
         return None
-    try:
-        when = dt.datetime.fromisoformat(text) if m.time_format == "iso" else dt.datetime.strptime(text, m.time_format)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=zone)
