@@ -14,13 +14,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+import numpy as np
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .gps_load import SessionLoad
 from .schema import GpsLoad, Import, SprintTrial, TrainingSession, VbtRep, VbtSet
 from .store import Store, clean_name
-from .vbt import ImportRowError, VbtMapping, VbtRow, read_vbt_csv
+from .vbt import ImportRowError, VbtMapping, VbtRow, VbtTable, read_vbt_csv
 
 VBT_SESSION_GAP = dt.timedelta(hours=2)  # reps further apart than this belong to different sessions
 
@@ -70,7 +71,7 @@ class _Import:
         session.flush()
         self.days: set[tuple[int, dt.date]] = set()
         self.athletes: dict[str, object] = {}  # looked up once per import: a big export has thousands of sessions
-        self.reps: list[dict] = []  # VBT reps, inserted together (bulk) by flush_reps
+        self.starts: dict[int, set] = {}  # athlete id → start times of its sessions of this kind
 
     def athlete(self, name: str):
         found = self.athletes.get(name)
@@ -86,10 +87,29 @@ class _Import:
                 TrainingSession.athlete_id == athlete.id, TrainingSession.kind == self.kind,
                 TrainingSession.started_at == started_at))
 
-    def flush_reps(self) -> None:
-        if self.reps:
-            self.db.execute(insert(VbtRep), self.reps)
-            self.reps = []
+    def has_session(self, athlete_name: str, started_at: dt.datetime) -> bool:
+        """Whether the store (or this import) has the athlete's session of this kind starting then:
+        the athlete's start times are read once, not one query per session."""
+        athlete = self.athlete(athlete_name)
+        if athlete.id not in self.starts:
+            with self.db.no_autoflush:
+                self.starts[athlete.id] = set(self.db.scalars(select(TrainingSession.started_at).where(
+                    TrainingSession.athlete_id == athlete.id, TrainingSession.kind == self.kind)))
+        return started_at in self.starts[athlete.id]
+
+    def add_sessions(self, sessions: list[tuple[str, dt.datetime]]) -> list[int]:
+        """New sessions (athlete name, start) in one statement; their ids in the same order."""
+        values = []
+        for name, started_at in sessions:
+            athlete = self.athlete(name)
+            day = started_at.astimezone(self.zone).date()
+            values.append({"athlete_id": athlete.id, "kind": self.kind, "started_at": started_at, "day": day,
+                           "day_order": 0, "import_id": self.record.id})
+            self.starts.setdefault(athlete.id, set()).add(started_at)
+            self.days.add((athlete.id, day))
+        self.record.sessions += len(values)
+        return self.db.scalars(insert(TrainingSession).returning(TrainingSession.id, sort_by_parameter_order=True),
+                               values).all()
 
     def new_session(self, athlete_name: str, started_at: dt.datetime) -> TrainingSession | None:
         """A session to fill, or None when the store already has it."""
@@ -107,12 +127,28 @@ class _Import:
 
     def finish(self) -> None:
         """Number each touched day's sessions of an athlete in time order (all kinds)."""
+        self.db.flush()
+        days = defaultdict(set)
         for athlete_id, day in self.days:
-            same_day = self.db.scalars(select(TrainingSession).where(
-                TrainingSession.athlete_id == athlete_id, TrainingSession.day == day)
-                .order_by(TrainingSession.started_at, TrainingSession.id)).all()
-            for order, s in enumerate(same_day, start=1):
-                s.day_order = order
+            days[athlete_id].add(day)
+        changed = []
+        for athlete_id, touched in days.items():
+            touched = sorted(touched)
+            for k in range(0, len(touched), 500):  # bounded IN lists
+                found = self.db.execute(select(TrainingSession.id, TrainingSession.day, TrainingSession.day_order)
+                                        .where(TrainingSession.athlete_id == athlete_id,
+                                               TrainingSession.day.in_(touched[k:k + 500]))
+                                        .order_by(TrainingSession.day, TrainingSession.started_at,
+                                                  TrainingSession.id)).all()
+                order, last = 0, None
+                for sid, day, stored in found:
+                    order = order + 1 if day == last else 1
+                    last = day
+                    if stored != order:
+                        changed.append({"id": sid, "day_order": order})
+        if changed:
+            self.db.execute(update(TrainingSession), changed)
+            self.db.expire_all()  # sessions loaded as objects see the new numbers
 
 
 def _already_imported(db, kind: str, sha: str) -> bool:
@@ -151,36 +187,46 @@ def import_vbt(store: Store, path: str | Path, mapping: VbtMapping, athlete: str
     rows = read_vbt_csv(path, mapping, athlete, progress)  # every row checked before anything is written
 
     def fill(job: _Import, report: ImportReport) -> None:
+        pending = []  # new sessions, written in batches by statements of many rows (a big export has 10⁴–10⁵)
         for athlete, session_rows in _vbt_sessions(rows):
             sets = _vbt_sets(path, session_rows)
-            session = job.new_session(athlete, session_rows[0].recorded)
-            if session is None:  # the store has this session: complete it from this file, never drop
-                stored = job.existing_session(athlete, session_rows[0].recorded)
+            started = session_rows[0].recorded
+            if job.has_session(athlete, started):  # the store has it: complete it from this file, never drop
+                stored = job.existing_session(athlete, started)
                 added = _complete_vbt_session(job.db, stored, sets, report)
                 report.extended += added > 0
                 report.reps_added += added
                 report.present += added == 0
                 continue
             report.added += 1
-            made = [_vbt_set(session.id, number, set_rows, with_reps=False) for number, set_rows in
-                    enumerate(sets, start=1)]
-            job.db.add_all(made)
-            job.db.flush()  # their ids, for the reps
-            job.reps += [_rep_values(s.id, r) for s, set_rows in zip(made, sets, strict=True) for r in set_rows]
-            if len(job.reps) > 20_000:
-                job.flush_reps()
-        job.flush_reps()
+            pending.append((athlete, started, sets))
+            if len(pending) >= 2000:
+                _write_vbt_sessions(job, pending)
+                pending = []
+        _write_vbt_sessions(job, pending)
 
     return _run_import(store, "vbt", str(path), content_hash(path), mapping.timezone, fill)
 
 
-def _vbt_set(session_id: int, number: int, set_rows: list[VbtRow], with_reps: bool = True) -> VbtSet:
+def _write_vbt_sessions(job: _Import, pending: list) -> None:
+    """New sessions with their sets and reps: three multi-row INSERTs (ids returned in order)."""
+    if not pending:
+        return
+    ids = job.add_sessions([(athlete, started) for athlete, started, _ in pending])
+    set_values = [{"session_id": sid, "set_number": set_rows[0].set_number or number, "exercise": set_rows[0].exercise,
+                   "load_kg": set_rows[0].load_kg}
+                  for sid, (_, _, sets) in zip(ids, pending, strict=True)
+                  for number, set_rows in enumerate(sets, start=1)]
+    set_ids = job.db.scalars(insert(VbtSet).returning(VbtSet.id, sort_by_parameter_order=True), set_values).all()
+    all_sets = [set_rows for _, _, sets in pending for set_rows in sets]
+    job.db.execute(insert(VbtRep), [_rep_values(set_id, r) for set_id, set_rows in zip(set_ids, all_sets, strict=True)
+                                    for r in set_rows])
+
+
+def _vbt_set(session_id: int, number: int, set_rows: list[VbtRow]) -> VbtSet:
     first = set_rows[0]
-    s = VbtSet(session_id=session_id, set_number=first.set_number or number, exercise=first.exercise,
-               load_kg=first.load_kg)
-    if with_reps:
-        s.reps = [_vbt_rep(r) for r in set_rows]
-    return s
+    return VbtSet(session_id=session_id, set_number=first.set_number or number, exercise=first.exercise,
+                  load_kg=first.load_kg, reps=[_vbt_rep(r) for r in set_rows])
 
 
 def _rep_values(set_id: int, r: VbtRow) -> dict:
@@ -221,19 +267,15 @@ def _complete_vbt_session(db, stored: TrainingSession, sets: list[list[VbtRow]],
     return added
 
 
-def _vbt_sessions(rows: list[VbtRow]):
-    by_athlete: dict[str, list[VbtRow]] = defaultdict(list)
-    for r in rows:
-        by_athlete[r.athlete].append(r)
-    for athlete, mine in by_athlete.items():
-        mine.sort(key=lambda r: (r.recorded, r.line))
-        current = [mine[0]]
-        for r in mine[1:]:
-            if r.recorded - current[-1].recorded > VBT_SESSION_GAP:
-                yield athlete, current
-                current = []
-            current.append(r)
-        yield athlete, current
+def _vbt_sessions(table: VbtTable):
+    """(athlete, the session's rows in time order) — rows further apart than VBT_SESSION_GAP start a
+    new session; the row objects are made one session at a time."""
+    c = table.columns
+    order = np.lexsort((c["line"], c["when"], c["athlete"]))
+    athlete, when = c["athlete"][order], c["when"][order]
+    breaks = np.flatnonzero((np.diff(athlete) != 0) | (np.diff(when) > VBT_SESSION_GAP.total_seconds())) + 1
+    for part in np.split(order, breaks):
+        yield table.names[int(c["athlete"][part[0]])], table.rows(part)
 
 
 def _vbt_sets(path, rows: list[VbtRow]) -> list[list[VbtRow]]:
