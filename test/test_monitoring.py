@@ -37,9 +37,13 @@ FATIGUE = {("Ana", 5): {"velocity": 0.90},  # velocity down 10 %, sprint flat: v
            ("Ben", 6): {"hsr": 2.0},  # a week of twice the usual high-speed running …
            ("Ben", 7): {"velocity": 0.90, "top_speed": 0.97}}  # … then velocity and sprint down: hsr-then-velocity-down
 ANA_WEEK, BEN_WEEK = FIRST_MONDAY + dt.timedelta(weeks=5), FIRST_MONDAY + dt.timedelta(weeks=7)
+BEN_HSR_WEEK = FIRST_MONDAY + dt.timedelta(weeks=6)
 PLANTED = {("Ana", ANA_WEEK, "velocity-down"), ("Ana", ANA_WEEK, "velocity-down-sprint-flat"),
-           ("Ben", BEN_WEEK, "velocity-down"), ("Ben", BEN_WEEK, "top-speed-down"),
+           ("Ben", BEN_HSR_WEEK, "hsr-high"),
+           ("Ben", BEN_WEEK, "velocity-down"), ("Ben", BEN_WEEK, "top-speed-down"), ("Ben", BEN_WEEK, "e1rm-down"),
            ("Ben", BEN_WEEK, "velocity-and-sprint-down"), ("Ben", BEN_WEEK, "hsr-then-velocity-down")}
+# Ben's e1RM: −10 % velocity at every load moves it (0.9·v0 − MVT)/(0.9·slope) − (v0 − MVT)/slope = −5.8 kg,
+# beyond TE 5 kg + SWC; Ana's (a steeper profile) −4.6 kg stays within.
 
 
 def squad_files(folder):
@@ -111,10 +115,14 @@ def test_flags_fire_exactly_in_the_planted_weeks(store, tmp_path):
         trend = athlete_trend(store, name)
         assert len(trend.weeks) == WEEKS and trend.standard_load == 90.0  # the median set load
         for f in trend.flags:
-            fired.add((name, f.week, f.rule))
-            n = f.numbers  # every flag shows its numbers: a change beyond its TE + SWC
-            assert (n.get("change m/s", 0.0) < -n.get("TE + SWC m/s", math.inf)
-                    or n.get("top speed change m/s", 0.0) < -n.get("top speed TE + SWC m/s", math.inf)), f
+            if f.period == "week":
+                fired.add((name, f.start, f.rule))
+            else:  # a session day's flag falls on a session of a planted week
+                assert any(who == name and week <= f.start < week + dt.timedelta(weeks=1) for who, week, _ in PLANTED)
+            n = f.numbers  # every flag shows its numbers: a change beyond its TE + SWC, or a z beyond its own
+            change, te = next(((v, n[k.replace("change", "TE + SWC")]) for k, v in n.items() if k.startswith("change")
+                               and k.replace("change", "TE + SWC") in n), (None, None))
+            assert (abs(change) > te) if change is not None else abs(n["z"]) >= 2.0, f
     assert fired == PLANTED
     ana = athlete_trend(store, "Ana")
     drop = ana.weeks[5].velocity / np.mean([w.velocity for w in ana.weeks[1:5]]) - 1
@@ -254,10 +262,12 @@ def test_cli_import_and_report(tmp_path, capsys):
     # Ana's planted week shows its drop (z far below −3); with no sprint imported that week it is
     # flagged all the same (issue 19: the only rule needed sprint top speed to stay flat)
     planted = next(line for line in out.splitlines() if line.startswith("2026-04-06"))
-    assert float(planted.split()[2]) < -3 and "1 flag(s)" in out
+    # one weekly flag, and one for each of the week's two sessions (each day against the days before)
+    assert float(planted.split()[2]) < -3 and "3 flag(s) (1 weekly, 2 of a session day)" in out
     assert "week of 2026-04-06: velocity at the standard load fell below its baseline" in out
+    assert "day-velocity-down: session of 2026-04-07" in out and "day-velocity-down: session of 2026-04-10" in out
     page = html.read_text()
-    assert "data:image/png;base64," in page and "<h2>Flags</h2>" in page
+    assert page.count("<figure><svg") >= 3 and "<h2>Load–velocity profile</h2>" in page
     assert main(["athletes", "--db", db, "report", "--athlete", "Nobody"]) == 2
     assert "no athlete 'Nobody'" in capsys.readouterr().err
 
@@ -388,14 +398,14 @@ def test_a_gymaware_export_in_local_time_is_read_in_the_zone_given(tmp_path):
 
 def test_a_sprint_drop_alone_is_flagged_with_its_numbers():
     """Issue 19: sprint top speed falling with no gym data never flagged."""
-    from sprint_fusion.monitoring.analysis import Week, flags
+    from sprint_fusion.monitoring.analysis import Period, flags
 
     rng = np.random.default_rng(2)
-    weeks = [Week(FIRST_MONDAY + dt.timedelta(weeks=k), top_speed=9.0 + rng.normal(0, 0.03)) for k in range(6)]
+    weeks = [Period(FIRST_MONDAY + dt.timedelta(weeks=k), top_speed=9.0 + rng.normal(0, 0.03)) for k in range(6)]
     weeks[5].top_speed = 8.6  # −0.4 m/s
     found = flags(weeks, MonitoringParams())
-    assert [(f.week, f.rule) for f in found] == [(weeks[5].start, "top-speed-down")]
-    assert found[0].numbers["top speed change m/s"] == pytest.approx(8.6 - np.mean([w.top_speed for w in weeks[1:5]]))
+    assert [(f.start, f.rule) for f in found] == [(weeks[5].start, "top-speed-down")]
+    assert found[0].numbers["change m/s"] == pytest.approx(8.6 - np.mean([w.top_speed for w in weeks[1:5]]))
     assert weeks[5].z["top_speed"] < -3
 
 
@@ -484,7 +494,10 @@ def test_the_squad_page_shows_each_athlete_and_the_open_flags(store, tmp_path):
     page = squad_page(squad_trends(store, end=FIRST_MONDAY + dt.timedelta(weeks=7)), "Squad A")
     for name in SQUAD:
         assert f"<th class='name'>{name}</th>" in page
-    assert page.count("<li>") == 4 and "<b>Ben</b>: week of 2026-04-20: velocity at the standard load fell" in page
+    # Ben's flags of weeks 6 and 7 (up to the Monday of week 7): HSR high in week 6 (the week and its
+    # session day) and five weekly flags of week 7; Ana's are older
+    assert page.count("<li>") == 7 and "<b>Ben</b>: week of 2026-04-20: velocity at the standard load fell" in page
+    assert "<b>Ben</b>: session of 2026-04-15: high-speed running distance above its baseline" in page
     assert "<b>Ana</b>" not in page.split("Open flags")[1]  # her week 5 is no longer recent at week 7
     assert "src='http" not in page and "<script" not in page  # self-contained, no script
     (tmp_path / "squad.html").write_text(page)
@@ -503,14 +516,14 @@ def test_a_coach_acknowledges_a_flag_and_the_pages_show_it(store, tmp_path):
     week7 = FIRST_MONDAY + dt.timedelta(weeks=7)
     flags = athlete_trend(store, "Ben").flags
     manage.acknowledge(store, "Ben", week7, "velocity-down", "Coach Kim", "deload week; retest Friday", flags)
-    with pytest.raises(ValueError, match="no flag 'top-speed-down' in the week of 2026-03-02"):
+    with pytest.raises(ValueError, match="no flag 'top-speed-down' of 2026-03-02"):
         manage.acknowledge(store, "Ben", FIRST_MONDAY, "top-speed-down", "Coach Kim", "x", flags)
     trend = athlete_trend(store, "Ben")
     assert "acknowledged by Coach Kim on" in table(trend) and "deload week; retest Friday" in table(trend)
     assert "<i>acknowledged by Coach Kim" in html_page(trend, MonitoringParams())
     page = squad_page(squad_trends(store, end=week7))
     open_part = page.split("Open flags")[1]
-    assert open_part.count("<b>Ben</b>") == 3  # of his four flags that week, the acknowledged one is not open
+    assert open_part.count("<b>Ben</b>") == 6  # of his seven open flags, the acknowledged one is no longer
     assert [a for _, a, _ in manage.audit_trail(store)] == ["acknowledge"]
 
 
@@ -539,3 +552,41 @@ def test_wellness_and_incidents_are_imported_checked_and_shown_beside_the_load(s
     bad.write_text("athlete,date,rpe\nAna,2026-03-02,14\n")
     with pytest.raises(ImportRowError, match=r"bad\.csv, line 2: rpe 14 is outside \[0, 10\]"):
         import_wellness(store, bad, "wellness")
+
+
+def test_the_athletes_page_shows_bands_profile_and_gps_load_on_a_phone(store, tmp_path):
+    """Issue 19, item 8: the report had no load–velocity plot, no baseline / SWC bands, GPS distance,
+    accelerations and top speed stored but not shown, the flagged week not marked."""
+    from sprint_fusion.monitoring.report import html_page
+
+    import_squad(store, tmp_path)
+    trend = athlete_trend(store, "Ben")
+    page = html_page(trend, MonitoringParams())
+    (tmp_path / "ben.html").write_text(page)
+    weeks_table = page.split("<h2>Weeks</h2>")[1].split("</table>")[0]
+    flagged_weeks = {f.start for f in trend.flags if f.period == "week"}
+    assert weeks_table.count("<tr class=flagged>") == len(flagged_weeks) == 2  # weeks 6 and 7, shaded
+    assert "<tr class=flagged><td>2026-04-20</td>" in weeks_table
+    gps = page.split("<h2>GPS load per week</h2>")[1].split("</table>")[0]
+    assert "<th>acc</th><th>dec</th><th>top speed m/s</th>" in gps
+    assert "<td>2026-04-13</td><td>6000</td><td>1180</td><td>150</td><td>20</td><td>18</td><td>8.70</td>" in gps
+    assert "latest session (blue)" in page and "baseline ± TE + SWC" in page and "baseline ± 2 SD" in page
+    assert "src='http" not in page and "<script" not in page  # self-contained
+    result = phone_check(tmp_path / "ben.html", tmp_path)
+    assert result["figures"] == 7 and result["smallest_text"] >= 9  # six metrics with data + the L–V profile
+
+
+def test_a_session_days_flag_is_acknowledged_by_its_day(tmp_path, capsys):
+    from sprint_fusion.cli import main
+
+    vbt, _, _ = squad_files(tmp_path)
+    db = str(tmp_path / "a.db")
+    assert main(["athletes", "--db", db, "import", "vbt", str(vbt)]) == 0
+    ack = ["athletes", "--db", db, "ack", "--athlete", "Ana", "--rule", "day-velocity-down", "--by", "Coach Kim",
+           "--note", "slept badly; keep the plan"]
+    assert main([*ack, "--date", "2026-04-08"]) == 2  # the week's Wednesday: no session that day
+    assert "no flag 'day-velocity-down' of 2026-04-08" in capsys.readouterr().err
+    assert main([*ack, "--date", "2026-04-07"]) == 0  # the Tuesday session
+    assert main(["athletes", "--db", db, "report", "--athlete", "Ana"]) == 0
+    out = capsys.readouterr().out
+    assert "day-velocity-down: session of 2026-04-07" in out and "slept badly; keep the plan" in out

@@ -126,12 +126,13 @@ def athletes_ack(args, store) -> int:
     from ..monitoring.trends import athlete_trend
 
     try:
-        week = dt.date.fromisoformat(args.week)
+        start = dt.date.fromisoformat(args.date)
     except ValueError:
-        raise ValueError(f"--week {args.week}: a date, YYYY-MM-DD (the Monday the report shows)") from None
-    week -= dt.timedelta(days=week.weekday())
+        raise ValueError(f"--date {args.date}: a date, YYYY-MM-DD (the week or session day the report shows)") from None
+    if not args.rule.startswith("day-"):  # a week's flag: any day of the week names it
+        start -= dt.timedelta(days=start.weekday())
     flags = athlete_trend(store, args.athlete).flags
-    print(acknowledge(store, args.athlete, week, args.rule, args.by, args.note, flags))
+    print(acknowledge(store, args.athlete, start, args.rule, args.by, args.note, flags))
     return 0
 
 
@@ -239,8 +240,9 @@ def add_parsers(sub) -> None:
     ath_sub.add_parser("audit", help="every change made by hand, when")
     ack = ath_sub.add_parser("ack", help="acknowledge a flag: who, and what was decided (the report shows it)")
     ack.add_argument("--athlete", required=True)
-    ack.add_argument("--week", required=True, help="the flag's week (any day of it), YYYY-MM-DD")
-    ack.add_argument("--rule", required=True, help="the flag's rule, e.g. velocity-down")
+    ack.add_argument("--date", "--week", dest="date", required=True,
+                     help="the flag's week (any day of it) or, for a session day's flag (day-…), that day; YYYY-MM-DD")
+    ack.add_argument("--rule", required=True, help="the flag's rule, e.g. velocity-down or day-top-speed-down")
     ack.add_argument("--by", required=True, help="who decided")
     ack.add_argument("--note", required=True, help="what was decided")
     ack.set_defaults(athletes_func=athletes_ack)

@@ -117,25 +117,26 @@ def audit_trail(store: Store) -> list[tuple[dt.datetime, str, str]]:
         return [(a.at, a.action, a.detail) for a in db.scalars(select(Audit).order_by(Audit.id))]
 
 
-def acknowledge(store: Store, athlete: str, week: dt.date, rule: str, by: str, decision: str, flags) -> str:
-    """A coach's note on one of the athlete's flags (`flags`: the trend's, to check it exists)."""
+def acknowledge(store: Store, athlete: str, start: dt.date, rule: str, by: str, decision: str, flags) -> str:
+    """A coach's note on one of the athlete's flags (`flags`: the trend's, to check it exists);
+    `start`: the flag's week (its Monday) or session day."""
     from .schema import FlagNote
 
-    if not any(f.week == week and f.rule == rule for f in flags):
-        have = "; ".join(f"{f.week} {f.rule}" for f in flags) or "none"
-        raise ValueError(f"no flag '{rule}' in the week of {week} for {athlete} (its flags: {have})")
+    if not any(f.start == start and f.rule == rule for f in flags):
+        have = "; ".join(f"{f.start} {f.rule}" for f in flags) or "none"
+        raise ValueError(f"no flag '{rule}' of {start} for {athlete} (its flags: {have})")
     if not by.strip() or not decision.strip():
         raise ValueError("a note says who (--by) and what was decided (--note)")
     with store.transaction() as db:
         a = store.known_athlete(db, athlete)
-        db.add(FlagNote(athlete_id=a.id, week=week, rule=rule, by=by.strip()[:200],
+        db.add(FlagNote(athlete_id=a.id, week=start, rule=rule, by=by.strip()[:200],
                         at=dt.datetime.now(dt.timezone.utc), decision=decision.strip()[:2000]))
-        _audit(db, "acknowledge", f"flag {rule} of '{a.name}', week of {week}, acknowledged by {by.strip()}")
-    return f"{rule}, week of {week}: acknowledged by {by.strip()}"
+        _audit(db, "acknowledge", f"flag {rule} of '{a.name}', {start}, acknowledged by {by.strip()}")
+    return f"{rule}, {start}: acknowledged by {by.strip()}"
 
 
 def flag_notes(store: Store, athlete: str) -> dict[tuple[dt.date, str], list[tuple[str, dt.datetime, str]]]:
-    """(week, rule) → [(by, at, decision)] of the athlete's acknowledged flags."""
+    """(start, rule) → [(by, at, decision)] of the athlete's acknowledged flags."""
     from .schema import FlagNote
 
     with store.transaction() as db:

@@ -59,8 +59,8 @@ def squad_page(trends: list[AthleteTrend], title: str = "Squad") -> str:
             if z is not None and math.isfinite(z):
                 shown += f" <small>(z {z:+.1f})</small>"
             cells += [shown, spark(series)]
-        recent = {w.start for w in t.weeks[-RECENT_WEEKS:]}
-        open_flags = [f for f in t.flags if f.week in recent and not t.note_text(f)]  # not yet acknowledged
+        since = t.weeks[-RECENT_WEEKS:][0].start  # weeks' and session days' flags since then
+        open_flags = [f for f in t.flags if f.start >= since and not t.note_text(f)]  # not yet acknowledged
         mark = f"<b class='flag'>{len(open_flags)} flag(s)</b>" if open_flags else "–"
         rows.append(f"<tr><th class='name'>{e(t.athlete)}</th><td>{latest.start}</td>"
                     + "".join(f"<td>{c}</td>" for c in cells) + f"<td>{mark}</td></tr>")

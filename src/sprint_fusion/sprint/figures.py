@@ -16,7 +16,7 @@ SIZE = (4.6, 3.2)  # in: ~440 px wide, so a 390 px phone shows its 10 pt text at
 MAX_POINTS = 800  # a curve is drawn through at most this many samples (a 400 Hz sprint has thousands)
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -27,7 +27,7 @@ def _pyplot():
     return plt
 
 
-def _svg(plt, fig) -> str:
+def svg_of(plt, fig) -> str:
     buf = io.StringIO()
     fig.tight_layout()
     fig.savefig(buf, format="svg", metadata={"Date": None})
@@ -48,7 +48,7 @@ def _model(e: EstimatorResult) -> np.ndarray:
 
 def speed_figure(tr: TrialResult, name: str) -> str:
     """The trusted estimator's speed, its splits marked, and the fitted model drawn over it."""
-    plt = _pyplot()
+    plt = pyplot()
     e = tr.estimators[name]
     fig, ax = plt.subplots(figsize=SIZE)
     t, v = _thin(e.t, e.speed)
@@ -64,12 +64,12 @@ def speed_figure(tr: TrialResult, name: str) -> str:
     ax.set(xlabel="time from the start [s]", ylabel="speed [m/s]", ylim=(0, None))
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
-    return _svg(plt, fig)
+    return svg_of(plt, fig)
 
 
 def comparison_figure(tr: TrialResult) -> str:
     """Every estimator's speed on one plot."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=SIZE)
     for name, e in tr.estimators.items():
         t, v = _thin(e.t, e.speed)
@@ -77,11 +77,11 @@ def comparison_figure(tr: TrialResult) -> str:
     ax.set(xlabel="time from the start [s]", ylabel="speed [m/s]", ylim=(0, None))
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
-    return _svg(plt, fig)
+    return svg_of(plt, fig)
 
 
 def distance_figure(tr: TrialResult, name: str) -> str:
-    plt = _pyplot()
+    plt = pyplot()
     e = tr.estimators[name]
     fig, ax = plt.subplots(figsize=SIZE)
     t, d = _thin(e.t, e.distance_curve)
@@ -91,14 +91,14 @@ def distance_figure(tr: TrialResult, name: str) -> str:
     ax.set(xlabel="time from the start [s]", ylabel="distance [m]")
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
-    return _svg(plt, fig)
+    return svg_of(plt, fig)
 
 
 def force_velocity_figure(tr: TrialResult, name: str) -> str | None:
     e = tr.estimators[name]
     if e.fv is None:
         return None
-    plt = _pyplot()
+    plt = pyplot()
     fv = e.fv
     fig, ax = plt.subplots(figsize=SIZE)
     v = np.linspace(0, fv.V0, 50)
@@ -108,4 +108,4 @@ def force_velocity_figure(tr: TrialResult, name: str) -> str | None:
     ax.set(xlabel="speed [m/s]", ylabel="horizontal force [N]", xlim=(0, None), ylim=(0, None))
     ax.legend(loc="upper right")
     ax.grid(alpha=0.3)
-    return _svg(plt, fig)
+    return svg_of(plt, fig)
