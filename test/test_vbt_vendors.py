@@ -134,3 +134,19 @@ def test_the_cli_detects_the_vendor_and_reads_in_the_zone_given(tmp_path):
         assert stored(store)[1] == START.replace(tzinfo=ZoneInfo("Australia/Brisbane"))
     finally:
         store.close()
+
+
+def test_a_large_export_reports_its_progress(tmp_path):
+    """Issue 19, item 7: a 50 MB export showed nothing for minutes."""
+    m = mappings()["generic"]
+    path = tmp_path / "big.csv"
+    with open(path, "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["athlete", "time", "exercise", "load_kg", "set", "rep", "mean_velocity"])
+        for k in range(120_000):
+            out.writerow(["Ana", f"2026-03-{1 + k // 40_000:02d}T09:{k % 40_000 // 1000:02d}:00+00:00", "Back Squat",
+                          100, k % 1000 // 5 + 1, k % 5 + 1, 0.8])
+    seen = []
+    table = ingest.read_vbt_csv(path, m, progress=seen.append)
+    assert len(table) == 120_000
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == 1.0 and 0 < seen[0] < 0.5
