@@ -104,6 +104,11 @@ class StreamingSummary:
         self.tops["KF2"].add(t, kf2_speed)
         self.tops["KF5"].add(t, kf5_speed)
 
+    def add_block(self, t, kf5_speed, kf2_speed, kf2_distance) -> None:
+        """add() of each row of columns."""
+        for row in zip(t.tolist(), kf5_speed.tolist(), kf2_speed.tolist(), kf2_distance.tolist(), strict=True):
+            self.add(*row)
+
     def result(self) -> dict[str, RunSummary]:
         kf2 = self.kf2_before + self.kf2_distance if math.isfinite(self.kf2_distance) else (
             self.kf2_before if self.kf2_before else float("nan"))

@@ -350,13 +350,17 @@ def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = 
 
 
 def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None,
-                on_damage=None, block_size: int = 4096) -> Iterator[list[ImuBlock | GnssFix]]:
+                on_damage=None, block_size: int = 4096, with_inputs: bool = False) -> Iterator:
     """read_samples' samples in the same order, as lists of GNSS fixes and ImuBlocks (the IMU
     samples between two fixes, decoded together) of about block_size messages: the offline
-    chain's input (SprintFusion.push_block). Damage as read_stream."""
+    chain's input (SprintFusion.push_block). Damage as read_stream.
+
+    with_inputs: (block, the block's messages as (connection, log_ns, raw CDR) — every topic, in
+    bag order; none for a ROS 1 bag, whose messages are not CDR) — what replay copies."""
     stream = _Stream(path, namespace, imu_topic, remap, on_damage)
     block: list[ImuBlock | GnssFix] = []
     pending: list[tuple[object, int, bytes]] = []  # IMU messages not decoded yet
+    inputs: list[tuple[object, int, bytes]] = []
     count = 0
 
     def decoded() -> list[ImuBlock]:
@@ -368,17 +372,26 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
         pending.clear()
         return [columns] if columns is not None else []
 
+    def out(items):
+        nonlocal inputs
+        if not with_inputs:
+            return items
+        done, inputs = inputs, []
+        return items, done
+
     for log_ns, items, fixes, imu_items in stream.groups():
         if log_ns is END:
-            if block or pending:
-                yield block + decoded()
+            if block or pending or inputs:
+                yield out(block + decoded())
             continue
         if fixes:
             block += decoded() + fixes
         pending += [(conn, log_ns, raw) for conn, raw in imu_items]
+        if with_inputs and stream.reader.cdr:
+            inputs += [(conn, log_ns, raw) for conn, raw in items]
         count += len(items)
         if count >= block_size:
-            yield block + decoded()
+            yield out(block + decoded())
             block, count = [], 0
 
 

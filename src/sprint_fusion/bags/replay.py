@@ -1,73 +1,63 @@
 """Offline replay: a bag through the very same core the live graph runs, as fast as the CPU
 allows, deterministic. Writes a rosbag2 (MCAP) with the input topics and every topic the graph
-would publish (built by outputs.py, as the nodes build them), a CSV of the fused state, and
-returns a summary. Streams: memory does not grow with the bag's length. A damaged input is
-replayed up to the damage, and the result says where it was.
+would publish (the messages outputs.py builds and the nodes publish, packed in columns by
+column_outputs.py), a CSV of the fused state, and returns a summary. Streams: memory does not grow
+with the bag's length. A damaged input is replayed up to the damage, and the result says where it
+was.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .. import msgs, outputs, topics
+from .. import msgs, outputs
 from ..core.fusion import COLUMNS, ChainObserver, FusionResult, SprintFusion
 from ..core.params import FilterParams
+from ..core.samples import GnssFix
 from ..files import claim, staged
 from ..sprint.analysis import SessionAnalyzer
 from ..summary import StreamingSummary
-from .reader import read_start_signals, read_stream
-from .writer import BagError, typestore, write_bag
+from .chunk_writer import ColumnWriter, Group
+from .column_outputs import ColumnOutputs
+from .reader import read_blocks, read_start_signals
+from .writer import BagError, staged_bag, typestore
+
+SMOOTHED_SLICE = 20_000  # smoothed samples packed and written at a time
 
 
-class OutputRecorder(ChainObserver):
-    """The SprintFusion observer that turns each stage's result into the node's messages (and
-    hands the placed fixes to the sprint analysis, as sprint_analyzer receives them)."""
+class BlockRecorder(ChainObserver):
+    """The SprintFusion observer replay runs with: it keeps each block's chain rows and placed
+    fixes for ColumnOutputs (and hands the fixes to the sprint analysis, as sprint_analyzer
+    receives them); the datum, once, is built as outputs.py builds it."""
 
-    def __init__(self, types, params: FilterParams, namespace: str = "", analyzer: SessionAnalyzer | None = None):
-        self.types, self.namespace, self.analyzer = types, namespace, analyzer
-        self.accel_cov = np.eye(3) * params["axis.r_imu"]
-        self.velocity = bool(params["gnss.velocity"])
-        self.pending: list = []
-
-    def _add(self, items) -> None:
-        for topic, msg in items:
-            self.pending.append((topics.resolve(topic, self.namespace), topics.TYPES[topic],
-                                 msgs.stamp_to_ns(msgs.stamp_of(msg)), msg))
+    def __init__(self, columns: ColumnOutputs, types, analyzer: SessionAnalyzer):
+        self.columns, self.types, self.analyzer = columns, types, analyzer
+        self.tables: list[np.ndarray] = []
+        self.placed: list = []
+        self.single: list = []  # (topic, message) built one by one
 
     def datum(self, fix, datum):
-        self._add(outputs.datum_output(self.types, fix, datum))
+        self.single += outputs.datum_output(self.types, fix, datum)
 
     def gnss_enu(self, fix, enu):
-        self._add(outputs.gnss_enu_output(self.types, fix, enu, self.velocity))
-        if self.analyzer is not None:
-            self.analyzer.push_fix(fix, enu)
+        self.placed.append((fix, enu))
+        self.analyzer.push_fix(fix, enu)
 
     def rows(self, table):
-        for row in table:
-            self._add(outputs.chain_outputs(self.types, row, self.accel_cov))
+        self.tables.append(table)
 
-    def trials(self, results) -> None:
-        for tr in results:
-            for topic, msg in outputs.trial_outputs(self.types, tr, "/" + self.namespace.strip("/")):
-                self.pending.append((topics.resolve(topic, self.namespace), topics.TYPES[topic],
-                                     msgs.stamp_to_ns(tr.end), msg))
-
-    def smoothed(self, states: dict):
-        """The smoothed track, once the whole bag went through the filters: after everything else
-        in the file, at the log times of the samples it describes."""
-        for t, v, var, d in zip(states["t"], states["smoothed_speed"], states["smoothed_speed_var"],
-                                states["smoothed_distance"], strict=True):
-            for topic, msg in outputs.smoothed_outputs(self.types, float(t), float(v), float(var), float(d)):
-                yield topics.resolve(topic, self.namespace), topics.TYPES[topic], msgs.stamp_to_ns(float(t)), msg
-
-    def take(self) -> list:
-        out, self.pending = self.pending, []
-        return out
+    def take(self) -> list[Group]:
+        """The groups of everything observed since the last take, in the order the stages ran."""
+        groups = self.columns.singles(self.single)
+        groups += self.columns.fixes(self.placed)
+        if self.tables:
+            groups += self.columns.rows(np.concatenate(self.tables))
+        self.tables, self.placed, self.single = [], [], []
+        return groups
 
 
 @dataclass
@@ -83,69 +73,95 @@ class ReplayResult:
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
            progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True,
-           force: bool = False) -> ReplayResult:
+           force: bool = False, compression: str = "zstd") -> ReplayResult:
     """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length.
     An existing output (bag or CSV) is refused before anything is written, unless force; each is
-    moved into place only once complete."""
+    moved into place only once complete. The bag is read and written in blocks of a few thousand
+    messages: the chain runs over each block, its messages are packed in columns (ColumnOutputs)
+    and written as compressed MCAP chunks (`compression`: zstd, lz4 or none; sqlite3 storage:
+    message by message)."""
     claim([out, csv_path], force)
     params = params or FilterParams()
     store = typestore()
     analyzer = analyzer or SessionAnalyzer()
     for t in read_start_signals(bag, namespace):
         analyzer.start_signal(t)
-    recorder = OutputRecorder(msgs.bag_types(store), params, namespace, analyzer)
-    fusion = SprintFusion(params, recorder, smooth=True)
-    rows: list[list[float]] = []
+    rows: list[np.ndarray] = []
     outputs_done = contextlib.ExitStack()  # closes the CSV, then moves it into place (or removes it)
     csv_file = None
     if csv_path:
         Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
         tmp = outputs_done.enter_context(staged(csv_path))
         csv_file = outputs_done.enter_context(open(tmp, "w", newline="", encoding="utf-8"))  # noqa: SIM115 — closed by the stack
-    writer = csv.writer(csv_file) if csv_file else None
-    if writer:
-        writer.writerow(COLUMNS)
+        csv_file.write(",".join(COLUMNS) + "\r\n")
 
     found = []
     running = StreamingSummary()
     cols = [COLUMNS.index(c) for c in ("t", "kf5_speed", "kf2_speed", "kf2_distance")]
-
-    def keep(new_rows):
-        if keep_table:
-            rows.extend(new_rows)
-        for row in new_rows:
-            running.add(*(row[i] for i in cols))
-        if writer:
-            writer.writerows(new_rows)
-        results = analyzer.push_rows(new_rows)
-        recorder.trials(results)
-        found.extend(results)
-
     damage: list[BagError] = []
+    with outputs_done, staged_bag(out, force) as target:
+        writer = ColumnWriter(target, storage, compression)
+        writer.open()
+        connections: dict[str, object] = {}
 
-    def records():
-        copy_inputs = None
-        for conn, log_ns, raw, events in read_stream(bag, namespace, remap=remap, on_damage=damage.append):
-            if copy_inputs is None:  # ROS 1 messages are not CDR: only rosbag2 inputs are copied
-                copy_inputs = Path(bag).suffix != ".bag"
-            if copy_inputs and conn is not None:
-                yield conn.topic, conn.msgtype, log_ns, bytes(raw)
-            for kind, sample in events:
-                analyzer.push_sample(kind, sample)
-                keep(fusion.push(kind, sample))
-            yield from recorder.take()
-            if progress:
-                progress(1)
-        keep(fusion.flush())
-        last = analyzer.finish()
-        recorder.trials(last)
-        found.extend(last)
-        yield from recorder.take()
-        yield from recorder.smoothed(fusion.smoothed_states())
+        def connection(topic: str, msgtype: str):
+            if topic not in connections:
+                connections[topic] = writer.add_connection(topic, msgtype, typestore=store)
+            return connections[topic]
 
-    with outputs_done:
-        count = write_bag(out, records(), store, storage, force=force)
-    table = np.array(rows, dtype=float).reshape(-1, len(COLUMNS))
+        columns = ColumnOutputs(store, params, namespace, connection)
+        recorder = BlockRecorder(columns, msgs.bag_types(store), analyzer)
+        fusion = SprintFusion(params, recorder, smooth=True)
+
+        def keep(new_rows: np.ndarray) -> list[Group]:
+            if keep_table:
+                rows.append(new_rows)
+            running.add_block(*(new_rows[:, i] for i in cols))
+            if csv_file:
+                write_csv_rows(csv_file, new_rows)
+            results = analyzer.push_rows(new_rows)
+            found.extend(results)
+            return columns.trials(results)
+
+        count = 0
+        try:
+            for block, inputs in read_blocks(bag, namespace, remap=remap, on_damage=damage.append, with_inputs=True):
+                for item in block:
+                    if isinstance(item, GnssFix):
+                        analyzer.push_sample("gnss", item)
+                trials = keep(fusion.push_block(block))
+                count += writer.write_groups(_input_groups(inputs, connection) + recorder.take() + trials)
+                if progress:
+                    progress(len(inputs) or len(block))
+            trials = keep(fusion.flush())
+            last = analyzer.finish()
+            found.extend(last)
+            count += writer.write_groups(recorder.take() + trials + columns.trials(last))
+            # the smoothed track, once the whole bag went through the filters: after everything
+            # else in the file, at the log times of the samples it describes
+            states = fusion.smoothed_states()
+            for a in range(0, len(states["t"]), SMOOTHED_SLICE):  # in slices: the messages of a whole session are GBs
+                count += writer.write_groups(columns.smoothed({k: v[a:a + SMOOTHED_SLICE] for k, v in states.items()}))
+        finally:
+            writer.close()
+    table = np.concatenate(rows) if rows else np.empty((0, len(COLUMNS)))
     return ReplayResult(count, FusionResult(table, fusion.stats), running.result(), running.t0,
                         damage[0] if damage else None, found)
 
+
+def _input_groups(inputs, connection) -> list[Group]:
+    """The input messages, copied as they are (raw CDR), one group per topic and length."""
+    by_topic: dict = {}
+    for conn, log_ns, raw in inputs:
+        by_topic.setdefault((conn.topic, conn.msgtype), []).append((log_ns, bytes(raw)))
+    groups = []
+    for (topic, msgtype), items in by_topic.items():
+        groups += Group.of_bytes(connection(topic, msgtype), [n for n, _ in items], [r for _, r in items])
+    return groups
+
+
+def write_csv_rows(fh, rows: np.ndarray) -> None:
+    """The fused rows as CSV lines (as the csv module writes them: repr of each value, exact; NaN
+    as nan; CRLF)."""
+    if len(rows):
+        fh.write("\r\n".join(",".join(map(repr, row)) for row in rows.tolist()) + "\r\n")

@@ -73,8 +73,9 @@ class TrackSmoother:
     def add_rows(self, rows: np.ndarray) -> None:
         """Fused rows (columns.Col) as the chain wrote them."""
         updated = rows[:, Col.kf2_updated] == 1.0
-        kept = rows[updated]
-        self.add_states(kept[:, Col.t], kept[:, KF2_STATE], kept[:, Col.kf2_P00:].reshape(-1, 4, 4), True)
+        kept = rows[updated]  # copies of the columns kept, not views holding every column of the row
+        covariance = kept[:, Col.kf2_P00:Col.kf2_P00 + 16].reshape(-1, 4, 4).copy()
+        self.add_states(kept[:, Col.t].copy(), kept[:, KF2_STATE], covariance, True)
         self.row_kept.append(updated)
 
     def add_fix(self, f: kf.Filter) -> None:

@@ -173,8 +173,9 @@ class SessionAnalyzer:
 
     def _results(self, windows: list[TrialWindow], now: float) -> list[TrialResult]:
         out = [analyze_trial(w, self.epochs, self.distances, self.conditions, self.quality) for w in windows]
-        if not self.detector.active and math.isfinite(now):  # keep the epochs a next trial may need
-            self.epochs = [e for e in self.epochs if e.t >= now - self.lookback - 1.0]
+        cutoff = now - self.lookback - 1.0
+        if not self.detector.active and self.epochs and self.epochs[0].t < cutoff:  # keep what a next trial needs
+            self.epochs = [e for e in self.epochs if e.t >= cutoff]  # (not once per row: rows come at 400 Hz)
         return out
 
 

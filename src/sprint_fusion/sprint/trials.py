@@ -56,6 +56,7 @@ class TrialDetector:
 
     def __post_init__(self):
         self.rows: deque = deque()
+        self.slow_rows = 0  # rows in `rows` at or below start_speed: was the athlete slow before a rise
         self.active = False
         self.top = 0.0
         self.rise_t = math.nan
@@ -68,12 +69,13 @@ class TrialDetector:
     def push(self, t: float, speed: float, **columns) -> list[TrialWindow]:
         if not math.isfinite(speed):
             speed = math.nan
-        self.rows.append((t, speed, columns))
         p = self.params
+        self.rows.append((t, speed, columns))
+        self.slow_rows += speed <= p.start_speed  # NaN: False
         done: list[TrialWindow] = []
         if not self.active:
             while self.rows and self.rows[0][0] < t - p.lookback:
-                self.rows.popleft()
+                self.slow_rows -= self.rows.popleft()[1] <= p.start_speed
             while self.starts and self.starts[0] < t - p.lookback:
                 self.starts.popleft()
             if speed > p.start_speed and self._was_slow():
@@ -97,12 +99,14 @@ class TrialDetector:
         return []
 
     def _was_slow(self) -> bool:
-        return any(math.isfinite(s) and s <= self.params.start_speed for _, s, _ in list(self.rows)[:-1])
+        """A row before this one, still in the look-back, at or below start_speed."""
+        return self.slow_rows - (self.rows[-1][1] <= self.params.start_speed) > 0
 
     def _close(self, cut_off: bool) -> TrialWindow | None:
         rows = list(self.rows)
         self.active = False
         self.rows = deque(rows[-1:])  # the last sample may already be the next standstill
+        self.slow_rows = int(rows[-1][1] <= self.params.start_speed)
         if self.top < self.params.min_top_speed:
             return None
         t = np.array([r[0] for r in rows])

@@ -1,0 +1,75 @@
+"""Messages of one fixed layout serialised in columns: the CDR bytes of a template message
+(serialised once by rosbags), repeated, with the fields that change written from arrays.
+
+A message whose strings and sequences have one length on a topic (a constant frame_id, fixed
+covariance arrays: every message the graph publishes) is one byte layout; only the numbers move.
+Where each number sits is not worked out from CDR's alignment rules here but found: each field is
+set to a marker value in a copy of the template, serialised, and looked up in the bytes — so the
+packed bytes are the serialiser's own, field for field.
+"""
+
+from __future__ import annotations
+
+import copy
+import struct
+
+import numpy as np
+
+MARKERS = {"<f8": struct.pack("<d", float.fromhex("0x1.3579bdf02468ap+77")), "<i4": struct.pack("<i", 0x1A2B3C4D),
+           "<u4": struct.pack("<I", 0x5E6F7A8B)}
+
+
+def _leaf(msg, path: str):
+    """(holder, key) of a dotted path with an optional [index] at its end: 'twist.covariance[7]'."""
+    index = None
+    if path.endswith("]"):
+        path, _, rest = path.partition("[")
+        index = int(rest[:-1])
+    *parents, name = path.split(".")
+    holder = msg
+    for part in parents:
+        holder = getattr(holder, part)
+    return (getattr(holder, name), index) if index is not None else (holder, name)
+
+
+def _set(msg, path: str, value) -> None:
+    holder, key = _leaf(msg, path)
+    if isinstance(key, int):
+        holder[key] = value
+    else:
+        setattr(holder, key, value)
+
+
+class Packer:
+    """Packs n messages of `msgtype` like `template`, the named fields from columns.
+
+    fields: name → (dotted path in the message, numpy format '<f8' | '<i4' | '<u4').
+    """
+
+    def __init__(self, store, msgtype: str, template, fields: dict[str, tuple[str, str]]):
+        base = bytes(store.serialize_cdr(template, msgtype))
+        names, formats, offsets = [], [], []
+        for name, (path, fmt) in fields.items():
+            probe = copy.deepcopy(template)
+            marker = MARKERS[fmt]
+            _set(probe, path, np.frombuffer(marker, dtype=fmt)[0].item())
+            data = bytes(store.serialize_cdr(probe, msgtype))
+            at = data.find(marker)
+            if len(data) != len(base) or at < 0 or data.find(marker, at + 1) >= 0:
+                raise ValueError(f"{msgtype}.{path}: not one fixed place in the template's bytes")
+            changed = [k for k in range(len(base)) if base[k] != data[k]]
+            if changed and not (at <= changed[0] and changed[-1] < at + len(marker)):
+                raise ValueError(f"{msgtype}.{path}: setting it moved other bytes")
+            names.append(name), formats.append(fmt), offsets.append(at)
+        self.msgtype, self.size = msgtype, len(base)
+        self.base = np.frombuffer(base, dtype=np.uint8)
+        self.dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": self.size})
+
+    def pack(self, n: int, **columns) -> np.ndarray:
+        """(n, size) uint8: message k's CDR bytes in row k."""
+        out = np.empty((n, self.size), dtype=np.uint8)
+        out[:] = self.base
+        view = out.view(self.dtype).reshape(n)
+        for name, values in columns.items():
+            view[name] = values
+        return out

@@ -1,0 +1,190 @@
+"""A rosbag2 (MCAP) writer for messages that come in columns: blocks of equal-length CDR
+messages are turned into MCAP message records by numpy, merged in log-time order, cut into
+chunks and compressed (zstd or lz4) on a thread while the next block is computed.
+
+rosbags' Writer still does everything else — connections, schemas, the summary, metadata.yaml —
+so the file is the one rosbags would write, message for message; only the per-message Python of
+its `write` (≈ 2 µs a message, ~15 messages per IMU sample) is gone.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from io import BytesIO
+
+import numpy as np
+from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.rosbag2.storage_mcap import McapWriter, PendingChunk
+
+CHUNK_BYTES = 4 << 20  # uncompressed records per chunk (rosbags and ros2 bag: about 1 MB)
+_HEAD = np.dtype({"names": ["op", "length", "channel", "sequence", "log", "publish"],
+                  "formats": ["u1", "<u8", "<u2", "<u4", "<u8", "<u8"], "offsets": [0, 1, 9, 11, 15, 23],
+                  "itemsize": 31})
+_INDEX = np.dtype([("log", "<u8"), ("offset", "<u8")])
+
+
+@dataclass
+class Group:
+    """n messages of one connection, all `size` bytes: data[k] is message k's CDR at log_ns[k]."""
+
+    connection: object
+    log_ns: np.ndarray  # int64
+    data: np.ndarray  # (n, size) uint8
+
+    @classmethod
+    def of_bytes(cls, connection, log_ns: list[int], raws: list[bytes]) -> list[Group]:
+        """Messages of any lengths: one group per length."""
+        by_size: dict[int, list[int]] = {}
+        for k, raw in enumerate(raws):
+            by_size.setdefault(len(raw), []).append(k)
+        return [cls(connection, np.array([log_ns[k] for k in ks], dtype=np.int64),
+                    np.frombuffer(b"".join(raws[k] for k in ks), dtype=np.uint8).reshape(len(ks), size))
+                for size, ks in by_size.items()]
+
+
+def _compress(method: str, level: int):
+    if method == "zstd":
+        import zstandard
+
+        compressor = zstandard.ZstdCompressor(level=level)
+        return compressor.compress
+    if method == "lz4":
+        import lz4.frame
+
+        return lz4.frame.compress
+    return bytes
+
+
+class _ChunkedMcap(McapWriter):
+    """rosbags' MCAP storage, given whole chunks of records built elsewhere."""
+
+    compression_method = "zstd"
+    compression_level = 1
+
+    def __init__(self, path, compression):
+        super().__init__(path, compression)
+        self.method = self.compression_method if self.compression_method in ("zstd", "lz4") else ""
+        self.squeeze = _compress(self.method, self.compression_level)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="mcap-chunks")
+        self.queue: deque = deque()
+
+    def write_records(self, data: np.ndarray, channels: np.ndarray, log_ns: np.ndarray, starts: np.ndarray) -> None:
+        """One chunk: `data` the message records (uint8), with each record's channel id, log time
+        and start offset in `data`. Schema and channel records added since the last chunk go first."""
+        prefix = self.chunk.bio.getvalue()  # the schemas and channels rosbags wrote into its pending chunk
+        self.chunk = PendingChunk(2**63 - 1, 0, BytesIO(), defaultdict(list))
+        job = self.pool.submit(self._pack, prefix, data)
+        indexes = {}
+        for cid in np.unique(channels):
+            mine = channels == cid
+            index = np.empty(int(mine.sum()), _INDEX)
+            index["log"], index["offset"] = log_ns[mine], starts[mine] + len(prefix)
+            indexes[int(cid)] = index
+            self.channel_stats[int(cid)] += len(index)
+        start, end = int(log_ns.min()), int(log_ns.max())
+        self.message_start_time = min(self.message_start_time, start)
+        self.message_end_time = max(self.message_end_time, end)
+        self.queue.append((job, start, end, indexes))
+        while len(self.queue) > 2:  # two chunks compressing while the caller computes the next block
+            self._finish_one()
+
+    def _pack(self, prefix: bytes, data: np.ndarray) -> tuple[bytes, int, int]:
+        raw = prefix + data.tobytes() if prefix else data.tobytes()
+        return self.squeeze(raw), len(raw), zlib.crc32(raw)
+
+    def _finish_one(self) -> None:
+        job, start, end, indexes = self.queue.popleft()
+        compressed, size, crc = job.result()
+        name = self.method.encode()
+        chunk_start = self.bio.tell()
+        self.bio.write(struct.pack("<BQQQQI", 0x06, 8 * 3 + 4 + 4 + len(name) + 8 + len(compressed), start, end,
+                                   size, crc))
+        self.bio.write(struct.pack("<I", len(name)) + name + struct.pack("<Q", len(compressed)))
+        self.bio.write(compressed)
+        chunk_end = self.bio.tell()
+        offsets = []
+        for cid, index in indexes.items():
+            offsets.append((cid, self.bio.tell()))
+            body = index.tobytes()
+            self.bio.write(struct.pack("<BQHI", 0x07, 2 + 4 + len(body), cid, len(body)) + body)
+        record = BytesIO()
+        record.write(struct.pack("<QQQQI", start, end, chunk_start, chunk_end - chunk_start, 10 * len(offsets)))
+        for cid, offset in offsets:
+            record.write(struct.pack("<HQ", cid, offset))
+        record.write(struct.pack("<QI", self.bio.tell() - chunk_end, len(name)) + name)
+        record.write(struct.pack("<QQ", len(compressed), size))
+        self.chunks.append(record)
+
+    def close(self, version: int, metadata: str) -> None:
+        while self.queue:
+            self._finish_one()
+        self.pool.shutdown()
+        super().close(version, metadata)
+
+
+class ColumnWriter(Writer):
+    """rosbags' Writer taking Groups: `write_groups` merges them in log-time order (stable: for
+    one log time, in the order given); MCAP: chunks of about CHUNK_BYTES, compressed with
+    `compression` (zstd, lz4 or none); sqlite3: message by message through rosbags."""
+
+    def __init__(self, path, storage: str = "mcap", compression: str = "zstd", level: int = 1):
+        if compression not in ("zstd", "lz4", "none"):
+            raise ValueError(f"compression {compression!r}: zstd, lz4 or none")
+        plugin = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}[storage]
+        super().__init__(path, version=9, storage_plugin=plugin)
+        chunked = type("_Storage", (_ChunkedMcap,), {"compression_method": compression, "compression_level": level})
+        self.STORAGE_PLUGINS = {**Writer.STORAGE_PLUGINS, StoragePlugin.MCAP: chunked}
+
+    def write_groups(self, groups: list[Group]) -> int:
+        groups = [g for g in groups if len(g.log_ns)]
+        if not groups:
+            return 0
+        log_ns = np.concatenate([g.log_ns for g in groups]).astype(np.int64)
+        if self.storage_plugin != StoragePlugin.MCAP:
+            which = np.concatenate([np.full(len(g.log_ns), k) for k, g in enumerate(groups)])
+            within = np.concatenate([np.arange(len(g.log_ns)) for g in groups])
+            for k in np.argsort(log_ns, kind="stable"):
+                g = groups[which[k]]
+                self.write(g.connection, int(log_ns[k]), g.data[within[k]].tobytes())
+            return len(log_ns)
+        # Chunks cover successive spans of log time of about CHUNK_BYTES each; inside a chunk the
+        # records go group by group (MCAP readers order a chunk's messages by its message index)
+        sizes = np.concatenate([np.full(len(g.log_ns), 31 + g.data.shape[1]) for g in groups])
+        order = np.argsort(log_ns, kind="stable")
+        crossing = np.flatnonzero(np.diff(np.cumsum(sizes[order]) // CHUNK_BYTES)) + 1
+        bounds = np.unique(log_ns[order][crossing])  # a chunk starts at each of these log times
+        records = [self._records(g) for g in groups]
+        spans = [np.searchsorted(bounds, g.log_ns, side="right") for g in groups]
+        for k in range(len(bounds) + 1):
+            picked = [(g, rec[span == k], g.log_ns[span == k]) for g, rec, span in zip(groups, records, spans,
+                                                                                        strict=True)]
+            picked = [p for p in picked if len(p[2])]
+            if not picked:
+                continue
+            lengths = np.concatenate([np.full(len(at), rec.shape[1]) for _, rec, at in picked])
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            channels = np.concatenate([np.full(len(at), g.connection.id, dtype=np.uint16) for g, _, at in picked])
+            data = np.concatenate([rec.ravel() for _, rec, _ in picked])
+            self.storage.write_records(data, channels, np.concatenate([at for _, _, at in picked]), starts)
+        for g in groups:
+            self.counts[g.connection.id] += len(g.log_ns)
+        self.min_timestamp = min(self.min_timestamp, int(log_ns.min()))
+        self.max_timestamp = max(self.max_timestamp, int(log_ns.max()))
+        return len(log_ns)
+
+    @staticmethod
+    def _records(g: Group) -> np.ndarray:
+        """(n, 31 + size) uint8: the group's MCAP message records."""
+        n, size = g.data.shape
+        layout = {"names": ["head", "body"], "formats": [_HEAD, (np.uint8, size)], "offsets": [0, 31],
+                  "itemsize": 31 + size}
+        records = np.empty(n, dtype=np.dtype(layout))
+        head = records["head"]
+        head["op"], head["length"], head["channel"], head["sequence"] = 0x05, 22 + size, g.connection.id, 0
+        head["log"] = head["publish"] = g.log_ns
+        records["body"] = g.data
+        return records.view(np.uint8).reshape(n, 31 + size)
