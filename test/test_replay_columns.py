@@ -9,7 +9,7 @@ import pytest
 from mcap.reader import make_reader
 from rosbags.highlevel import AnyReader
 
-from sprint_fusion import msgs, outputs, topics
+from sprint_fusion import msgs, outputs
 from sprint_fusion.bags.reader import read_samples
 from sprint_fusion.bags.replay import replay
 from sprint_fusion.bags.writer import typestore
@@ -114,3 +114,31 @@ def test_other_storages_and_compressions_hold_the_same_messages(tmp_path, storag
     assert {t: len(m) for t, m in a.items()} == {t: len(m) for t, m in b.items()}
     for topic in a:
         assert [n for n, _ in a[topic]] == [n for n, _ in b[topic]], topic
+
+
+def test_the_streaming_summary_in_blocks_is_the_one_row_by_row():
+    """replay summarises a block at a time: the same distances and top speeds as add() row by row
+    — through NaN, filter restarts (time going back) and any block boundaries."""
+    import math
+
+    from sprint_fusion.summary import StreamingSummary
+
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        n = int(rng.integers(50, 3000))
+        t = np.cumsum(rng.uniform(0.001, 0.02, n))
+        if rng.random() < 0.5:
+            k = int(rng.integers(1, n))
+            t[k:] -= t[k] - 0.5
+        columns = [rng.uniform(0, 10, n), rng.uniform(0, 10, n), np.cumsum(rng.uniform(0, 0.1, n))]
+        for c in columns:
+            c[rng.random(n) < 0.1] = np.nan
+        rows, blocks = StreamingSummary(), StreamingSummary()
+        for row in zip(t, *columns, strict=True):
+            rows.add(*row)
+        for part in np.split(np.arange(n), np.sort(rng.choice(np.arange(1, n), 5, replace=False))):
+            blocks.add_block(t[part], *(c[part] for c in columns))
+        for name, a in rows.result().items():
+            b = blocks.result()[name]
+            for x, y in ((a.distance, b.distance), (a.top_speed, b.top_speed), (a.top_speed_time, b.top_speed_time)):
+                assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, rel=1e-9), name

@@ -141,3 +141,43 @@ def test_the_verdict_does_not_depend_on_where_the_trial_was_cut():
         assert trial.quality.verdict == USABLE
         shares.append(trial.quality.outlier_share)
     assert max(shares) - min(shares) <= 0.01, shares
+
+
+def test_rows_pushed_in_blocks_find_what_rows_one_by_one_find():
+    """push_rows skips the quiet stretches between sprints at once (replay's speed); the live node
+    pushes row by row: the same trials, windows and numbers either way, wherever the blocks break."""
+    from sprint_fusion.core.fusion import COLUMNS, run
+    from sprint_fusion.sprint.analysis import ROW_COLUMNS
+
+    jog = {"mss": 3.0, "tau": 1.5, "run_time": 4.0, "decel": 1.0, "rest": 5.0}
+    scenario, onsets = session_scenario([REPS[0], jog, REPS[1]])
+    table = run(scenario.simulated.merged()).table
+    one, blocks = SessionAnalyzer(), SessionAnalyzer()
+    for a in (one, blocks):
+        a.start_signal(onsets[2] - 0.3)
+    found_one = []
+    for row in table:
+        found_one += one.push_row(row[0], **{name: float(row[COLUMNS.index(name)]) for name in ROW_COLUMNS})
+    rng = np.random.default_rng(3)
+    cuts = np.sort(rng.choice(np.arange(1, len(table)), 40, replace=False))
+    found_blocks = [tr for part in np.split(table, cuts) for tr in blocks.push_rows(part)]
+    found_one += one.finish()
+    found_blocks += blocks.finish()
+    assert len(found_one) == len(found_blocks) == 2 and found_blocks[1].start_signal
+    for a, b in zip(found_one, found_blocks, strict=True):
+        assert (a.onset, a.end, a.start_signal, a.cut_off) == (b.onset, b.end, b.start_signal, b.cut_off)
+        for name in a.estimators:
+            assert np.array_equal(a.estimators[name].t, b.estimators[name].t)
+            assert np.array_equal(a.estimators[name].speed, b.estimators[name].speed, equal_nan=True)
+            assert [s.time for s in a.estimators[name].splits] == [s.time for s in b.estimators[name].splits]
+
+
+def test_a_jog_between_sprints_is_dropped_not_run_into_the_next_sprint():
+    """A jog (never reaching min_top_speed) left the detector running when it ended, so the next
+    sprint's trial began at the jog: its onset 12 s early, its splits wrong."""
+    jog = {"mss": 3.0, "tau": 1.5, "run_time": 4.0, "decel": 1.0, "rest": 5.0}
+    reps = [REPS[0], jog, REPS[1]]
+    scenario, onsets = session_scenario(reps)
+    result = analyzed(scenario)
+    assert len(result.trials) == 2
+    check_against_truth(result.trials[1], scenario.simulated.truth, onsets[2], REPS[1]["run_time"])

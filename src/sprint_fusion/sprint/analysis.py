@@ -5,6 +5,7 @@ trial detector — the live node and the offline report both use it."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -137,7 +138,7 @@ class SessionAnalyzer:
         self.lookback = trial.lookback
 
     def push_gnss(self, epoch: GnssEpoch) -> None:
-        self.epochs.append(epoch)
+        bisect.insort(self.epochs, epoch, key=lambda e: e.t)  # in time order: pruned from the front
 
     def push_sample(self, kind: str, sample) -> None:
         """An input sample as it arrives: a NO_FIX epoch never reaches the filters, so it is kept here."""
@@ -152,11 +153,43 @@ class SessionAnalyzer:
         smoothed_speed and smoothed_distance, one value per row)."""
         out = []
         extra = extra or {}
-        for k, row in enumerate(rows):
-            values = {name: float(row[i]) for name, i in _ROW_INDEX.items()}
+        rows = np.asarray(rows, dtype=float).reshape(-1, len(COLUMNS))
+
+        def values_of(k: int) -> dict[str, float]:
+            values = {name: float(rows[k, i]) for name, i in _ROW_INDEX.items()}
             values.update({name: float(column[k]) for name, column in extra.items()})
-            out += self.push_row(row[0], **values)
+            return values
+
+        t, speed = rows[:, 0], self._detection_speed(rows, extra)
+        start_speed = self.detector.params.start_speed
+        ordered = len(t) < 2 or bool((np.diff(t) >= 0).all())
+        rising = np.flatnonzero(speed > start_speed)  # the rows that might start a trial
+        k = 0
+        while k < len(rows):
+            last = self.detector.rows[-1][0] if self.detector.rows else -math.inf
+            if not self.detector.active and ordered and t[k] >= last:  # the quiet stretch up to the next rise at once
+                at = int(np.searchsorted(rising, k))
+                stop = int(rising[at]) if at < len(rising) else len(rows)
+                if stop > k:
+                    self.detector.push_quiet(t[k:stop], speed[k:stop], lambda j, k=k: values_of(k + j))
+                    out += self._results([], float(t[stop - 1]))
+                    k = stop
+                    continue
+            out += self.push_row(rows[k, 0], **values_of(k))
+            k += 1
         return out
+
+    def _detection_speed(self, rows: np.ndarray, extra: dict) -> np.ndarray:
+        """The speed trials are found on, row by row as push_row picks it."""
+        def column(name: str) -> np.ndarray:
+            return np.asarray(extra[name], dtype=float) if name in extra else (
+                rows[:, _ROW_INDEX[name]] if name in _ROW_INDEX else np.full(len(rows), np.nan))
+
+        other = "kf5" if self.detect_on == "kf2" else "kf2"
+        primary = column(f"{self.detect_on}_speed")
+        fallback = column(f"{other}_speed")
+        speed = np.where(np.isfinite(primary), primary, fallback)
+        return np.where(np.isfinite(speed), speed, np.nan)
 
     def start_signal(self, t: float) -> None:
         self.detector.start_signal(t)

@@ -84,12 +84,28 @@ class TrialDetector:
         if math.isfinite(speed):
             self.top = max(self.top, speed)
         slowed = self.top >= p.min_top_speed and speed < p.end_fraction * self.top
-        gave_up = self.top < p.min_top_speed and speed < p.onset_speed  # a jog, not a sprint
+        gave_up = self.top < p.min_top_speed and speed < p.start_speed  # a jog, not a sprint: over once slow again
         if slowed or gave_up or t - self.rise_t > p.max_duration:
-            trial = self._close(cut_off=False) if not gave_up else None
-            if trial is not None:
+            trial = self._close(cut_off=False)  # a jog too is closed (and dropped): else it ran into the next sprint
+            if trial is not None and not gave_up:
                 done.append(trial)
         return done
+
+    def push_quiet(self, t: np.ndarray, speed: np.ndarray, columns_of) -> None:
+        """push() of rows that cannot start a trial (no detector running, speed at or below
+        start_speed or NaN, time not going back): only those still inside the look-back at the
+        last one are kept — their columns made by columns_of(k) — as push() would leave them."""
+        p = self.params
+        assert not self.active and not (speed > p.start_speed).any()
+        cutoff = float(t[-1]) - p.lookback
+        while self.rows and self.rows[0][0] < cutoff:
+            self.slow_rows -= self.rows.popleft()[1] <= p.start_speed
+        while self.starts and self.starts[0] < cutoff:
+            self.starts.popleft()
+        for k in range(int(np.searchsorted(t, cutoff, side="left")), len(t)):
+            s = float(speed[k])
+            self.rows.append((float(t[k]), s, columns_of(k)))
+            self.slow_rows += s <= p.start_speed
 
     def finish(self) -> list[TrialWindow]:
         """The recording ended: a trial in progress is closed as cut off."""
