@@ -142,3 +142,15 @@ def test_the_streaming_summary_in_blocks_is_the_one_row_by_row():
             b = blocks.result()[name]
             for x, y in ((a.distance, b.distance), (a.top_speed, b.top_speed), (a.top_speed_time, b.top_speed_time)):
                 assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, rel=1e-9), name
+
+
+def test_topics_chooses_what_is_written(tmp_path):
+    from sprint_fusion.cli import main
+
+    assert main(["replay", str(BAG), "-o", str(tmp_path / "all")]) == 0
+    assert main(["replay", str(BAG), "-o", str(tmp_path / "few"), "--topics", "fusion/speed", "/imu/*",
+                 "--compression", "lz4"]) == 0
+    full, few = bag_by_topic(tmp_path / "all"), bag_by_topic(tmp_path / "few")
+    assert set(few) == {"/fusion/speed", "/imu/data", "/imu/data_raw"}
+    for topic in few:
+        assert [n for n, _ in few[topic]] == [n for n, _ in full[topic]]

@@ -139,8 +139,8 @@ class ColumnWriter(Writer):
         chunked = type("_Storage", (_ChunkedMcap,), {"compression_method": compression, "compression_level": level})
         self.STORAGE_PLUGINS = {**Writer.STORAGE_PLUGINS, StoragePlugin.MCAP: chunked}
 
-    def write_groups(self, groups: list[Group]) -> int:
-        groups = [g for g in groups if len(g.log_ns)]
+    def write_groups(self, groups: list[Group | None]) -> int:
+        groups = [g for g in groups if g is not None and len(g.log_ns)]
         if not groups:
             return 0
         log_ns = np.concatenate([g.log_ns for g in groups]).astype(np.int64)

@@ -34,7 +34,7 @@ def _covariance(prefix: str, entries) -> dict:
 
 class ColumnOutputs:
     """Packers for every topic a chain row, a fix or the smoother publishes; `connection(topic,
-    msgtype)` gives the writer's connection for an absolute topic."""
+    msgtype)` gives the writer's connection for an absolute topic, or None when it is not written."""
 
     def __init__(self, store, params, namespace: str, connection):
         types = msgs.bag_types(store)
@@ -70,10 +70,13 @@ class ColumnOutputs:
                                     {**STAMP, **{a: (f"twist.twist.linear.{a}", F8) for a in "xyz"},
                                      **_covariance("twist.covariance", full)})
 
-    def _group(self, topic: str, packer: Packer, t: np.ndarray, **columns) -> Group:
+    def _group(self, topic: str, packer: Packer, t: np.ndarray, **columns) -> Group | None:
+        """None when the topic is not written (replay --topics)."""
+        connection = self.connection(topics.resolve(topic, self.namespace), topics.TYPES[topic])
+        if connection is None:
+            return None
         sec, nanosec, ns = stamps(t)
-        data = packer.pack(len(t), sec=sec, nanosec=nanosec, **columns)
-        return Group(self.connection(topics.resolve(topic, self.namespace), topics.TYPES[topic]), ns, data)
+        return Group(connection, ns, packer.pack(len(t), sec=sec, nanosec=nanosec, **columns))
 
     def rows(self, rows: np.ndarray) -> list[Group]:
         """What outputs.chain_outputs gives for each row, topic by topic in the order the stages
@@ -168,9 +171,9 @@ class ColumnOutputs:
         groups = []
         for k, (topic, msg) in enumerate(items):
             at = log_ns[k] if log_ns is not None else msgs.stamp_to_ns(msgs.stamp_of(msg))
-            raw = bytes(self.store.serialize_cdr(msg, topics.TYPES[topic]))
-            groups += Group.of_bytes(self.connection(topics.resolve(topic, self.namespace), topics.TYPES[topic]),
-                                     [at], [raw])
+            connection = self.connection(topics.resolve(topic, self.namespace), topics.TYPES[topic])
+            if connection is not None:
+                groups += Group.of_bytes(connection, [at], [bytes(self.store.serialize_cdr(msg, topics.TYPES[topic]))])
         return groups
 
     def trials(self, results) -> list[Group]:

@@ -9,6 +9,7 @@ was.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,14 +74,16 @@ class ReplayResult:
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
            progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True,
-           force: bool = False, compression: str = "zstd") -> ReplayResult:
+           force: bool = False, compression: str = "zstd", topics: list[str] | None = None) -> ReplayResult:
     """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length.
     An existing output (bag or CSV) is refused before anything is written, unless force; each is
     moved into place only once complete. The bag is read and written in blocks of a few thousand
     messages: the chain runs over each block, its messages are packed in columns (ColumnOutputs)
     and written as compressed MCAP chunks (`compression`: zstd, lz4 or none; sqlite3 storage:
-    message by message)."""
+    message by message). `topics`: write only the topics matching one of these patterns (fnmatch,
+    with or without the leading '/', e.g. 'fusion/speed' 'fusion/kf2/*'); default every topic."""
     claim([out, csv_path], force)
+    wanted = _topic_filter(topics)
     params = params or FilterParams()
     store = typestore()
     analyzer = analyzer or SessionAnalyzer()
@@ -106,7 +109,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
 
         def connection(topic: str, msgtype: str):
             if topic not in connections:
-                connections[topic] = writer.add_connection(topic, msgtype, typestore=store)
+                connections[topic] = writer.add_connection(topic, msgtype, typestore=store) if wanted(topic) else None
             return connections[topic]
 
         columns = ColumnOutputs(store, params, namespace, connection)
@@ -153,11 +156,20 @@ def _input_groups(inputs, connection) -> list[Group]:
     """The input messages, copied as they are (raw CDR), one group per topic and length."""
     by_topic: dict = {}
     for conn, log_ns, raw in inputs:
-        by_topic.setdefault((conn.topic, conn.msgtype), []).append((log_ns, bytes(raw)))
+        by_topic.setdefault((conn.topic, conn.msgtype), []).append((log_ns, raw))
     groups = []
     for (topic, msgtype), items in by_topic.items():
-        groups += Group.of_bytes(connection(topic, msgtype), [n for n, _ in items], [r for _, r in items])
+        target = connection(topic, msgtype)
+        if target is not None:
+            groups += Group.of_bytes(target, [n for n, _ in items], [bytes(r) for _, r in items])
     return groups
+
+
+def _topic_filter(patterns: list[str] | None):
+    if not patterns:
+        return lambda topic: True
+    wanted = ["/" + p.lstrip("/") for p in patterns]
+    return lambda topic: any(fnmatch.fnmatchcase(topic, p) for p in wanted)
 
 
 def write_csv_rows(fh, rows: np.ndarray) -> None:

@@ -45,7 +45,8 @@ def cmd_replay(args) -> int:
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
     with progress(None, "replaying") as bar:
         done = replay(args.bag, args.output, params, args.namespace, parse_remap(args.remap), args.storage, csv_path,
-                      progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force)
+                      progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force,
+                      compression=args.compression, topics=args.topics)
     print(f"{shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
     print(f"fused state: {shown(csv_path)}")
     print_summary(args.bag, done.summary, done.result.stats, done.first_stamp, args.namespace)
@@ -142,6 +143,10 @@ def add_parsers(sub) -> None:
     rep.add_argument("-o", "--output", required=True, help="bag folder to create")
     rep.add_argument("--csv", help="fused-state CSV (default: OUTPUT.csv)")
     rep.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap")
+    rep.add_argument("--compression", choices=("zstd", "lz4", "none"), default="zstd",
+                     help="MCAP chunk compression (default zstd, as ros2 bag record's zstd presets)")
+    rep.add_argument("--topics", nargs="+", metavar="PATTERN",
+                     help="write only these topics (patterns: 'fusion/speed' 'fusion/kf2/*' 'imu/*'); default all")
     sprint_options(rep)
     rep.set_defaults(func=cmd_replay)
 
