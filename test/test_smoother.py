@@ -121,3 +121,31 @@ def test_nothing_to_smooth_is_no_error():
     assert smoother.smoothed_rows(10)["smoothed_speed"].shape == (10,)
     xs, Ps = np.empty((0, 4)), np.empty((0, 4, 4))
     rts(np.empty(0), np.empty((0, 4)), np.empty((0, 4, 4)), kf.diag_noise(Q_DIAG), xs, Ps)  # returns at once
+
+
+def test_the_spilled_smoother_is_the_in_memory_one_window_by_window():
+    """replay smooths from a file, backwards a window at a time (memory flat with the recording's
+    length): the same numbers as smoothing it all in memory, bit for bit — across windows and
+    across a restart of the filters (time going back)."""
+    import dataclasses
+
+    from sprint_fusion.core.fusion import SprintFusion
+    from sprint_fusion.core.smoother import SpilledTrackSmoother
+
+    from .sprint_cases import ramp_sprint
+
+    samples = list(ramp_sprint(seed=1).merged())
+    later = [(kind, dataclasses.replace(s, stamp=s.stamp - 3.0)) for kind, s in samples]
+    memory, spilled = SprintFusion(smooth=True), SprintFusion(smooth=True, spill=True)
+    spilled.smoother.WINDOW = 977  # many windows, one seam inside a sprint
+    for fusion in (memory, spilled):
+        for kind, s in samples + later[: len(later) // 2]:  # a second run starting 3 s back: a restart
+            fusion.push(kind, s)
+        fusion.flush()
+    whole = memory.smoothed_states()
+    blocks = list(spilled.smoothed_blocks(1500))
+    spilled.close()
+    for name, column in whole.items():
+        assert np.array_equal(np.concatenate([b[name] for b in blocks]), column, equal_nan=True), name
+    assert len(whole["t"]) > 3 * spilled.smoother.WINDOW and np.any(np.diff(whole["t"]) < 0)
+    assert SpilledTrackSmoother.WINDOW == 100_000  # the class's own window was left alone

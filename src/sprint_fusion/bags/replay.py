@@ -114,7 +114,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
 
         columns = ColumnOutputs(store, params, namespace, connection)
         recorder = BlockRecorder(columns, msgs.bag_types(store), analyzer)
-        fusion = SprintFusion(params, recorder, smooth=True)
+        fusion = SprintFusion(params, recorder, smooth=True, spill=True)
 
         def keep(new_rows: np.ndarray) -> list[Group]:
             if keep_table:
@@ -142,11 +142,11 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             count += writer.write_groups(recorder.take() + trials + columns.trials(last))
             # the smoothed track, once the whole bag went through the filters: after everything
             # else in the file, at the log times of the samples it describes
-            states = fusion.smoothed_states()
-            for a in range(0, len(states["t"]), SMOOTHED_SLICE):  # in slices: the messages of a whole session are GBs
-                count += writer.write_groups(columns.smoothed({k: v[a:a + SMOOTHED_SLICE] for k, v in states.items()}))
+            for states in fusion.smoothed_blocks(SMOOTHED_SLICE):  # the messages of a whole session are GBs
+                count += writer.write_groups(columns.smoothed(states))
         finally:
             writer.close()
+            fusion.close()
     table = np.concatenate(rows) if rows else np.empty((0, len(COLUMNS)))
     return ReplayResult(count, FusionResult(table, fusion.stats), running.result(), running.t0,
                         damage[0] if damage else None, found)

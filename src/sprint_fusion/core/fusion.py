@@ -21,7 +21,7 @@ from .kf2 import Kf2
 from .kf5 import Kf5
 from .params import FilterParams
 from .samples import FixType, GnssFix, ImuBlock, ImuSample
-from .smoother import SMOOTHED, TrackSmoother
+from .smoother import SMOOTHED, SpilledTrackSmoother, TrackSmoother
 from .timeline import GNSS, IMU, RESET, InputCounts, InputTimeline
 
 __all__ = ["COLUMNS", "GNSS", "IMU", "ChainObserver", "FusionResult", "SprintFusion", "run", "run_blocks"]
@@ -60,8 +60,9 @@ class ChainObserver:
 
 class SprintFusion:
     def __init__(self, params: FilterParams | None = None, observer: ChainObserver | None = None,
-                 smooth: bool = False):
-        """smooth: keep KF2's filtered states for smoothed() (offline, the whole run in memory)."""
+                 smooth: bool = False, spill: bool = False):
+        """smooth: keep KF2's filtered states for smoothed() (offline, the whole run in memory);
+        spill: in a temporary file instead, for smoothed_blocks() (memory flat with the run's length)."""
         self.params = params or FilterParams()
         self.observer = observer
         self.timeline = InputTimeline.from_params(self.params)
@@ -69,11 +70,17 @@ class SprintFusion:
         self.kf2 = Kf2(self.params)
         self.kf5 = Kf5(self.params)
         self.chain = Chain(self.kf2.forward, self.kf5.record)
-        self.smoother = TrackSmoother(self.kf2.cj.filter.noise) if smooth else None
+        noise = self.kf2.cj.filter.noise
+        self.smoother = (SpilledTrackSmoother(noise) if spill else TrackSmoother(noise)) if smooth else None
 
     @property
     def stats(self) -> InputCounts:
         return self.timeline.counts
+
+    def close(self) -> None:
+        """Removes what a spilled smoother wrote (its temporary folder)."""
+        if self.smoother is not None:
+            self.smoother.close()
 
     def reset(self) -> None:
         self.frame.reset()
@@ -131,6 +138,15 @@ class SprintFusion:
         if self.smoother is None:
             raise RuntimeError("SprintFusion(smooth=True) keeps what smoothing needs")
         return self.smoother.smoothed_states()
+
+    def smoothed_blocks(self, size: int = 20_000):
+        """smoothed_states() in time order, `size` rows at a time."""
+        if isinstance(self.smoother, SpilledTrackSmoother):
+            yield from self.smoother.smoothed_blocks(size)
+            return
+        states = self.smoothed_states()
+        for a in range(0, len(states["t"]), size):
+            yield {name: column[a:a + size] for name, column in states.items()}
 
     def smoothed(self, table: np.ndarray) -> dict[str, np.ndarray]:
         """The SMOOTHED columns for the fused rows `table` (everything this fusion returned)."""

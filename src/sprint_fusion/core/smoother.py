@@ -16,6 +16,7 @@ per kept state (a 10-minute session at 400 Hz: ~40 MB).
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 
@@ -110,6 +111,9 @@ class TrackSmoother:
         return {"t": t[rows], "smoothed_distance": xs[rows, 0], "smoothed_speed": xs[rows, 1],
                 "smoothed_speed_var": Ps[rows, 1, 1]}
 
+    def close(self) -> None:
+        """Nothing to release in memory (SpilledTrackSmoother removes its files)."""
+
     def smoothed_rows(self, n_rows: int) -> dict[str, np.ndarray]:
         """The SMOOTHED columns for every fused row so far (n_rows of them, to check), NaN where KF2
         did not run."""
@@ -121,3 +125,85 @@ class TrackSmoother:
         for name in SMOOTHED:
             out[name][kept] = states[name]
         return out
+
+
+STATE = np.dtype([("t", "<f8"), ("x", "<f8", 4), ("P", "<f8", (4, 4)), ("from_row", "<f8")])
+OUT = np.dtype([("t", "<f8"), ("smoothed_distance", "<f8"), ("smoothed_speed", "<f8"),
+                ("smoothed_speed_var", "<f8")])
+
+
+class SpilledTrackSmoother(TrackSmoother):
+    """TrackSmoother whose filtered states go to a file as they come, smoothed window by window
+    backwards and read forwards in slices (smoothed_blocks): memory does not grow with the length
+    of the recording (an hour at 400 Hz is 250 MB of states). The same arithmetic, step for step."""
+
+    WINDOW = 100_000  # states read back at a time
+
+    def __init__(self, noise: kf.ProcessNoise, folder: str | None = None):
+        import tempfile
+
+        super().__init__(noise)
+        self.folder = tempfile.TemporaryDirectory(prefix="sprint_fusion_smoother_", dir=folder)
+        self.states = open(f"{self.folder.name}/states", "w+b")  # noqa: SIM115 — closed by close()
+        self.count = 0
+
+    def add_states(self, t, x, P, from_row: bool = False) -> None:
+        if not len(t):
+            return
+        block = np.empty(len(t), STATE)
+        block["t"], block["x"], block["P"], block["from_row"] = t, x, P, float(from_row)
+        self.states.write(block.tobytes())
+        self.count += len(t)
+
+    def smoothed_blocks(self, size: int = 20_000):
+        """The smoothed track at the fused rows where KF2 ran, in time order, `size` rows at a
+        time: dicts as smoothed_states()."""
+        self.states.flush()
+        with open(f"{self.folder.name}/smoothed", "w+b") as out:
+            self._backward(out)
+            out.flush()
+            for a in range(0, self.count, size):
+                out.seek(a * OUT.itemsize)
+                rows = np.fromfile(out, OUT, min(size, self.count - a))
+                rows = rows[~np.isnan(rows["t"])]  # the states of GNSS epochs are not rows
+                if len(rows):
+                    yield {name: rows[name].copy() for name in OUT.names}
+
+    def _backward(self, out) -> None:
+        """RTS over the file from its end, WINDOW states at a time; each window seeded with the
+        smoothed state after it, unless the filter restarted between them (time went back)."""
+        seed = None  # (t, xs, Ps) of the state after the window
+        for end in range(self.count, 0, -self.WINDOW):
+            start = max(0, end - self.WINDOW)
+            self.states.seek(start * STATE.itemsize)
+            s = np.fromfile(self.states, STATE, end - start)
+            t = np.ascontiguousarray(s["t"])
+            if seed is not None and seed[0] < t[-1]:
+                seed = None
+            xs, Ps = np.empty((len(s), 4)), np.empty((len(s), 4, 4))
+            cuts = [0, *(np.flatnonzero(np.diff(t) < 0) + 1).tolist(), len(s)]
+            for a, b in reversed(list(itertools.pairwise(cuts))):
+                if seed is None or b < len(s):
+                    rts(t[a:b], np.ascontiguousarray(s["x"][a:b]), np.ascontiguousarray(s["P"][a:b]), self.noise,
+                        xs[a:b], Ps[a:b])
+                else:  # the window's last interval goes on past it: end it with the state after it, smoothed
+                    tt = np.append(t[a:b], seed[0])
+                    x = np.concatenate([s["x"][a:b], seed[1][None]])
+                    P = np.concatenate([s["P"][a:b], seed[2][None]])
+                    xs_, Ps_ = np.empty_like(x), np.empty_like(P)
+                    rts(tt, x, P, self.noise, xs_, Ps_)
+                    xs[a:b], Ps[a:b] = xs_[:-1], Ps_[:-1]
+            seed = (t[0], xs[0].copy(), Ps[0].copy())
+            rows = np.empty(len(s), OUT)
+            row = s["from_row"] == 1.0
+            rows["t"] = np.where(row, t, np.nan)
+            rows["smoothed_distance"], rows["smoothed_speed"], rows["smoothed_speed_var"] = xs[:, 0], xs[:, 1], \
+                Ps[:, 1, 1]
+            os.pwrite(out.fileno(), rows.tobytes(), start * OUT.itemsize)
+
+    def smoothed(self):
+        raise NotImplementedError("a spilled smoother gives smoothed_blocks()")
+
+    def close(self) -> None:
+        self.states.close()
+        self.folder.cleanup()
