@@ -34,18 +34,24 @@ def doubles_offset(raw: bytes) -> int | None:
 
 def decode_imus(raws: list[bytes]) -> ImuBlock | None:
     """The messages as columns when they all share the first one's layout, else None."""
-    if not raws:
+    if not raws or any(len(r) != len(raws[0]) for r in raws):
         return None
-    offset = doubles_offset(raws[0])
-    size = len(raws[0])
-    if offset is None or any(len(r) != size for r in raws):
+    return decode_imu_rows(np.frombuffer(b"".join(raws), dtype=np.uint8).reshape(len(raws), len(raws[0])))
+
+
+def decode_imu_rows(data: np.ndarray) -> ImuBlock | None:
+    """Messages of one length as the rows of a uint8 array: columns when they all share the first
+    one's layout, else None."""
+    if not len(data):
         return None
-    data = np.frombuffer(b"".join(raws), dtype=np.uint8).reshape(len(raws), size)
+    offset = doubles_offset(data[0].tobytes())
+    if offset is None:
+        return None
     if not (data[:, :4] == data[0, :4]).all() or not (data[:, 12:16] == data[0, 12:16]).all():
         return None  # another encoding or another frame_id length somewhere: one by one
     sec = np.ascontiguousarray(data[:, 4:8]).view("<i4").ravel()
     nanosec = np.ascontiguousarray(data[:, 8:12]).view("<u4").ravel()
-    values = np.ascontiguousarray(data[:, offset:]).view("<f8").reshape(len(raws), DOUBLES).astype(float)
+    values = np.ascontiguousarray(data[:, offset:]).view("<f8").reshape(len(data), DOUBLES).astype(float)
     has = values[:, ORIENTATION_COV] != -1.0  # REP-145: covariance[0] = -1 means no orientation
     orientation = np.where(has[:, None], values[:, [3, 0, 1, 2]], 0.0)  # (x, y, z, w) → (w, x, y, z)
     return ImuBlock(sec.astype(float) + nanosec * 1e-9, values[:, ACCEL:ACCEL + 3].copy(),

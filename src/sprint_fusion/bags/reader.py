@@ -355,9 +355,17 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
     samples between two fixes, decoded together) of about block_size messages: the offline
     chain's input (SprintFusion.push_block). Damage as read_stream.
 
-    with_inputs: (block, the block's messages as (connection, log_ns, raw CDR) — every topic, in
-    bag order; none for a ROS 1 bag, whose messages are not CDR) — what replay copies."""
+    with_inputs: (block, the block's messages as InputRuns — runs of one connection and one
+    length, raw CDR; none for a ROS 1 bag, whose messages are not CDR) — what replay copies.
+
+    An intact MCAP file whose chunks follow each other in time is read a chunk at a time in numpy
+    (column_reader); anything else message by message — the same blocks either way."""
     stream = _Stream(path, namespace, imu_topic, remap, on_damage)
+    if stream.reader.sequential:
+        from .column_reader import column_blocks
+
+        yield from column_blocks(stream, block_size, with_inputs)
+        return
     block: list[ImuBlock | GnssFix] = []
     pending: list[tuple[object, int, bytes]] = []  # IMU messages not decoded yet
     inputs: list[tuple[object, int, bytes]] = []
@@ -377,7 +385,7 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
         if not with_inputs:
             return items
         done, inputs = inputs, []
-        return items, done
+        return items, input_runs(done)
 
     for log_ns, items, fixes, imu_items in stream.groups():
         if log_ns is END:
@@ -393,6 +401,18 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
         if count >= block_size:
             yield out(block + decoded())
             block, count = [], 0
+
+
+def input_runs(messages: list[tuple[object, int, bytes]]) -> list:
+    """(connection, log_ns, raw) messages as InputRuns of one connection and one length."""
+    from .column_reader import InputRun
+
+    by_run: dict = {}
+    for conn, log_ns, raw in messages:
+        by_run.setdefault((conn, len(raw)), []).append((log_ns, raw))
+    return [InputRun(conn, np.array([n for n, _ in items], dtype=np.int64),
+                     np.frombuffer(b"".join(bytes(r) for _, r in items), dtype=np.uint8).reshape(len(items), size))
+            for (conn, size), items in by_run.items()]
 
 
 def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:

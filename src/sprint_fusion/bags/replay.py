@@ -152,16 +152,13 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                         damage[0] if damage else None, found)
 
 
-def _input_groups(inputs, connection) -> list[Group]:
-    """The input messages, copied as they are (raw CDR), one group per topic and length."""
-    by_topic: dict = {}
-    for conn, log_ns, raw in inputs:
-        by_topic.setdefault((conn.topic, conn.msgtype), []).append((log_ns, raw))
+def _input_groups(runs, connection) -> list[Group]:
+    """The input messages (read_blocks' InputRuns), copied as they are (raw CDR)."""
     groups = []
-    for (topic, msgtype), items in by_topic.items():
-        target = connection(topic, msgtype)
+    for run in runs:
+        target = connection(run.connection.topic, run.connection.msgtype)
         if target is not None:
-            groups += Group.of_bytes(target, [n for n, _ in items], [bytes(r) for _, r in items])
+            groups.append(Group(target, run.log_ns, run.data))
     return groups
 
 
