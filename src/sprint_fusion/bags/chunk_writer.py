@@ -93,8 +93,8 @@ class _ChunkedMcap(McapWriter):
             self._finish_one()
 
     def _pack(self, prefix: bytes, data: np.ndarray) -> tuple[bytes, int, int]:
-        raw = prefix + data.tobytes() if prefix else data.tobytes()
-        return self.squeeze(raw), len(raw), zlib.crc32(raw)
+        raw = np.concatenate([np.frombuffer(prefix, np.uint8), data]) if prefix else data  # no copy for the bulk
+        return bytes(self.squeeze(raw)), len(raw), zlib.crc32(raw)
 
     def _finish_one(self) -> None:
         job, start, end, indexes = self.queue.popleft()
@@ -159,9 +159,13 @@ class ColumnWriter(Writer):
         bounds = np.unique(log_ns[order][crossing])  # a chunk starts at each of these log times
         records = [self._records(g) for g in groups]
         spans = [np.searchsorted(bounds, g.log_ns, side="right") for g in groups]
+        ordered = [bool((np.diff(span) >= 0).all()) for span in spans]  # in time order: a chunk's part is a slice
+        edges = [np.searchsorted(span, np.arange(len(bounds) + 2)) if ok else None for span, ok in zip(spans, ordered,
+                                                                                                       strict=True)]
         for k in range(len(bounds) + 1):
-            picked = [(g, rec[span == k], g.log_ns[span == k]) for g, rec, span in zip(groups, records, spans,
-                                                                                        strict=True)]
+            picked = [(g, rec[e[k]:e[k + 1]], g.log_ns[e[k]:e[k + 1]]) if e is not None else
+                      (g, rec[span == k], g.log_ns[span == k])
+                      for g, rec, span, e in zip(groups, records, spans, edges, strict=True)]
             picked = [p for p in picked if len(p[2])]
             if not picked:
                 continue

@@ -24,6 +24,7 @@ from ..sprint.analysis import SessionAnalyzer
 from ..summary import StreamingSummary
 from .chunk_writer import ColumnWriter, Group
 from .column_outputs import ColumnOutputs
+from .csv_writer import CsvWriter
 from .reader import read_blocks, read_start_signals
 from .writer import BagError, staged_bag, typestore
 
@@ -74,7 +75,8 @@ class ReplayResult:
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
            progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True,
-           force: bool = False, compression: str = "zstd", topics: list[str] | None = None) -> ReplayResult:
+           force: bool = False, compression: str = "zstd", topics: list[str] | None = None,
+           csv_process: bool = True) -> ReplayResult:
     """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length.
     An existing output (bag or CSV) is refused before anything is written, unless force; each is
     moved into place only once complete. The bag is read and written in blocks of a few thousand
@@ -95,9 +97,8 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     if csv_path:
         Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
         tmp = outputs_done.enter_context(staged(csv_path))
-        csv_file = outputs_done.enter_context(open(tmp, "w", newline="", encoding="utf-8"))  # noqa: SIM115 — closed by the stack
-        csv_file.write(",".join(COLUMNS) + "\r\n")
-
+        csv_file = CsvWriter(tmp, COLUMNS, process=csv_process)
+        outputs_done.callback(csv_file.abort)  # after close() a no-op; on an error, the helper goes
     found = []
     running = StreamingSummary()
     cols = [COLUMNS.index(c) for c in ("t", "kf5_speed", "kf2_speed", "kf2_distance")]
@@ -121,7 +122,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                 rows.append(new_rows)
             running.add_block(*(new_rows[:, i] for i in cols))
             if csv_file:
-                write_csv_rows(csv_file, new_rows)
+                csv_file.write(new_rows)
             results = analyzer.push_rows(new_rows)
             found.extend(results)
             return columns.trials(results)
@@ -147,6 +148,8 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         finally:
             writer.close()
             fusion.close()
+        if csv_file:
+            csv_file.close()  # the helper has written every row
     table = np.concatenate(rows) if rows else np.empty((0, len(COLUMNS)))
     return ReplayResult(count, FusionResult(table, fusion.stats), running.result(), running.t0,
                         damage[0] if damage else None, found)
@@ -167,10 +170,3 @@ def _topic_filter(patterns: list[str] | None):
         return lambda topic: True
     wanted = ["/" + p.lstrip("/") for p in patterns]
     return lambda topic: any(fnmatch.fnmatchcase(topic, p) for p in wanted)
-
-
-def write_csv_rows(fh, rows: np.ndarray) -> None:
-    """The fused rows as CSV lines (as the csv module writes them: repr of each value, exact; NaN
-    as nan; CRLF)."""
-    if len(rows):
-        fh.write("\r\n".join(",".join(map(repr, row)) for row in rows.tolist()) + "\r\n")
