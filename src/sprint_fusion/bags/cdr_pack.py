@@ -65,11 +65,14 @@ class Packer:
         self.base = np.frombuffer(base, dtype=np.uint8)
         self.dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": self.size})
 
-    def pack(self, n: int, **columns) -> np.ndarray:
-        """(n, size) uint8: message k's CDR bytes in row k."""
-        out = np.empty((n, self.size), dtype=np.uint8)
-        out[:] = self.base
-        view = out.view(self.dtype).reshape(n)
+    def pack(self, n: int, headroom: int = 0, **columns) -> np.ndarray:
+        """(n, headroom + size) uint8: message k's CDR bytes in row k, after `headroom` bytes left
+        for the caller (an MCAP record's header: the bytes are written once, in place)."""
+        out = np.empty((n, headroom + self.size), dtype=np.uint8)
+        body = out[:, headroom:]
+        body[:] = self.base
+        view = body.view(self.dtype).reshape(n) if not headroom else np.ndarray(
+            n, self.dtype, out, headroom, (headroom + self.size,))
         for name, values in columns.items():
             view[name] = values
         return out

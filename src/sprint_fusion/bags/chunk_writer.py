@@ -27,13 +27,22 @@ _HEAD = np.dtype({"names": ["op", "length", "channel", "sequence", "log", "publi
 _INDEX = np.dtype([("log", "<u8"), ("offset", "<u8")])
 
 
+HEAD = 31  # bytes of an MCAP message record before the message: opcode, length, channel, sequence, times
+
+
 @dataclass
 class Group:
-    """n messages of one connection, all `size` bytes: data[k] is message k's CDR at log_ns[k]."""
+    """n messages of one connection, all `size` bytes: data[k] is message k's CDR at log_ns[k].
+    With `records`, data is records[:, HEAD:] and the records' headers are written in place."""
 
     connection: object
     log_ns: np.ndarray  # int64
     data: np.ndarray  # (n, size) uint8
+    records: np.ndarray | None = None  # (n, HEAD + size) uint8
+
+    @classmethod
+    def with_room(cls, connection, log_ns: np.ndarray, records: np.ndarray) -> Group:
+        return cls(connection, log_ns, records[:, HEAD:], records)
 
     @classmethod
     def of_bytes(cls, connection, log_ns: list[int], raws: list[bytes]) -> list[Group]:
@@ -153,7 +162,7 @@ class ColumnWriter(Writer):
             return len(log_ns)
         # Chunks cover successive spans of log time of about CHUNK_BYTES each; inside a chunk the
         # records go group by group (MCAP readers order a chunk's messages by its message index)
-        sizes = np.concatenate([np.full(len(g.log_ns), 31 + g.data.shape[1]) for g in groups])
+        sizes = np.concatenate([np.full(len(g.log_ns), HEAD + g.data.shape[1]) for g in groups])
         order = np.argsort(log_ns, kind="stable")
         crossing = np.flatnonzero(np.diff(np.cumsum(sizes[order]) // CHUNK_BYTES)) + 1
         bounds = np.unique(log_ns[order][crossing])  # a chunk starts at each of these log times
@@ -182,13 +191,13 @@ class ColumnWriter(Writer):
 
     @staticmethod
     def _records(g: Group) -> np.ndarray:
-        """(n, 31 + size) uint8: the group's MCAP message records."""
+        """(n, HEAD + size) uint8: the group's MCAP message records (built where it left room)."""
         n, size = g.data.shape
-        layout = {"names": ["head", "body"], "formats": [_HEAD, (np.uint8, size)], "offsets": [0, 31],
-                  "itemsize": 31 + size}
-        records = np.empty(n, dtype=np.dtype(layout))
-        head = records["head"]
-        head["op"], head["length"], head["channel"], head["sequence"] = 0x05, 22 + size, g.connection.id, 0
+        records = g.records
+        if records is None:
+            records = np.empty((n, HEAD + size), dtype=np.uint8)
+            records[:, HEAD:] = g.data
+        head = np.ndarray(n, _HEAD, records, 0, (HEAD + size,))
+        head["op"], head["length"], head["channel"], head["sequence"] = 0x05, HEAD - 9 + size, g.connection.id, 0
         head["log"] = head["publish"] = g.log_ns
-        records["body"] = g.data
-        return records.view(np.uint8).reshape(n, 31 + size)
+        return records

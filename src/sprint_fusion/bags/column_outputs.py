@@ -14,7 +14,7 @@ from ..core.columns import Col
 from ..core.kf2 import measured_velocity
 from ..core.samples import UNKNOWN_VARIANCE, FixType, GnssFix
 from .cdr_pack import Packer
-from .chunk_writer import Group
+from .chunk_writer import HEAD, Group
 
 F8, I4, U4 = "<f8", "<i4", "<u4"
 STAMP = {"sec": ("header.stamp.sec", I4), "nanosec": ("header.stamp.nanosec", U4)}
@@ -76,7 +76,7 @@ class ColumnOutputs:
         if connection is None:
             return None
         sec, nanosec, ns = stamps(t)
-        return Group(connection, ns, packer.pack(len(t), sec=sec, nanosec=nanosec, **columns))
+        return Group.with_room(connection, ns, packer.pack(len(t), HEAD, sec=sec, nanosec=nanosec, **columns))
 
     def rows(self, rows: np.ndarray) -> list[Group]:
         """What outputs.chain_outputs gives for each row, topic by topic in the order the stages

@@ -16,12 +16,14 @@ from .writer import BagError
 
 
 class InputRun:
-    """Messages of one connection, all one length: data[k] is message k's CDR, logged at log_ns[k]."""
+    """Messages of one connection, all one length: data[k] is message k's CDR, logged at log_ns[k];
+    `records`, when there, holds each message with the MCAP record header before it (data is
+    records[:, 31:]): a writer rewrites the header in place."""
 
-    __slots__ = ("connection", "data", "log_ns")
+    __slots__ = ("connection", "data", "log_ns", "records")
 
-    def __init__(self, connection, log_ns: np.ndarray, data: np.ndarray):
-        self.connection, self.log_ns, self.data = connection, log_ns, data
+    def __init__(self, connection, log_ns: np.ndarray, data: np.ndarray, records: np.ndarray | None = None):
+        self.connection, self.log_ns, self.data, self.records = connection, log_ns, data, records
 
 
 def column_blocks(stream, block_size: int, with_inputs: bool):
@@ -147,7 +149,9 @@ def _runs(channels: dict, chunk: ChunkMessages) -> list[InputRun]:
         mine = np.flatnonzero(chunk.channel == cid)
         for size in np.unique(chunk.size[mine]).tolist():
             index = mine[chunk.size[mine] == size]
-            runs.append(InputRun(channels[cid], chunk.log_ns[index], chunk.rows(index)))
+            records = chunk.rows(index, record=True)
+            runs.append(InputRun(channels[cid], chunk.log_ns[index], records[:, -size:] if size else records[:, :0],
+                                 records))
     return runs
 
 

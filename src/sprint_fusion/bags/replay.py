@@ -161,7 +161,7 @@ def _input_groups(runs, connection) -> list[Group]:
     for run in runs:
         target = connection(run.connection.topic, run.connection.msgtype)
         if target is not None:
-            groups.append(Group(target, run.log_ns, run.data))
+            groups.append(Group(target, run.log_ns, run.data, run.records))
     return groups
 
 

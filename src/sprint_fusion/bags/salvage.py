@@ -229,14 +229,16 @@ class ChunkMessages:
     def raw(self, k: int) -> bytes:
         return self.data[self.start[k]:self.start[k] + self.size[k]].tobytes()
 
-    def rows(self, index: np.ndarray) -> np.ndarray | None:
-        """(n, size) uint8 of the messages `index` when they are all one length, else None."""
+    def rows(self, index: np.ndarray, record: bool = False) -> np.ndarray | None:
+        """(n, size) uint8 of the messages `index` when they are all one length, else None; with
+        `record`, each row from the start of the message's record (its header, then the message)."""
         if not len(index):
             return np.empty((0, 0), dtype=np.uint8)
         size = self.size[index]
         if (size != size[0]).any():
             return None
-        return self.data[self.start[index][:, None] + np.arange(int(size[0]))]
+        before = _RECORD_HEAD.size + _MESSAGE_HEAD.size if record else 0
+        return self.data[self.start[index][:, None] - before + np.arange(before + int(size[0]))]
 
 
 @jit
