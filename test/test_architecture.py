@@ -50,3 +50,12 @@ def test_node_processes_run_plain_python_kernels_unless_told():
     offline = fresh("import sprint_fusion.core.fusion\nfrom sprint_fusion.core import jit; print(jit.NAME)",
                     SPRINT_FUSION_KERNELS="")
     assert offline.stdout.strip() == "numba"  # offline, compiled where numba is installed
+
+
+def test_importing_the_bag_readers_leaves_the_kernels_undecided():
+    """`sprint-fusion play` imports the readers before its player node: importing them must not
+    choose compiled kernels (and load numba) for that node process."""
+    code = ("import sprint_fusion.bags.reader, sprint_fusion.bags.salvage\n"
+            "import sprint_fusion.nodes.player\n"
+            "from sprint_fusion.core import jit; print(jit.NAME, 'numba' in sys.modules)")
+    assert fresh(code, SPRINT_FUSION_KERNELS="").stdout.strip() == "python False"

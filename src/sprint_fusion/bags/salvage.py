@@ -12,6 +12,7 @@ package's recorder and ros2 bag write them).
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import struct
@@ -241,7 +242,6 @@ class ChunkMessages:
         return self.data[self.start[index][:, None] - before + np.arange(before + int(size[0]))]
 
 
-@jit
 def _walk(data, opcodes, starts, lengths) -> int:
     """The records of a chunk's data: opcode, start and content length of each; -1 when a record
     runs past the end."""
@@ -256,6 +256,13 @@ def _walk(data, opcodes, starts, lengths) -> int:
         n += 1
         pos += 9 + length
     return n if pos == end else -1
+
+
+@functools.cache
+def _walker():
+    """_walk compiled — on first use, not on import: importing the readers must not settle the
+    process's kernels (a live node's player imports them and runs plain Python, core/jit.py)."""
+    return jit(_walk)
 
 
 def chunk_columns(path: str | Path, channels: dict | None = None) -> Iterator[tuple[dict, ChunkMessages]]:
@@ -302,7 +309,7 @@ def _chunk_columns(scan: _Scan, content: bytes, offset: int) -> ChunkMessages:
     data = np.frombuffer(raw, dtype=np.uint8)
     most = len(raw) // 9 + 1
     opcodes, starts, lengths = np.empty(most, np.uint8), np.empty(most, np.int64), np.empty(most, np.int64)
-    n = _walk(data, opcodes, starts, lengths)
+    n = _walker()(data, opcodes, starts, lengths)
     if n < 0:
         raise scan.damage(offset, "chunk records stop parsing before the chunk's end")
     opcodes, starts, lengths = opcodes[:n], starts[:n], lengths[:n]
