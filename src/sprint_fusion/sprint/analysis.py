@@ -17,11 +17,10 @@ from ..scoring import crossing_times
 from ..summary import integrate, top_speed
 from .forces import Conditions, ForceVelocityProfile, fv_profile
 from .model import SprintProfile, fit_velocity
+from .params import DEFAULT_DISTANCES, ESTIMATORS
 from .quality import GnssEpoch, Quality, QualityParams, judge
 from .trials import TrialDetector, TrialParams, TrialWindow
 
-DEFAULT_DISTANCES = (5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 100.0, 200.0, 400.0)
-ESTIMATORS = ("kf5", "kf2", "smoothed")  # smoothed: KF2 smoothed over the whole recording, offline
 LABELS = {"kf5": "KF5", "kf2": "KF2", "smoothed": "smoothed"}  # as people write them
 ROW_COLUMNS = ("kf5_speed", "kf2_speed", "kf2_distance", "kf5_east", "kf5_north")  # what the analysis reads
 _ROW_INDEX = {name: COLUMNS.index(name) for name in ROW_COLUMNS}

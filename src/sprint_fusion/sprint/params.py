@@ -4,13 +4,19 @@ README (as the filter parameters are)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.params import Param
-from .analysis import DEFAULT_DISTANCES, ESTIMATORS, SessionAnalyzer
 from .forces import Conditions
 from .quality import QualityParams
 from .trials import TrialParams
+
+if TYPE_CHECKING:  # analysis imports the filters, which settle the process's kernels (core/jit.py): the CLI
+    from .analysis import SessionAnalyzer  # builds its options from this table in every process, live ones too
+
+# Here, not in analysis.py, for that reason
+DEFAULT_DISTANCES = (5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 100.0, 200.0, 400.0)
+ESTIMATORS = ("kf5", "kf2", "smoothed")  # smoothed: KF2 smoothed over the whole recording, offline
 
 SPRINT_PARAMS: tuple[Param, ...] = (
     Param("trial.start_speed", 1.0, "Speed whose crossing from a standstill starts a trial", "m/s", low=0.1, high=5.0),
@@ -45,6 +51,8 @@ SPRINT_PARAMS: tuple[Param, ...] = (
 
 def analyzer_from(values: Mapping[str, Any]) -> SessionAnalyzer:
     """A SessionAnalyzer from validated SPRINT_PARAMS values."""
+    from .analysis import SessionAnalyzer
+
     trial = TrialParams(values["trial.start_speed"], values["trial.onset_speed"], values["trial.min_top_speed"],
                         values["trial.end_fraction"], values["trial.lookback"], values["trial.max_duration"])
     quality = QualityParams(min_rtk_fixed_share=values["quality.min_rtk_fixed_share"],
