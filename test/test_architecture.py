@@ -41,12 +41,20 @@ def test_the_fusion_needs_no_athlete_store():
     assert "pip install 'sprint_fusion[athletes]'" in out.stderr
 
 
-def test_node_processes_run_plain_python_kernels_unless_told():
+def test_node_processes_run_compiled_kernels_only_from_a_warm_cache(tmp_path):
+    """A node process compiles nothing before it is ready: plain Python on a cold cache (issue 16:
+    six processes compiling for minutes, deaf to SIGINT), compiled once warm_up has filled it."""
     code = ("from sprint_fusion.cli import build_parser; build_parser()\n"  # what `sprint-fusion graph` does first
             "import sprint_fusion.nodes.axis_filter\n"
             "from sprint_fusion.core import jit; print(jit.NAME)")
-    assert fresh(code, SPRINT_FUSION_KERNELS="").stdout.strip() == "python"
-    assert fresh(code, SPRINT_FUSION_KERNELS="numba").stdout.strip() == "numba"
+    cache = str(tmp_path / "numba")
+    assert fresh(code, SPRINT_FUSION_KERNELS="", NUMBA_CACHE_DIR=cache).stdout.strip() == "python"
+    assert fresh(code, SPRINT_FUSION_KERNELS="numba", NUMBA_CACHE_DIR=cache).stdout.strip() == "numba"
+    warm = fresh("from sprint_fusion.core.fusion import warm_up; warm_up(); print('warm')", SPRINT_FUSION_KERNELS="",
+                 NUMBA_CACHE_DIR=cache)
+    assert warm.stdout.strip() == "warm", warm.stderr
+    assert fresh(code, SPRINT_FUSION_KERNELS="", NUMBA_CACHE_DIR=cache).stdout.strip() == "numba"
+    assert fresh(code, SPRINT_FUSION_KERNELS="python", NUMBA_CACHE_DIR=cache).stdout.strip() == "python"
     offline = fresh("import sprint_fusion.core.fusion\nfrom sprint_fusion.core import jit; print(jit.NAME)",
                     SPRINT_FUSION_KERNELS="")
     assert offline.stdout.strip() == "numba"  # offline, compiled where numba is installed
@@ -58,4 +66,18 @@ def test_importing_the_bag_readers_leaves_the_kernels_undecided():
     code = ("import sprint_fusion.bags.reader, sprint_fusion.bags.salvage\n"
             "import sprint_fusion.nodes.player\n"
             "from sprint_fusion.core import jit; print(jit.NAME, 'numba' in sys.modules)")
-    assert fresh(code, SPRINT_FUSION_KERNELS="").stdout.strip() == "python False"
+    assert fresh(code, SPRINT_FUSION_KERNELS="", NUMBA_CACHE_DIR="/nonexistent").stdout.strip() == "python False"
+
+
+def test_a_node_on_a_cold_cache_fills_it_in_the_background_for_the_next_start(tmp_path):
+    import time
+
+    cache = tmp_path / "numba"
+    started = fresh("import sprint_fusion.nodes\nfrom sprint_fusion.core import jit\n"
+                    "print(jit.NAME, jit.warm_in_background(), jit.warm_in_background())",
+                    SPRINT_FUSION_KERNELS="", NUMBA_CACHE_DIR=str(cache))
+    assert started.stdout.strip() == "python True False", started.stderr  # one compiler, however many nodes ask
+    deadline = time.monotonic() + 240
+    while not (cache / "warm").exists() and time.monotonic() < deadline:
+        time.sleep(1.0)
+    assert (cache / "warm").exists() and not (cache / "warming").exists()

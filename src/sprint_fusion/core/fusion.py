@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import jit
 from . import kalman as kf
 from .chain import Chain, chain_run
 from .columns import COLUMNS, WIDTH
@@ -176,7 +177,9 @@ def warm_up(params: FilterParams | None = None) -> FusionResult:
         stages[1].yaw_bias.on_imu(sample)
         stages[1].axes["east"].acceleration(t, 0.5)
         stages[1].speed.update(t, 0.0, 5.0)
-    return run_blocks([items], params)
+    result = run_blocks([items], params)
+    jit.mark_warm()  # the live nodes may run compiled from now on (core/jit.py, "cached")
+    return result
 
 
 def _result(fusion: SprintFusion, tables: list[np.ndarray]) -> FusionResult:

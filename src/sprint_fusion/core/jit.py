@@ -6,18 +6,21 @@ per process, when the first step is defined (the first import of a filter module
 - SPRINT_FUSION_KERNELS=numba: compiled, or an error where numba is missing;
 - SPRINT_FUSION_KERNELS=python: the plain functions;
 - unset: what the process preferred before (`prefer()`), else numba where it is installed.
-The live nodes prefer plain Python (sprint_fusion.nodes): there the filters are a few per cent
-of a node's time next to rclpy's, and a node then starts at once, without numba's ~120 MB and
-its compile; offline, compiled runs of IMU samples are ~17× faster (docs/benchmarks.md).
+The live nodes prefer "cached" (sprint_fusion.nodes): compiled when this version's steps are in
+numba's cache already (a mark written by core.fusion.warm_up), else plain Python — a node is
+ready at once either way (a cold compile takes ~15 s), and compiled it costs ~15 % of a core less
+at 400 Hz (docs/benchmarks.md); `warm_in_background()` fills the cache for the next start.
+Offline, compiled runs of IMU samples are ~17× faster.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
 
-CHOICES = ("auto", "numba", "python")
+CHOICES = ("auto", "numba", "python", "cached")
 
 _preferred = "auto"
 _numba = None
@@ -52,6 +55,8 @@ def _decide() -> None:
     choice = os.environ.get("SPRINT_FUSION_KERNELS") or _preferred
     if choice not in CHOICES:
         raise ValueError(f"SPRINT_FUSION_KERNELS={choice!r}: one of {', '.join(CHOICES)}")
+    if choice == "cached":
+        choice = "numba" if _warm_mark().exists() else "python"
     if choice != "python":
         os.environ.setdefault("NUMBA_CACHE_DIR", str(_cache_dir()))
         try:
@@ -62,6 +67,47 @@ def _decide() -> None:
         else:
             _numba = numba
     _decided = True
+
+
+def _warm_mark() -> Path:
+    return Path(os.environ.get("NUMBA_CACHE_DIR") or _cache_dir()) / "warm"
+
+
+def mark_warm() -> None:
+    """Every step of this version is in numba's cache (called by warm_up once it compiled them)."""
+    if _numba is not None:
+        with contextlib.suppress(OSError):  # a read-only cache: the nodes keep running plain Python
+            _warm_mark().touch()
+
+
+def warm_in_background() -> bool:
+    """Start a low-priority process that compiles every step into numba's cache, unless it is warm,
+    numba is missing or another such process is at it: the next node process then runs compiled."""
+    import subprocess
+    import sys
+    import time
+
+    mark = _warm_mark()
+    lock = mark.with_name("warming")
+    if mark.exists() or os.environ.get("SPRINT_FUSION_KERNELS") == "python":
+        return False
+    try:
+        import importlib.util
+
+        if importlib.util.find_spec("numba") is None:
+            return False
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        if lock.exists() and time.time() - lock.stat().st_mtime < 300:
+            return False  # another process is compiling (a graph of one process per node starts many)
+        lock.touch()
+    except OSError:
+        return False
+    code = ("import os; os.nice(19)\nfrom sprint_fusion.core.fusion import warm_up\nwarm_up()\n"
+            f"import pathlib; pathlib.Path({str(lock)!r}).unlink(missing_ok=True)")
+    env = {**os.environ, "SPRINT_FUSION_KERNELS": "numba", "NUMBA_CACHE_DIR": str(mark.parent)}
+    subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+    return True
 
 
 def __getattr__(name: str):

@@ -40,12 +40,17 @@ _WARMED = False
 
 
 def warm_up_once(params: FilterParams) -> None:
-    """The compiled steps ready before the first subscription (once per process; nothing to do
-    where the steps run uncompiled, the nodes' default)."""
+    """The compiled steps ready before the first subscription (once per process: loaded from
+    numba's cache, which "cached" kernels require); running uncompiled, the cache is filled in
+    the background for the next start."""
     global _WARMED
-    if jit.COMPILED and not _WARMED:
+    if _WARMED:
+        return
+    _WARMED = True
+    if jit.COMPILED:
         warm_up(params)
-        _WARMED = True
+    else:
+        jit.warm_in_background()
 
 
 class FusionNode(Node):
