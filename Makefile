@@ -13,6 +13,7 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[ros,athletes,postgres,batch,test]"
+	SPRINT_FUSION_KERNELS=numba $(BIN)/python -c "from sprint_fusion.core.fusion import warm_up; warm_up()"  # the live nodes run compiled from their first start
 
 demo: install
 	$(BIN)/sprint-fusion demo
