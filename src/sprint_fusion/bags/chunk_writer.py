@@ -153,7 +153,7 @@ class ColumnWriter(Writer):
         if not groups:
             return 0
         log_ns = np.concatenate([g.log_ns for g in groups]).astype(np.int64)
-        if self.storage_plugin != StoragePlugin.MCAP:
+        if not self._chunked():
             which = np.concatenate([np.full(len(g.log_ns), k) for k, g in enumerate(groups)])
             within = np.concatenate([np.arange(len(g.log_ns)) for g in groups])
             for k in np.argsort(log_ns, kind="stable"):
@@ -188,6 +188,14 @@ class ColumnWriter(Writer):
         self.min_timestamp = min(self.min_timestamp, int(log_ns.min()))
         self.max_timestamp = max(self.max_timestamp, int(log_ns.max()))
         return len(log_ns)
+
+    def _chunked(self) -> bool:
+        """Chunks built here: MCAP, and rosbags' MCAP storage as this was written against (its
+        pending chunk, chunk index and counts); else message by message through its public write."""
+        storage = self.storage
+        return isinstance(storage, _ChunkedMcap) and all(
+            hasattr(storage, name) for name in ("bio", "chunk", "chunks", "channel_stats", "message_start_time",
+                                                "message_end_time"))
 
     @staticmethod
     def _records(g: Group) -> np.ndarray:

@@ -136,7 +136,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                 trials = keep(fusion.push_block(block))
                 count += writer.write_groups(_input_groups(inputs, connection) + recorder.take() + trials)
                 if progress:
-                    progress(len(inputs) or len(block))
+                    progress(sum(len(run.log_ns) for run in inputs))
             trials = keep(fusion.flush())
             last = analyzer.finish()
             found.extend(last)
