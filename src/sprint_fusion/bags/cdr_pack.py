@@ -11,12 +11,11 @@ packed bytes are the serialiser's own, field for field.
 from __future__ import annotations
 
 import copy
-import struct
 
 import numpy as np
 
-MARKERS = {"<f8": struct.pack("<d", float.fromhex("0x1.3579bdf02468ap+77")), "<i4": struct.pack("<i", 0x1A2B3C4D),
-           "<u4": struct.pack("<I", 0x5E6F7A8B)}
+MARKERS = {"<f8": float.fromhex("0x1.3579bdf02468ap+77"), "<i4": 0x1A2B3C4D, "<u4": 0x5E6F7A8B, "<u2": 0x4C3D,
+           "<i1": 0x5A, "<u1": 0xA5}
 
 
 def _leaf(msg, path: str):
@@ -51,16 +50,19 @@ class Packer:
         names, formats, offsets = [], [], []
         for name, (path, fmt) in fields.items():
             probe = copy.deepcopy(template)
-            marker = MARKERS[fmt]
-            _set(probe, path, np.frombuffer(marker, dtype=fmt)[0].item())
+            holder, key = _leaf(probe, path)
+            now = holder[key] if isinstance(key, int) else getattr(holder, key)
+            value = MARKERS[fmt] if now != MARKERS[fmt] else MARKERS[fmt] - 1  # a value the template has not
+            _set(probe, path, value)
             data = bytes(store.serialize_cdr(probe, msgtype))
-            at = data.find(marker)
-            if len(data) != len(base) or at < 0 or data.find(marker, at + 1) >= 0:
+            width = np.dtype(fmt).itemsize
+            changed = [k for k in range(min(len(base), len(data))) if base[k] != data[k]]
+            want = np.array([value], dtype=fmt).tobytes()
+            at = [k for k in range(changed[-1] - width + 1, changed[0] + 1) if data[k:k + width] == want] \
+                if changed and len(data) == len(base) and changed[-1] - changed[0] < width else []
+            if len(at) != 1:
                 raise ValueError(f"{msgtype}.{path}: not one fixed place in the template's bytes")
-            changed = [k for k in range(len(base)) if base[k] != data[k]]
-            if changed and not (at <= changed[0] and changed[-1] < at + len(marker)):
-                raise ValueError(f"{msgtype}.{path}: setting it moved other bytes")
-            names.append(name), formats.append(fmt), offsets.append(at)
+            names.append(name), formats.append(fmt), offsets.append(at[0])
         self.msgtype, self.size = msgtype, len(base)
         self.base = np.frombuffer(base, dtype=np.uint8)
         self.dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": self.size})
@@ -76,3 +78,8 @@ class Packer:
         for name, values in columns.items():
             view[name] = values
         return out
+
+    def unpack(self, rows: np.ndarray) -> np.ndarray:
+        """The fields of messages laid out as the template (rows of `size` bytes), as a structured
+        array — reading the bytes the way pack writes them."""
+        return np.ndarray(len(rows), self.dtype, np.ascontiguousarray(rows), 0, (self.size,))

@@ -7,9 +7,12 @@ log time of any message once a waiting fix has waited its HOLD_NS)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from ..core.samples import ImuBlock
+from .cdr_pack import Packer
 from .imu_columns import decode_imu_rows
 from .salvage import ChunkMessages, chunk_columns
 from .writer import BagError
@@ -33,6 +36,7 @@ def column_blocks(stream, block_size: int, with_inputs: bool):
     inputs: list[InputRun] = []
     count = 0
     damage = None
+    packers: dict = {}  # GNSS layouts met so far: built once, not per chunk
 
     def out(items):
         nonlocal inputs
@@ -46,7 +50,7 @@ def column_blocks(stream, block_size: int, with_inputs: bool):
             kind = _kinds(stream, channels, chunk)
             if with_inputs:
                 inputs += _runs(channels, chunk)
-            events = _releases(stream, assembler, channels, chunk, kind)
+            events = _releases(stream, assembler, channels, chunk, kind, packers)
             imu = np.flatnonzero(kind == 1)
             imu_log = chunk.log_ns[imu]
             done = 0
@@ -94,17 +98,17 @@ def _kinds(stream, channels: dict, chunk: ChunkMessages) -> np.ndarray:
     return lookup[chunk.channel]
 
 
-def _releases(stream, assembler, channels: dict, chunk: ChunkMessages, kind: np.ndarray) -> list:
+def _releases(stream, assembler, channels: dict, chunk: ChunkMessages, kind: np.ndarray, packers: dict) -> list:
     """(log time, fixes released then) in order: at each log time with GNSS messages, and at the
     first log time of the chunk at which a waiting fix has waited HOLD_NS."""
     times = np.unique(chunk.log_ns)  # every log time a message-by-message reader groups on
     gnss = np.flatnonzero(kind == 2)
+    decoded = _gnss_messages(stream, channels, chunk, gnss, packers)
     groups: dict[int, list] = {}
     for k in gnss.tolist():
         conn = channels[int(chunk.channel[k])]
-        at = int(chunk.log_ns[k])
-        msg = stream.decode(conn, at, chunk.raw(k))
-        items = groups.setdefault(at, [])
+        msg = decoded[k]
+        items = groups.setdefault(int(chunk.log_ns[k]), [])
         if msg is not None:
             items.append((stream.gnss[stream.name(conn)], msg))
     events = []
@@ -127,6 +131,81 @@ def _releases(stream, assembler, channels: dict, chunk: ChunkMessages, kind: np.
             events.append((at, fixes))
     timeouts(np.inf)
     return events
+
+
+# What the GNSS assembler reads of each message (msgs.fix_part, add_velocity_part, add_heading_part)
+_STAMP = {"sec": ("header.stamp.sec", "<i4"), "nanosec": ("header.stamp.nanosec", "<u4")}
+_COV3 = (0, 1, 2, 6, 7, 8, 12, 13, 14)
+_GNSS_FIELDS = {
+    "sensor_msgs/msg/NavSatFix": {**_STAMP, "status": ("status.status", "<i1"), "latitude": ("latitude", "<f8"),
+                                  "longitude": ("longitude", "<f8"), "altitude": ("altitude", "<f8"),
+                                  **{f"c{k}": (f"position_covariance[{k}]", "<f8") for k in range(9)}},
+    "geometry_msgs/msg/TwistWithCovarianceStamped": {**_STAMP, **{a: (f"twist.twist.linear.{a}", "<f8") for a in "xyz"},
+                                                     **{f"c{k}": (f"twist.covariance[{k}]", "<f8") for k in _COV3}},
+    "sensor_msgs/msg/Imu": {**_STAMP, **{a: (f"orientation.{a}", "<f8") for a in "xyzw"},
+                            "c8": ("orientation_covariance[8]", "<f8")},
+    "std_msgs/msg/UInt8": {"data": ("data", "<u1")},
+}
+
+
+def _gnss_messages(stream, channels: dict, chunk: ChunkMessages, index: np.ndarray, packers: dict) -> dict:
+    """Message index → the GNSS message (None: does not decode). Runs of one connection and one
+    length are read in numpy through a Packer built on the run's first message (decoded by rosbags),
+    as light objects with the fields the assembler reads; anything else goes through rosbags."""
+    out = {}
+    for cid in np.unique(chunk.channel[index]).tolist():
+        conn = channels[cid]
+        mine = index[chunk.channel[index] == cid]
+        for size in np.unique(chunk.size[mine]).tolist():
+            run = mine[chunk.size[mine] == size]
+            first = stream.decode(conn, int(chunk.log_ns[run[0]]), chunk.raw(run[0]))
+            fields = _GNSS_FIELDS.get(conn.msgtype)
+            rows = chunk.rows(run)
+            same = rows is not None and len(rows) > 1 and (rows[:, :4] == rows[0, :4]).all() and (
+                conn.msgtype == "std_msgs/msg/UInt8" or (rows[:, 12:16] == rows[0, 12:16]).all())  # one frame_id length
+            if first is None or fields is None or not same:
+                out.update({k: stream.decode(conn, int(chunk.log_ns[k]), chunk.raw(k)) for k in run.tolist()})
+                continue
+            layout = (conn.msgtype, size, rows[0, :4].tobytes() + rows[0, 12:16].tobytes())  # encoding, frame_id length
+            if layout not in packers:
+                try:
+                    packers[layout] = Packer(stream.reader.store, conn.msgtype, first, fields)
+                except (ValueError, KeyError, AttributeError):  # not the layout the fields were named for
+                    packers[layout] = None
+            if packers[layout] is None:
+                out.update({k: stream.decode(conn, int(chunk.log_ns[k]), chunk.raw(k)) for k in run.tolist()})
+                continue
+            out.update(zip(run.tolist(), _light(conn.msgtype, packers[layout].unpack(rows)), strict=True))
+    return out
+
+
+def _light(msgtype: str, v: np.ndarray) -> list:
+    """The decoded fields as objects shaped like the messages (only what the assembler reads)."""
+    def header(k):
+        return SimpleNamespace(stamp=SimpleNamespace(sec=int(v["sec"][k]), nanosec=int(v["nanosec"][k])))
+
+    out = []
+    for k in range(len(v)):
+        if msgtype == "std_msgs/msg/UInt8":
+            out.append(SimpleNamespace(data=int(v["data"][k])))
+        elif msgtype == "sensor_msgs/msg/NavSatFix":
+            out.append(SimpleNamespace(header=header(k), status=SimpleNamespace(status=int(v["status"][k])),
+                                       latitude=float(v["latitude"][k]), longitude=float(v["longitude"][k]),
+                                       altitude=float(v["altitude"][k]),
+                                       position_covariance=np.array([v[f"c{j}"][k] for j in range(9)])))
+        elif msgtype == "sensor_msgs/msg/Imu":
+            cov = np.zeros(9)
+            cov[8] = v["c8"][k]
+            out.append(SimpleNamespace(header=header(k), orientation=SimpleNamespace(
+                x=float(v["x"][k]), y=float(v["y"][k]), z=float(v["z"][k]), w=float(v["w"][k])),
+                orientation_covariance=cov))
+        else:
+            cov = np.zeros(36)
+            cov[list(_COV3)] = [v[f"c{j}"][k] for j in _COV3]
+            linear = SimpleNamespace(x=float(v["x"][k]), y=float(v["y"][k]), z=float(v["z"][k]))
+            out.append(SimpleNamespace(header=header(k), twist=SimpleNamespace(
+                twist=SimpleNamespace(linear=linear), covariance=cov)))
+    return out
 
 
 def _imu_blocks(stream, channels: dict, chunk: ChunkMessages, index: np.ndarray) -> list[ImuBlock]:
