@@ -10,7 +10,8 @@ epoch) the filtered state x_k and covariance P_k are kept. Going back,
 with A and Q of the step from k to k+1 (the filter's own motion and noise model; a step of Δt = 0
 has A = I and no noise). One step of the forward filter lies between two kept states, so P⁻ is
 recomputed rather than stored. A reset of the filters starts a new interval. Memory: 160 bytes
-per kept state (a 10-minute session at 400 Hz: ~40 MB).
+per kept state (a 10-minute session at 400 Hz: ~40 MB) — or none that grows, with
+SpilledTrackSmoother (replay), which keeps them in a temporary file.
 """
 
 from __future__ import annotations
