@@ -25,6 +25,7 @@ import dataclasses
 import heapq
 import itertools
 import math
+import statistics
 from typing import Any
 
 import numpy as np
@@ -323,7 +324,7 @@ class InputTimeline(StampOrder):
         if times and stamp <= times[-1]:
             return
         if len(times) >= 4:
-            period = float(np.median(np.diff(times)))
+            period = statistics.median(b - a for a, b in itertools.pairwise(times))  # np.median's value, faster
             gap = stamp - times[-1]
             if period > 0 and gap > 1.5 * period:
                 self.counts.no_fix += round(gap / period) - 1
