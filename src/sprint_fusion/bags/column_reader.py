@@ -77,13 +77,7 @@ def column_blocks(stream, block_size: int, with_inputs: bool):
     last = assembler.finish()
     if block or last or inputs:
         yield out(block + last)
-    if damage is None and stream.undecodable:
-        damage = BagError(f"{stream.path}: {len(stream.undecodable)} messages do not decode and were skipped; "
-                          f"the first: {stream.undecodable[0]}")
-    if damage is not None:
-        if stream.on_damage is None:
-            raise damage
-        stream.on_damage(damage)
+    stream.report(damage)
 
 
 def _kinds(stream, channels: dict, chunk: ChunkMessages) -> np.ndarray:

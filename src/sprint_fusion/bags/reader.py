@@ -274,15 +274,20 @@ class _Stream:
             if last:
                 yield log_ns, [], last, []
             yield END, [], [], []  # callers finish while the bag is open, before damage is raised
-            if damage is None and self.undecodable:
-                damage = BagError(f"{self.path}: {len(self.undecodable)} messages do not decode and were skipped; "
-                                  f"the first: {self.undecodable[0]}")
-            if damage is not None:
-                if self.on_damage is None:
-                    raise damage
-                self.on_damage(damage)
+            self.report(damage)
         finally:
             self.reader.close()
+
+    def report(self, damage: BagError | None) -> None:
+        """After the last message: the damage met, or else the messages that did not decode, raised
+        or handed to on_damage."""
+        if damage is None and self.undecodable:
+            damage = BagError(f"{self.path}: {len(self.undecodable)} messages do not decode and were skipped; "
+                              f"the first: {self.undecodable[0]}")
+        if damage is not None:
+            if self.on_damage is None:
+                raise damage
+            self.on_damage(damage)
 
 
 def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None,

@@ -154,6 +154,24 @@ def sequential_connections(path: str | Path, known_types) -> list[Connection] | 
     return connections
 
 
+def _records(fh, scan: _Scan):
+    """(offset, opcode, length, content) of each record of the data section, up to the footer or
+    the summary (which repeats what the data held); content may be shorter than length (cut off)."""
+    if fh.read(len(MAGIC)) != MAGIC:
+        raise scan.damage(0, "not an MCAP file: bad magic")
+    while True:
+        offset = fh.tell()
+        head = fh.read(_RECORD_HEAD.size)
+        if not head:
+            raise scan.damage(offset, "the file ends without a footer (recording interrupted?)")
+        if len(head) < _RECORD_HEAD.size:
+            raise scan.damage(offset, "truncated record header")
+        opcode, length = _RECORD_HEAD.unpack(head)
+        if opcode in (Opcode.FOOTER, Opcode.DATA_END):
+            return
+        yield offset, opcode, length, fh.read(min(length, 1 << 32))
+
+
 def salvage_mcap(path: str | Path) -> Iterator[tuple[Connection, int, bytes]]:
     """(connection, log_ns, raw CDR) of every readable message, in file order (each chunk in
     log-time order). Raises BagDamageError after the last one if the file is damaged; returns quietly
@@ -161,21 +179,7 @@ def salvage_mcap(path: str | Path) -> Iterator[tuple[Connection, int, bytes]]:
     path = mcap_file(path)
     scan = _Scan(path)
     with open(path, "rb") as fh:
-        if fh.read(len(MAGIC)) != MAGIC:
-            raise scan.damage(0, "not an MCAP file: bad magic")
-        while True:
-            offset = fh.tell()
-            head = fh.read(_RECORD_HEAD.size)
-            if not head:
-                raise scan.damage(offset, "the file ends without a footer (recording interrupted?)")
-            if len(head) < _RECORD_HEAD.size:
-                raise scan.damage(offset, "truncated record header")
-            opcode, length = _RECORD_HEAD.unpack(head)
-            if opcode == Opcode.FOOTER:
-                return
-            if opcode == Opcode.DATA_END:  # the summary after it repeats what the data held
-                return
-            content = fh.read(min(length, 1 << 32))
+        for offset, opcode, length, content in _records(fh, scan):
             if len(content) < length:
                 if opcode == Opcode.CHUNK:
                     yield from _partial_chunk(scan, content, offset)
@@ -192,7 +196,8 @@ def salvage_mcap(path: str | Path) -> Iterator[tuple[Connection, int, bytes]]:
                 yield from scan.emit(messages, offset)  # a message outside chunks (unchunked files)
 
 
-def _chunk(scan: _Scan, content: bytes, offset: int):
+def _chunk_data(scan: _Scan, content: bytes, offset: int) -> bytes:
+    """A chunk record's records, decompressed and checked against its CRC."""
     try:
         chunk = Chunk.read(ReadDataStream(io.BytesIO(content)))
         stream, size = get_chunk_data_stream(chunk)
@@ -201,7 +206,11 @@ def _chunk(scan: _Scan, content: bytes, offset: int):
         raise scan.damage(offset, f"unreadable chunk: {err}") from err
     if chunk.uncompressed_crc and zlib.crc32(data) != chunk.uncompressed_crc:
         raise scan.damage(offset, "chunk checksum mismatch (corrupted data)")
-    yield from scan.inner(data, offset, True)
+    return data
+
+
+def _chunk(scan: _Scan, content: bytes, offset: int):
+    yield from scan.inner(_chunk_data(scan, content, offset), offset, True)
 
 
 def _partial_chunk(scan: _Scan, content: bytes, offset: int):
@@ -265,7 +274,7 @@ def _walker():
     return jit(_walk)
 
 
-def chunk_columns(path: str | Path, channels: dict | None = None) -> Iterator[tuple[dict, ChunkMessages]]:
+def chunk_columns(path: str | Path) -> Iterator[tuple[dict, ChunkMessages]]:
     """(channel id → Connection, the chunk's messages) of every chunk of an intact MCAP file, in
     file order — what salvage_mcap yields message by message, without a Python step per message.
     Anything else (a record that does not parse, a message outside a chunk) raises BagDamageError
@@ -273,17 +282,7 @@ def chunk_columns(path: str | Path, channels: dict | None = None) -> Iterator[tu
     path = mcap_file(path)
     scan = _Scan(path)
     with open(path, "rb") as fh:
-        if fh.read(len(MAGIC)) != MAGIC:
-            raise scan.damage(0, "not an MCAP file: bad magic")
-        while True:
-            offset = fh.tell()
-            head = fh.read(_RECORD_HEAD.size)
-            if len(head) < _RECORD_HEAD.size:
-                raise scan.damage(offset, "the file ends without a footer (recording interrupted?)")
-            opcode, length = _RECORD_HEAD.unpack(head)
-            if opcode in (Opcode.FOOTER, Opcode.DATA_END):
-                return
-            content = fh.read(min(length, 1 << 32))
+        for offset, opcode, length, content in _records(fh, scan):
             if len(content) < length:
                 raise scan.damage(offset, f"record of {length} bytes runs past the end of the file")
             if opcode == Opcode.CHUNK:
@@ -298,14 +297,7 @@ def chunk_columns(path: str | Path, channels: dict | None = None) -> Iterator[tu
 
 
 def _chunk_columns(scan: _Scan, content: bytes, offset: int) -> ChunkMessages:
-    try:
-        chunk = Chunk.read(ReadDataStream(io.BytesIO(content)))
-        stream, size = get_chunk_data_stream(chunk)
-        raw = stream.read(size)
-    except (McapError, struct.error, UnicodeDecodeError, EOFError, ValueError, RuntimeError) as err:
-        raise scan.damage(offset, f"unreadable chunk: {err}") from err
-    if chunk.uncompressed_crc and zlib.crc32(raw) != chunk.uncompressed_crc:
-        raise scan.damage(offset, "chunk checksum mismatch (corrupted data)")
+    raw = _chunk_data(scan, content, offset)
     data = np.frombuffer(raw, dtype=np.uint8)
     most = len(raw) // 9 + 1
     opcodes, starts, lengths = np.empty(most, np.uint8), np.empty(most, np.int64), np.empty(most, np.int64)
