@@ -16,11 +16,10 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
-from common import session_bag
+from common import session_bag, spin_in_background
 
 os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
@@ -72,7 +71,6 @@ def main() -> None:
 
     import rclpy
     from geometry_msgs.msg import TwistWithCovarianceStamped
-    from rclpy.executors import SingleThreadedExecutor
     from rclpy.node import Node
 
     from sprint_fusion import msgs
@@ -96,16 +94,7 @@ def main() -> None:
             got[(ns, msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec)] = time.perf_counter()
 
         node.create_subscription(TwistWithCovarianceStamped, f"/{ns}/fusion/speed", on_speed, 1000)
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    stop = threading.Event()
-
-    def spin_until_stopped():
-        while not stop.is_set():
-            executor.spin_once(timeout_sec=0.05)
-
-    spin = threading.Thread(target=spin_until_stopped, daemon=True)
-    spin.start()
+    stop, spin = spin_in_background(node)
     end = time.monotonic() + 30.0  # the graphs up and matched
     while time.monotonic() < end and not all(p.get_subscription_count() >= 2 for ns in names
                                              for t, p in pubs[ns].items() if t == "imu/data"):

@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from common import spin_in_background
 from live_latency import records
 
 os.environ.setdefault("ROS_DOMAIN_ID", str(100 + os.getpid() % 50))
@@ -68,7 +69,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
     from rclpy.node import Node
 
     from sprint_fusion import msgs
@@ -79,16 +79,7 @@ def main() -> None:
     types = msgs.rclpy_types()
     pubs = {topic: node.create_publisher(types(msgtype), f"/{topic}", 1000) for topic, msgtype in
             {(d[0], d[3]) for d in data}}
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    spinning = threading.Event()
-
-    def spin():
-        while not spinning.is_set():
-            executor.spin_once(timeout_sec=0.02)
-
-    spinner = threading.Thread(target=spin, daemon=True)
-    spinner.start()
+    spinning, spinner = spin_in_background(node)
     package = Path(__file__).resolve().parents[1] / "src" / "sprint_fusion"
     subprocess.run([sys.executable, "-c", "from sprint_fusion.core.fusion import warm_up; warm_up()"], check=True,
                    env={**os.environ, "SPRINT_FUSION_KERNELS": "numba"})  # the installed cache warm, as `make install`
