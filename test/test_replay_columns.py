@@ -144,7 +144,7 @@ def test_the_streaming_summary_in_blocks_is_the_one_row_by_row():
                 assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, rel=1e-9), name
 
 
-def test_topics_chooses_what_is_written(tmp_path):
+def test_topics_chooses_what_is_written(tmp_path, capsys):
     from sprint_fusion.cli import main
 
     assert main(["replay", str(BAG), "-o", str(tmp_path / "all")]) == 0
@@ -152,5 +152,8 @@ def test_topics_chooses_what_is_written(tmp_path):
                  "--compression", "lz4"]) == 0
     full, few = bag_by_topic(tmp_path / "all"), bag_by_topic(tmp_path / "few")
     assert set(few) == {"/fusion/speed", "/imu/data", "/imu/data_raw"}
+    capsys.readouterr()
+    assert main(["replay", str(BAG), "-o", str(tmp_path / "typo"), "--topics", "fusion/sped"]) == 0
+    assert "--topics fusion/sped matched no topic of this replay" in capsys.readouterr().err
     for topic in few:
         assert [n for n, _ in few[topic]] == [n for n, _ in full[topic]]

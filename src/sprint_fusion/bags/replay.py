@@ -70,6 +70,7 @@ class ReplayResult:
     first_stamp: float = 0.0  # of the first fused row
     damage: BagError | None = None  # the input was damaged here; everything before it was replayed
     trials: list = field(default_factory=list)  # the sprint trials found (sprint_analyzer's results)
+    unmatched: list = field(default_factory=list)  # --topics patterns that matched no topic there was
 
 
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
@@ -151,8 +152,9 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         if csv_file:
             csv_file.close()  # the helper has written every row
     table = np.concatenate(rows) if rows else np.empty((0, len(COLUMNS)))
+    unmatched = [p for p in topics or [] if not any(_topic_filter([p])(t) for t in connections)]
     return ReplayResult(count, FusionResult(table, fusion.stats), running.result(), running.t0,
-                        damage[0] if damage else None, found)
+                        damage[0] if damage else None, found, unmatched)
 
 
 def _input_groups(runs, connection) -> list[Group]:

@@ -48,6 +48,8 @@ def cmd_replay(args) -> int:
                       progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force,
                       compression=args.compression, topics=args.topics)
     print(f"{shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
+    for pattern in done.unmatched:  # a typo writes nothing of what was meant: say so
+        print(f"sprint-fusion: warning: --topics {pattern} matched no topic of this replay", file=sys.stderr)
     print(f"fused state: {shown(csv_path)}")
     print_summary(args.bag, done.summary, done.result.stats, done.first_stamp, args.namespace)
     print_trials(done.trials)
