@@ -157,3 +157,48 @@ def test_topics_chooses_what_is_written(tmp_path, capsys):
     assert "--topics fusion/sped matched no topic of this replay" in capsys.readouterr().err
     for topic in few:
         assert [n for n, _ in few[topic]] == [n for n, _ in full[topic]]
+
+
+def test_a_replay_that_fails_midway_leaves_no_half_output_and_no_helper(tmp_path, monkeypatch):
+    """An error in the middle (here: the chain, at its second block) leaves neither a half bag nor a
+    half CSV under the names asked for, no staging folder, no smoother spill and no CSV helper."""
+    import os
+    import subprocess
+
+    from sprint_fusion.core import smoother
+    from sprint_fusion.core.fusion import SprintFusion
+
+    blocks = {"n": 0}
+    push = SprintFusion.push_block
+
+    def failing(self, items):
+        blocks["n"] += 1
+        if blocks["n"] == 2:
+            raise RuntimeError("planted failure")
+        return push(self, items)
+
+    spills, helpers = [], []
+    made = smoother.SpilledTrackSmoother.__init__
+    monkeypatch.setattr(smoother.SpilledTrackSmoother, "__init__",
+                        lambda self, *a, **k: (made(self, *a, **k), spills.append(self.folder.name))[0])
+    popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: helpers.append(popen(*a, **k)) or helpers[-1])
+    monkeypatch.setattr(SprintFusion, "push_block", failing)
+    with pytest.raises(RuntimeError, match="planted failure"):
+        replay(BAG, tmp_path / "out", csv_path=tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no bag, no CSV, no staging folder
+    assert spills and not any(os.path.exists(s) for s in spills)
+    assert helpers and all(h.poll() is not None for h in helpers)
+
+
+def test_the_csv_helper_dying_is_an_error_not_a_short_file(tmp_path):
+    from sprint_fusion.bags.csv_writer import CsvWriter
+
+    writer = CsvWriter(tmp_path / "x.csv", ("t", "v"))
+    writer.write(np.array([[1.0, 2.0]]))
+    writer.helper.kill()
+    writer.helper.wait()
+    with pytest.raises(RuntimeError, match="the CSV writer failed"):
+        for _ in range(200):  # the pipe takes some bytes before it breaks
+            writer.write(np.ones((1000, 2)))
+        writer.close()
