@@ -70,7 +70,13 @@ def _decide() -> None:
 
 
 def _warm_mark() -> Path:
-    return Path(os.environ.get("NUMBA_CACHE_DIR") or _cache_dir()) / "warm"
+    """The mark of a cache warm for these very source files: numba keys its cache on each file's
+    path and modification time, so another install of the same version (a colcon workspace beside a
+    venv) is not warm because this one is."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(f"{source.resolve()}:{source.stat().st_mtime_ns}".encode())
+    return Path(os.environ.get("NUMBA_CACHE_DIR") or _cache_dir()) / f"warm-{digest.hexdigest()[:16]}"
 
 
 def mark_warm() -> None:
@@ -88,7 +94,7 @@ def warm_in_background() -> bool:
     import time
 
     mark = _warm_mark()
-    lock = mark.with_name("warming")
+    lock = mark.with_name("warming-" + mark.name.split("-", 1)[1])
     if mark.exists() or os.environ.get("SPRINT_FUSION_KERNELS") == "python":
         return False
     try:
