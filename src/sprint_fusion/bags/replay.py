@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,14 +55,45 @@ class BlockRecorder(ChainObserver):
     def rows(self, table):
         self.tables.append(table)
 
-    def take(self) -> list[Group]:
-        """The groups of everything observed since the last take, in the order the stages ran."""
-        groups = self.columns.singles(self.single)
-        groups += self.columns.fixes(self.placed)
-        if self.tables:
-            groups += self.columns.rows(np.concatenate(self.tables))
-        self.tables, self.placed, self.single = [], [], []
-        return groups
+    def take(self) -> tuple[list, list, list]:
+        """What was observed since the last take: (messages built one by one, placed fixes, row tables)."""
+        taken = self.single, self.placed, self.tables
+        self.single, self.placed, self.tables = [], [], []
+        return taken
+
+    def groups(self, taken: tuple[list, list, list]) -> list[Group]:
+        """The messages of what take() gave, in the order the stages ran."""
+        single, placed, tables = taken
+        groups = self.columns.singles(single) + self.columns.fixes(placed)
+        return groups + (self.columns.rows(np.concatenate(tables)) if tables else [])
+
+
+class _Writing:
+    """Packing and writing a block on one worker thread while the next block is read and fused
+    (numpy, the compressor and the compiled steps let go of the GIL): jobs run in order, at most
+    two wait, an error comes back to the caller."""
+
+    def __init__(self, threaded: bool = True):
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="replay-out") if threaded else None
+        self.jobs: deque = deque()
+        self.count = 0
+
+    def submit(self, job) -> None:
+        if self.pool is None:  # sqlite3: its connection belongs to the thread that opened it
+            self.count += job()
+            return
+        self.jobs.append(self.pool.submit(job))
+        while len(self.jobs) > 2:
+            self.count += self.jobs.popleft().result()
+
+    def finish(self) -> int:
+        while self.jobs:
+            self.count += self.jobs.popleft().result()
+        return self.count
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass
@@ -118,7 +152,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         recorder = BlockRecorder(columns, msgs.bag_types(store), analyzer)
         fusion = SprintFusion(params, recorder, smooth=True, spill=True)
 
-        def keep(new_rows: np.ndarray) -> list[Group]:
+        def keep(new_rows: np.ndarray) -> list:
             if keep_table:
                 rows.append(new_rows)
             running.add_block(*(new_rows[:, i] for i in cols))
@@ -126,27 +160,33 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                 csv_file.write(new_rows)
             results = analyzer.push_rows(new_rows)
             found.extend(results)
-            return columns.trials(results)
+            return results
 
-        count = 0
+        def write(inputs, taken, results) -> int:  # on the writing thread: the writer and packers are its own
+            return writer.write_groups(_input_groups(inputs, connection) + recorder.groups(taken)
+                                       + columns.trials(results))
+
+        writing = _Writing(threaded=storage == "mcap")
         try:
             for block, inputs in read_blocks(bag, namespace, remap=remap, on_damage=damage.append, with_inputs=True):
                 for item in block:
                     if isinstance(item, GnssFix):
                         analyzer.push_sample("gnss", item)
-                trials = keep(fusion.push_block(block))
-                count += writer.write_groups(_input_groups(inputs, connection) + recorder.take() + trials)
+                results = keep(fusion.push_block(block))
+                writing.submit(functools.partial(write, inputs, recorder.take(), results))
                 if progress:
                     progress(sum(len(run.log_ns) for run in inputs))
-            trials = keep(fusion.flush())
+            flushed = keep(fusion.flush())
             last = analyzer.finish()
             found.extend(last)
-            count += writer.write_groups(recorder.take() + trials + columns.trials(last))
+            writing.submit(functools.partial(write, [], recorder.take(), flushed + last))
+            count = writing.finish()
             # the smoothed track, once the whole bag went through the filters: after everything
             # else in the file, at the log times of the samples it describes
             for states in fusion.smoothed_blocks(SMOOTHED_SLICE):  # the messages of a whole session are GBs
                 count += writer.write_groups(columns.smoothed(states))
         finally:
+            writing.close()
             writer.close()
             fusion.close()
         if csv_file:

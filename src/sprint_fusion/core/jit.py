@@ -132,6 +132,6 @@ def jit(fn):
     if _numba is None:
         return fn
     try:
-        return _numba.njit(cache=True)(fn)
+        return _numba.njit(cache=True, nogil=True)(fn)  # nogil: replay writes on a thread meanwhile
     except RuntimeError:  # numba: "cannot cache function …: no locator available"
-        return _numba.njit(fn)
+        return _numba.njit(nogil=True)(fn)
