@@ -116,30 +116,31 @@ def test_other_storages_and_compressions_hold_the_same_messages(tmp_path, storag
         assert [n for n, _ in a[topic]] == [n for n, _ in b[topic]], topic
 
 
-def test_the_streaming_summary_in_blocks_is_the_one_row_by_row():
-    """replay summarises a block at a time: the same distances and top speeds as add() row by row
-    — through NaN, filter restarts (time going back) and any block boundaries."""
+def test_the_streaming_summary_in_blocks_is_summarize_over_the_whole_table():
+    """replay summarises a block at a time, keeping nothing per row: the same distances and top
+    speeds as summary() / integrate() over the whole table — through NaN, a filter restart (time
+    going back) and any block boundaries."""
     import math
 
-    from sprint_fusion.summary import StreamingSummary
+    from sprint_fusion.summary import StreamingSummary, integrate, summary
 
     rng = np.random.default_rng(1)
     for _ in range(60):
-        n = int(rng.integers(50, 3000))
-        t = np.cumsum(rng.uniform(0.001, 0.02, n))
+        n = int(rng.integers(300, 3000))
+        t = 100.0 + 0.0025 * np.arange(n)  # 400 Hz, as the window's sample count assumes
         if rng.random() < 0.5:
-            k = int(rng.integers(1, n))
-            t[k:] -= t[k] - 0.5
-        columns = [rng.uniform(0, 10, n), rng.uniform(0, 10, n), np.cumsum(rng.uniform(0, 0.1, n))]
-        for c in columns:
+            k = int(rng.integers(50, n))
+            t[k:] -= t[k] - t[0] - 0.5  # the filters restarted
+        kf5, kf2 = rng.uniform(0, 10, n), rng.uniform(0, 10, n)
+        distance = np.cumsum(rng.uniform(0, 0.1, n))
+        for c in (kf5, kf2, distance):
             c[rng.random(n) < 0.1] = np.nan
-        rows, blocks = StreamingSummary(), StreamingSummary()
-        for row in zip(t, *columns, strict=True):
-            rows.add(*row)
+        streamed = StreamingSummary()
         for part in np.split(np.arange(n), np.sort(rng.choice(np.arange(1, n), 5, replace=False))):
-            blocks.add_block(t[part], *(c[part] for c in columns))
-        for name, a in rows.result().items():
-            b = blocks.result()[name]
+            streamed.add_block(t[part], kf5[part], kf2[part], distance[part])
+        whole = {"KF2": summary(t, distance, kf2), "KF5": summary(t, integrate(t, kf5), kf5, restarts=False)}
+        for name, a in whole.items():
+            b = streamed.result()[name]
             for x, y in ((a.distance, b.distance), (a.top_speed, b.top_speed), (a.top_speed_time, b.top_speed_time)):
                 assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, rel=1e-9), name
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -77,7 +76,7 @@ def summarize(result: FusionResult) -> dict[str, RunSummary]:
 
 
 class StreamingSummary:
-    """What summarize() gives, row by row in constant memory (for replays of any length): KF2's
+    """What summarize() gives, block by block in constant memory (for replays of any length): KF2's
     last distance, KF5's integrated speed, and each one's best mean over the top-speed window,
     whose sample count is taken, as top_speed() takes it, from the sample interval."""
 
@@ -90,23 +89,8 @@ class StreamingSummary:
         self.last_kf5: tuple[float, float] | None = None
         self.tops = {"KF2": _BestWindow(window), "KF5": _BestWindow(window)}
 
-    def add(self, t: float, kf5_speed: float, kf2_speed: float, kf2_distance: float) -> None:
-        if self.last_kf5 is None:
-            self.t0 = t
-        elif t < self.last_kf5[0] and math.isfinite(self.kf2_distance):  # time went back: a new segment
-            self.kf2_before += self.kf2_distance
-            self.kf2_distance = float("nan")
-        if math.isfinite(kf2_distance):
-            self.kf2_distance = kf2_distance
-        v5 = kf5_speed if math.isfinite(kf5_speed) else 0.0  # NaN counts as not started, as integrate()
-        if self.last_kf5 is not None:
-            self.kf5_distance += 0.5 * (v5 + self.last_kf5[1]) * max(t - self.last_kf5[0], 0.0)
-        self.last_kf5 = (t, v5)
-        self.tops["KF2"].add(t, kf2_speed)
-        self.tops["KF5"].add(t, kf5_speed)
-
     def add_block(self, t, kf5_speed, kf2_speed, kf2_distance) -> None:
-        """add() of each row of these columns, in numpy (replay: 400 rows a second of recording)."""
+        """The next rows, as columns (replay: a block of a few thousand at a time)."""
         if not len(t):
             return
         before = self.last_kf5[0] if self.last_kf5 is not None else None
@@ -142,32 +126,12 @@ class _BestWindow:
         self.window = window
         self.n: int | None = None
         self.first: list[float] = []  # stamps until the window length is known
-        self.values: deque = deque()
-        self.stamps: deque = deque()
-        self.total = 0.0
+        self.values = np.empty(0)  # the last n − 1 samples (all, while n is unknown): the next windows start in them
+        self.stamps = np.empty(0)
         self.top, self.when = float("nan"), float("nan")
 
-    def add(self, t: float, v: float) -> None:
-        if not math.isfinite(v):
-            return
-        if self.n is None:
-            self.first.append(t)
-            if len(self.first) >= 21:  # the median of 20 intervals sets the window's sample count
-                self.n = max(1, int(round(self.window / float(np.median(np.diff(self.first))))))
-        self.values.append(v)
-        self.stamps.append(t)
-        self.total += v
-        n = self.n or 10**9
-        while len(self.values) > n:
-            self.total -= self.values.popleft()
-            self.stamps.popleft()
-        if self.n is not None and len(self.values) == n:
-            mean = self.total / n
-            if not mean <= self.top:  # also when top is NaN
-                self.top, self.when = mean, self.stamps[n // 2]
-
     def add_block(self, t: np.ndarray, v: np.ndarray) -> None:
-        """add() of each sample: the windows ending in this block, as rolling sums in numpy."""
+        """The next samples: the windows ending among them, as rolling sums (NaN left out)."""
         ok = np.isfinite(v)
         t, v = t[ok], v[ok]
         if not len(t):
@@ -176,8 +140,7 @@ class _BestWindow:
             self.first += t[:21 - len(self.first)].tolist()
             if len(self.first) >= 21:
                 self.n = max(1, int(round(self.window / float(np.median(np.diff(self.first))))))
-        stamps = np.concatenate([np.fromiter(self.stamps, float, len(self.stamps)), t])
-        values = np.concatenate([np.fromiter(self.values, float, len(self.values)), v])
+        stamps, values = np.concatenate([self.stamps, t]), np.concatenate([self.values, v])
         n = self.n
         if n is not None and len(values) >= n:
             sums = np.cumsum(np.concatenate([[0.0], values]))
@@ -185,12 +148,11 @@ class _BestWindow:
             i = int(np.argmax(means))
             if not means[i] <= self.top:  # also when top is NaN; the first of equal windows stays
                 self.top, self.when = float(means[i]), float(stamps[i + n // 2])
-            keep = len(values) - (n - 1)  # the last n − 1 samples start the next block's windows
+            keep = len(values) - (n - 1)
             stamps, values = stamps[keep:], values[keep:]
-        self.stamps, self.values = deque(stamps.tolist()), deque(values.tolist())
-        self.total = float(np.sum(values))
+        self.stamps, self.values = stamps, values
 
     def best(self) -> tuple[float, float]:
         if self.n is None and len(self.values) >= 2:  # shorter than the window: the mean of all
-            return float(np.mean(self.values)), self.stamps[len(self.stamps) // 2]
+            return float(np.mean(self.values)), float(self.stamps[len(self.stamps) // 2])
         return self.top, self.when

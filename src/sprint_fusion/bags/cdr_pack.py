@@ -14,6 +14,7 @@ import copy
 
 import numpy as np
 
+COV3 = (0, 1, 2, 6, 7, 8, 12, 13, 14)  # a 6×6 covariance's position (or linear) block, row by row
 MARKERS = {"<f8": float.fromhex("0x1.3579bdf02468ap+77"), "<i4": 0x1A2B3C4D, "<u4": 0x5E6F7A8B, "<u2": 0x4C3D,
            "<i1": 0x5A, "<u1": 0xA5}
 

@@ -13,7 +13,7 @@ from .. import msgs, outputs, topics
 from ..core.columns import Col
 from ..core.kf2 import measured_velocity
 from ..core.samples import UNKNOWN_VARIANCE, FixType, GnssFix
-from .cdr_pack import Packer
+from .cdr_pack import COV3, Packer
 from .chunk_writer import HEAD, Group
 
 F8, I4, U4 = "<f8", "<i4", "<u4"
@@ -61,14 +61,13 @@ class ColumnOutputs:
         self.odometry = Packer(store, "nav_msgs/msg/Odometry",
                                msgs.odometry_msg(types, 1.0, np.ones(3), np.ones(3), np.ones(3), np.ones(3)), odometry)
         pose = "geometry_msgs/msg/PoseWithCovarianceStamped"
-        full = (0, 1, 2, 6, 7, 8, 12, 13, 14)
         self.position = Packer(store, pose, msgs.position_msg(types, 1.0, np.ones(3), np.ones((3, 3))),
                                {**STAMP, **{a: (f"pose.pose.position.{a}", F8) for a in "xyz"},
-                                **_covariance("pose.covariance", full)})
+                                **_covariance("pose.covariance", COV3)})
         fix = GnssFix(1.0, 0.0, 0.0, 0.0, np.ones((3, 3)), FixType.RTK_FIXED, np.ones(3), np.ones((3, 3)))
         self.gnss_velocity = Packer(store, twist, msgs.gnss_velocity_msg(types, fix),
                                     {**STAMP, **{a: (f"twist.twist.linear.{a}", F8) for a in "xyz"},
-                                     **_covariance("twist.covariance", full)})
+                                     **_covariance("twist.covariance", COV3)})
 
     def _group(self, topic: str, packer: Packer, t: np.ndarray, **columns) -> Group | None:
         """None when the topic is not written (replay --topics)."""
@@ -154,16 +153,15 @@ class ColumnOutputs:
         t = np.array([f.stamp for f, _ in placed])
         enu = np.array([e for _, e in placed], dtype=float)
         cov = np.array([f.position_covariance for f, _ in placed], dtype=float).reshape(-1, 9)
-        full = (0, 1, 2, 6, 7, 8, 12, 13, 14)
         out = [self._group(topics.GNSS_ENU, self.position, t, x=enu[:, 0], y=enu[:, 1], z=enu[:, 2],
-                           **{f"c{k}": cov[:, j] for j, k in enumerate(full)})]
+                           **{f"c{k}": cov[:, j] for j, k in enumerate(COV3)})]
         measured = [f for f, _ in placed if self.velocity and measured_velocity(f)]
         if measured:
             v = np.array([f.velocity for f in measured], dtype=float)
             vcov = np.array([f.velocity_covariance for f in measured], dtype=float).reshape(-1, 9)
             at = np.array([f.stamp for f in measured])
             out.append(self._group(topics.GNSS_ENU_VELOCITY, self.gnss_velocity, at, x=v[:, 0], y=v[:, 1], z=v[:, 2],
-                                   **{f"c{k}": vcov[:, j] for j, k in enumerate(full)}))
+                                   **{f"c{k}": vcov[:, j] for j, k in enumerate(COV3)}))
         return out
 
     def singles(self, items: list, log_ns: list[int] | None = None) -> list[Group]:

@@ -12,28 +12,18 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..core.samples import ImuBlock
-from .cdr_pack import Packer
+from .cdr_pack import COV3, Packer
+from .chunk_writer import Group
 from .imu_columns import decode_imu_rows
 from .salvage import ChunkMessages, chunk_columns
 from .writer import BagError
 
 
-class InputRun:
-    """Messages of one connection, all one length: data[k] is message k's CDR, logged at log_ns[k];
-    `records`, when there, holds each message with the MCAP record header before it (data is
-    records[:, 31:]): a writer rewrites the header in place."""
-
-    __slots__ = ("connection", "data", "log_ns", "records")
-
-    def __init__(self, connection, log_ns: np.ndarray, data: np.ndarray, records: np.ndarray | None = None):
-        self.connection, self.log_ns, self.data, self.records = connection, log_ns, data, records
-
-
 def column_blocks(stream, block_size: int, with_inputs: bool):
-    """read_blocks' blocks (and with_inputs, each block's InputRuns) of a sequential MCAP file."""
+    """read_blocks' blocks (and with_inputs, each block's input Groups) of a sequential MCAP file."""
     assembler = stream.assembler
     block: list = []
-    inputs: list[InputRun] = []
+    inputs: list[Group] = []
     count = 0
     damage = None
     packers: dict = {}  # GNSS layouts met so far: built once, not per chunk
@@ -129,13 +119,12 @@ def _releases(stream, assembler, channels: dict, chunk: ChunkMessages, kind: np.
 
 # What the GNSS assembler reads of each message (msgs.fix_part, add_velocity_part, add_heading_part)
 _STAMP = {"sec": ("header.stamp.sec", "<i4"), "nanosec": ("header.stamp.nanosec", "<u4")}
-_COV3 = (0, 1, 2, 6, 7, 8, 12, 13, 14)
 _GNSS_FIELDS = {
     "sensor_msgs/msg/NavSatFix": {**_STAMP, "status": ("status.status", "<i1"), "latitude": ("latitude", "<f8"),
                                   "longitude": ("longitude", "<f8"), "altitude": ("altitude", "<f8"),
                                   **{f"c{k}": (f"position_covariance[{k}]", "<f8") for k in range(9)}},
     "geometry_msgs/msg/TwistWithCovarianceStamped": {**_STAMP, **{a: (f"twist.twist.linear.{a}", "<f8") for a in "xyz"},
-                                                     **{f"c{k}": (f"twist.covariance[{k}]", "<f8") for k in _COV3}},
+                                                     **{f"c{k}": (f"twist.covariance[{k}]", "<f8") for k in COV3}},
     "sensor_msgs/msg/Imu": {**_STAMP, **{a: (f"orientation.{a}", "<f8") for a in "xyzw"},
                             "c8": ("orientation_covariance[8]", "<f8")},
     "std_msgs/msg/UInt8": {"data": ("data", "<u1")},
@@ -195,7 +184,7 @@ def _light(msgtype: str, v: np.ndarray) -> list:
                 orientation_covariance=cov))
         else:
             cov = np.zeros(36)
-            cov[list(_COV3)] = [v[f"c{j}"][k] for j in _COV3]
+            cov[list(COV3)] = [v[f"c{j}"][k] for j in COV3]
             linear = SimpleNamespace(x=float(v["x"][k]), y=float(v["y"][k]), z=float(v["z"][k]))
             out.append(SimpleNamespace(header=header(k), twist=SimpleNamespace(
                 twist=SimpleNamespace(linear=linear), covariance=cov)))
@@ -215,16 +204,16 @@ def _imu_blocks(stream, channels: dict, chunk: ChunkMessages, index: np.ndarray)
     return [columns]
 
 
-def _runs(channels: dict, chunk: ChunkMessages) -> list[InputRun]:
-    """The chunk's messages as runs of one connection and one length, in log-time order within each."""
+def _runs(channels: dict, chunk: ChunkMessages) -> list[Group]:
+    """The chunk's messages as Groups of one connection and one length, in log-time order within
+    each, with their MCAP record headers in front (a writer rewrites them in place)."""
     runs = []
     for cid in np.unique(chunk.channel).tolist():
         mine = np.flatnonzero(chunk.channel == cid)
         for size in np.unique(chunk.size[mine]).tolist():
             index = mine[chunk.size[mine] == size]
             records = chunk.rows(index, record=True)
-            runs.append(InputRun(channels[cid], chunk.log_ns[index], records[:, -size:] if size else records[:, :0],
-                                 records))
+            runs.append(Group.with_room(channels[cid], chunk.log_ns[index], records))
     return runs
 
 

@@ -360,8 +360,8 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
     samples between two fixes, decoded together) of about block_size messages: the offline
     chain's input (SprintFusion.push_block). Damage as read_stream.
 
-    with_inputs: (block, the block's messages as InputRuns — runs of one connection and one
-    length, raw CDR; none for a ROS 1 bag, whose messages are not CDR) — what replay copies.
+    with_inputs: (block, the block's messages as chunk_writer.Groups — runs of one connection and
+    one length, raw CDR; none for a ROS 1 bag, whose messages are not CDR) — what replay copies.
 
     An intact MCAP file whose chunks follow each other in time is read a chunk at a time in numpy
     (column_reader); anything else message by message — the same blocks either way."""
@@ -409,15 +409,14 @@ def read_blocks(path: str | Path, namespace: str = "", imu_topic: str | None = N
 
 
 def input_runs(messages: list[tuple[object, int, bytes]]) -> list:
-    """(connection, log_ns, raw) messages as InputRuns of one connection and one length."""
-    from .column_reader import InputRun
+    """(connection, log_ns, raw) messages as Groups of one connection and one length."""
+    from .chunk_writer import Group
 
-    by_run: dict = {}
+    by_conn: dict = {}
     for conn, log_ns, raw in messages:
-        by_run.setdefault((conn, len(raw)), []).append((log_ns, raw))
-    return [InputRun(conn, np.array([n for n, _ in items], dtype=np.int64),
-                     np.frombuffer(b"".join(bytes(r) for _, r in items), dtype=np.uint8).reshape(len(items), size))
-            for (conn, size), items in by_run.items()]
+        by_conn.setdefault(conn, []).append((log_ns, bytes(raw)))
+    return [g for conn, items in by_conn.items()
+            for g in Group.of_bytes(conn, [n for n, _ in items], [r for _, r in items])]
 
 
 def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:

@@ -9,6 +9,7 @@ was.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
 import functools
 from collections import deque
@@ -197,13 +198,14 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                         damage[0] if damage else None, found, unmatched)
 
 
-def _input_groups(runs, connection) -> list[Group]:
-    """The input messages (read_blocks' InputRuns), copied as they are (raw CDR)."""
+def _input_groups(runs: list[Group], connection) -> list[Group]:
+    """The input messages (read_blocks' Groups, on the input's connections), copied as they are
+    (raw CDR) onto the output's connections."""
     groups = []
     for run in runs:
         target = connection(run.connection.topic, run.connection.msgtype)
         if target is not None:
-            groups.append(Group(target, run.log_ns, run.data, run.records))
+            groups.append(dataclasses.replace(run, connection=target))
     return groups
 
 

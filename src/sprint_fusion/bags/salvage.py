@@ -322,5 +322,7 @@ def _chunk_columns(scan: _Scan, content: bytes, offset: int) -> ChunkMessages:
     order = np.argsort(log_ns, kind="stable")  # readers want log-time order; a chunk may be slightly out of it
     start = at[order] + 9 + _MESSAGE_HEAD.size
     scan.count += len(at)
+    if len(at):
+        scan.last_log_ns = int(log_ns.max())  # for a damage found after this chunk
     return ChunkMessages(data, channel[order], log_ns[order], start,
                          lengths[opcodes == Opcode.MESSAGE][order] - _MESSAGE_HEAD.size)

@@ -144,7 +144,7 @@ class FlagNote(Base):
     __tablename__ = "flag_notes"
     id: Mapped[int] = mapped_column(primary_key=True)
     athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id"))
-    week: Mapped[dt.date] = mapped_column(Date)
+    week: Mapped[dt.date] = mapped_column(Date)  # the flag's start: a week's Monday, or its session day (day-…)
     rule: Mapped[str] = mapped_column(String(40))
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
