@@ -7,7 +7,8 @@ import pytest
 
 from sprint_fusion.core.cj_fuser import CjFuser
 from sprint_fusion.core.params import FilterParams
-from sprint_fusion.core.velocity_lag import calibrated, estimate_velocity_lag
+from sprint_fusion.core.samples import ImuBlock
+from sprint_fusion.core.velocity_lag import calibrated, estimate_velocity_lag, estimate_velocity_lag_imu
 from sprint_fusion.paths import config_file
 from sprint_fusion.sim import validation as val
 
@@ -74,3 +75,60 @@ def test_the_measured_lag_is_weighted_with_the_prior(monkeypatch):
     assert "measured" in said
     paper = FilterParams()  # the published model measures nothing
     assert calibrated(paper, fixes) == (paper, None)
+
+
+def lagging_run(trace: str, receiver: str, lag: float, orientation: bool = True, seed: int = 2):
+    from sprint_fusion.sim.scenario import build
+
+    doc = {"run": {"seed": seed, "duration": 8.0, "standstill": val.STANDSTILL, "heading_deg": 100.0,
+                   "profile": val.traces(SHARED / "data" / "sprint")[trace], "running": val.RUNNING},
+           "gnss": {**val.RECEIVER_COMMON, **val.RECEIVERS[receiver], "velocity_latency": lag},
+           "imu": {**val.IMU, "orientation": orientation}}
+    return build(doc, "lagging").simulated
+
+
+@pytest.mark.parametrize("receiver", ["float_outage", "single_5hz", "rtk_fixed"])
+@pytest.mark.parametrize("lag", [0.0, 0.08, 0.15])
+def test_the_imu_measures_the_velocity_lag_with_any_fix_type(receiver, lag):
+    """Doppler is as good in a float or single-point fix as in an RTK one: against the IMU's
+    integrated horizontal force at the sprint start, the lag is found within 10 ms."""
+    for trace in ("jb_morin", "Kimberley"):
+        run = lagging_run(trace, receiver, lag)
+        found = estimate_velocity_lag_imu(sorted(run.gnss, key=lambda f: f.stamp), ImuBlock.of(run.imu))
+        assert found is not None and found.lag == pytest.approx(lag, abs=0.015), (trace, found)
+        assert abs(found.lag - lag) <= 2.0 * found.sigma <= 0.03  # its σ says so
+
+
+def test_without_a_device_orientation_the_imu_measure_says_it_is_rougher():
+    run = lagging_run("James", "single_5hz", 0.08, orientation=False)
+    found = estimate_velocity_lag_imu(sorted(run.gnss, key=lambda f: f.stamp), ImuBlock.of(run.imu))
+    assert found is not None and abs(found.lag - 0.08) <= 0.03 and found.sigma >= 0.02
+
+
+def test_no_sprint_start_no_imu_measure():
+    run = lagging_run("Jim", "float_outage", 0.08)
+    standing = [f for f in run.gnss if f.stamp < val.STANDSTILL]  # the recording ends before the start
+    assert estimate_velocity_lag_imu(standing, ImuBlock.of(run.imu)) is None
+
+
+def test_a_float_bag_has_its_lag_measured_and_used(tmp_path):
+    """Through the bag: the fixes and the IMU of the sprint start read in one pass, the lag
+    measured (where positions could not), the configured prior outweighed."""
+    from sprint_fusion.bags.reader import bag_params, read_calibration
+    from sprint_fusion.bags.simulation import simulation_records
+    from sprint_fusion.bags.writer import typestore, write_bag
+    from sprint_fusion.msgs import bag_types
+
+    doc = {"run": {"seed": 1, "duration": 8.0, "standstill": val.STANDSTILL, "heading_deg": 30.0,
+                   "profile": val.traces(SHARED / "data" / "sprint")["Jim"], "running": val.RUNNING},
+           "gnss": {**val.RECEIVER_COMMON, **val.RECEIVERS["float_outage"], "velocity_latency": 0.15},
+           "imu": val.IMU}
+    from sprint_fusion.sim.scenario import build
+
+    store = typestore()
+    write_bag(tmp_path / "b", simulation_records(build(doc, "float"), bag_types(store)), store)
+    fixes, imu = read_calibration(tmp_path / "b")
+    assert imu is not None and imu.stamps.min() < fixes[0].stamp + val.STANDSTILL - 1.0
+    params = FilterParams.from_yaml(config_file("filters", "accurate.yaml"))  # prior 0.08 ± 0.1 s
+    tuned, said = bag_params(params, tmp_path / "b")
+    assert tuned["gnss.velocity_latency"] == pytest.approx(0.15, abs=0.01) and "by the IMU" in said

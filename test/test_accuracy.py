@@ -15,10 +15,10 @@ from .conftest import SHARED
 pytestmark = pytest.mark.slow  # a dozen simulated sprints through both profiles
 
 # receiver → (RMSE m/s, worst split s, distance at the end) that fusion/speed (KF5) must meet: the
-# issue's targets, except where this seed measured worse (docs/filters.md, "Not met"): float +
-# outage 31 ms and +0.82 % (target 25 ms, 0.5 %), RTK with a multipath jump 17 ms (target 15).
-TARGETS = {"rtk_fixed": (0.10, 0.015, 0.005), "float_outage": (0.14, 0.035, 0.009),
-           "single_5hz": (0.30, 0.080, 0.005), "rtk_multipath": (0.10, 0.020, 0.005)}
+# issue's targets, except float + outage's distance: 0.52 % here, up to 0.55 % on other seeds, and
+# its worst split up to 28 ms there (target 0.5 %, 25 ms; docs/filters.md, "Not met").
+TARGETS = {"rtk_fixed": (0.10, 0.015, 0.005), "float_outage": (0.14, 0.025, 0.006),
+           "single_5hz": (0.30, 0.080, 0.005), "rtk_multipath": (0.10, 0.015, 0.005)}
 TRACES = ("jb_morin", "Jim", "Kimberley")
 
 
@@ -63,16 +63,18 @@ def test_smoothed_speed_with_rtk_fixed(scores):
         assert smoothed.rmse <= 0.06 and np.nanmax(np.abs(smoothed.splits)) <= 0.010, (trace, smoothed)
 
 
+@pytest.mark.parametrize("receiver", ["rtk_fixed", "float_outage"])
 @pytest.mark.parametrize("lag", [0.0, 0.15])
-def test_a_receiver_whose_velocity_lags_otherwise_is_measured_and_still_meets_the_targets(lag, monkeypatch):
-    """The accurate profile assumes 0.08 s; offline it measures the lag on the recording's RTK-fixed
-    accelerations. Assumed and not measured, a receiver lagging 0 or 0.15 s cost up to 23 ms at
-    the splits (docs/filters.md)."""
+def test_a_receiver_whose_velocity_lags_otherwise_is_measured_and_still_meets_the_targets(lag, receiver,
+                                                                                         monkeypatch):
+    """The accurate profile assumes 0.08 ± 0.1 s; offline it measures the lag on the recording (the
+    IMU at the sprint start; RTK-fixed positions). Assumed and not measured, a receiver lagging 0
+    or 0.15 s cost up to 23 ms at the splits with RTK fixed, 64 ms with float (docs/filters.md)."""
     monkeypatch.setattr(val, "RECEIVER_COMMON", {**val.RECEIVER_COMMON, "velocity_latency": lag})
-    rmse, split, distance = TARGETS["rtk_fixed"]
+    rmse, split, distance = TARGETS[receiver]
     traces = val.traces(SHARED / "data" / "sprint")
     for trace in TRACES:
-        sc = val.scenario(traces[trace], "rtk_fixed", seed=3)
+        sc = val.scenario(traces[trace], receiver, seed=3)
         truth, start = sc.simulated.truth, val.start_of_motion(sc.simulated.truth)
         res = val.fused(sc, profile("accurate"))
         fused = val.score(res["t"], res["kf5_speed"], truth, start)

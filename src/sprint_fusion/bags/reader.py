@@ -7,6 +7,7 @@ handled in groups of equal log time, so how a reader orders ties does not matter
 
 from __future__ import annotations
 
+import collections
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -316,30 +317,67 @@ def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = N
             yield conn, log_ns, raw, events if k == len(items) - 1 else []
 
 
-def read_fixes(path: str | Path, namespace: str = "", remap=None, limit: int = 6000) -> list[GnssFix]:
-    """The bag's GNSS fixes (completed with their velocity), the first `limit` of them (ten
-    minutes at 10 Hz), without decoding the IMU: what a measurement on the fixes alone needs.
-    A damaged bag gives what comes before the damage."""
+def read_calibration(path: str | Path, namespace: str = "", remap=None, limit: int = 6000
+                     ) -> tuple[list[GnssFix], ImuBlock | None]:
+    """The bag's GNSS fixes (completed with their velocity) and the IMU samples of the spans around
+    the first sprint starts they show (velocity_lag.SprintStarts; None without one): what the
+    measures of the velocity's lag need, read in one pass that decodes no other IMU message and
+    stops once MAX_STARTS starts were read, or at `limit` fixes (ten minutes at 10 Hz). A damaged
+    bag gives what comes before the damage."""
+    from ..core.velocity_lag import MAX_STARTS, SprintStarts
+
     stream = _Stream(path, namespace, None, remap, on_damage=lambda err: None, require_inputs=False)
     fixes: list[GnssFix] = []
-    for log_ns, _, completed, _ in stream.groups():
-        if log_ns is not END:
-            fixes += completed
-        if len(fixes) >= limit:
+    starts = SprintStarts()
+    recent: collections.deque = collections.deque()  # (log_ns, conn, raw) of the last IMU_KEPT_NS
+    waiting: list[tuple[int, float, float]] = []  # spans found: (log time to decode at, from, to)
+    blocks: list[ImuBlock] = []
+    for log_ns, _, completed, imu_items in stream.groups():
+        if log_ns is END:
+            break
+        fixes += completed
+        for fix in completed:
+            span = starts.add(fix)
+            if span is not None:  # log time runs beside the stamps: decode once it is past the span
+                waiting.append((log_ns + int((span[1] - fix.stamp + SPAN_MARGIN) * 1e9), *span))
+        if waiting or len(starts.spans) < MAX_STARTS:
+            recent.extend((log_ns, conn, raw) for conn, raw in imu_items)
+            while recent and recent[0][0] < log_ns - IMU_KEPT_NS:
+                recent.popleft()
+        while waiting and log_ns >= waiting[0][0]:
+            _, lo, hi = waiting.pop(0)
+            blocks.append(_span_samples(stream, recent, lo, hi))
+        if len(fixes) >= limit or len(blocks) >= MAX_STARTS:  # the first starts say all the measures can
             stream.reader.close()
             break
-    return fixes
+    blocks += [_span_samples(stream, recent, lo, hi) for _, lo, hi in waiting]  # the bag ended first
+    blocks = [b for b in blocks if len(b)]
+    return fixes, ImuBlock.concat(blocks) if blocks else None
+
+
+SPAN_MARGIN = 0.5  # s of log time after a span's end before its IMU samples are taken
+IMU_KEPT_NS = 10_000_000_000  # a span (4 s) and the time its running epoch takes to show it
+
+
+def _span_samples(stream: _Stream, recent, lo: float, hi: float) -> ImuBlock:
+    """The IMU samples stamped in [lo − 1 s, hi + 1 s] among the messages kept."""
+    raws = [(conn, log_ns, raw) for log_ns, conn, raw in recent]
+    block = decode_imus([raw for _, _, raw in raws]) if stream.reader.cdr else None
+    if block is None:
+        samples = [stream.imu_sample(conn, log_ns, raw) for conn, log_ns, raw in raws]
+        block = ImuBlock.of([s for s in samples if s is not None])
+    return block.take(np.flatnonzero((block.stamps >= lo - 1.0) & (block.stamps <= hi + 1.0)))
 
 
 def bag_params(params, path: str | Path, namespace: str = "", remap=None):
     """params for this bag: with gnss.velocity_latency_estimate, the velocity's lag measured on
-    its fixes (core.velocity_lag), and the line saying what was found (None: nothing done). What
-    demo, replay, report and batch run with."""
+    its fixes and sprint starts (core.velocity_lag), and the line saying what was found (None:
+    nothing done). What demo, replay, report and batch run with."""
     from ..core.velocity_lag import calibrated
 
     if not (params["gnss.velocity_latency_estimate"] and params["gnss.velocity"]):
         return params, None
-    return calibrated(params, read_fixes(path, namespace, remap))
+    return calibrated(params, *read_calibration(path, namespace, remap))
 
 
 def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None

@@ -99,9 +99,10 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("gnss.velocity_latency_sigma", 0.0, "How uncertain that latency is: the velocity's variance grows by "
           "(σ·a)² while the athlete accelerates at a, so a receiver whose lag differs is trusted less just where "
           "it matters", "s", low=0.0, high=0.5),
-    Param("gnss.velocity_latency_estimate", False, "Offline (demo, replay, report): measure that latency on the "
-          "recording's own accelerations (positions have none) and use it, weighted with gnss.velocity_latency ± "
-          "gnss.velocity_latency_sigma as the prior; live the configured value stays"),
+    Param("gnss.velocity_latency_estimate", False, "Offline (demo, replay, report, batch): measure that latency on "
+          "the recording — against the IMU at its first sprint starts, and its RTK-fixed positions (neither lags) — "
+          "and use it, weighted with gnss.velocity_latency ± gnss.velocity_latency_sigma as the prior; live the "
+          "configured value stays"),
     Param("gnss.gate", 0.0, "A GNSS position further than this many standard deviations from the filter's "
           "prediction is not used (a jump, multipath; five in a row restart the position there); 0: every one is "
           "used (the paper)", "σ",

@@ -5,9 +5,14 @@ A receiver's Doppler velocity describes the motion some tens of milliseconds bef
 (gnss.velocity_latency). A wrong lag costs more than no velocity at all when the athlete
 accelerates at 5–8 m/s²: 0.08 s assumed against 0 or 0.15 s true moved 30 m splits by 40–90 ms
 on the validation set. So the lag is measured where it shows — in the accelerations of a sprint:
-positions have no lag, and the velocity they imply at an epoch (central difference) against the
-reported one differs by −L·a. Least squares over the epochs with |a| ≥ MIN_ACCEL on both
-horizontal axes gives L and its standard error.
+two clocks without lag are compared with the reported velocity:
+- the IMU (estimate_velocity_lag_imu), at each sprint start: the horizontal specific force
+  integrated from the standstill is the speed's shape without lag; the reported speed is that
+  shape L seconds late (its scale, an offset and a drift — an AHRS's tilt leaking gravity — fitted
+  alongside). Any fix type: the Doppler speed is as good in a float or single-point fix;
+- RTK-fixed positions (estimate_velocity_lag): the velocity they imply at an epoch (central
+  difference) against the reported one differs by −L·a; least squares over the epochs with
+  |a| ≥ MIN_ACCEL on both horizontal axes gives L and its standard error.
 """
 
 from __future__ import annotations
@@ -18,14 +23,27 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import savgol_filter
 
+from . import quaternion
+from .attitude import attitude_from_params, attitude_step, new_attitude
 from .geodesy import LocalFrame
-from .samples import FixType, GnssFix
+from .samples import FixType, GnssFix, ImuBlock
 
 MIN_ACCEL = 1.0  # m/s²: epochs accelerating less say little about the lag
 MIN_EPOCHS = 8  # accelerating epochs needed for an estimate
 MAX_LAG = 0.3  # s
 SMOOTHING = 0.5  # s, the span of the zero-phase fits
 SIGMA_FLOOR = 0.005  # s: the lag is not known better than this (it varies a little with the receiver's load)
+# A sprint start (for the IMU's measure): the last epoch standing (Doppler speed below REST_SPEED)
+# at most START_WITHIN before one running (above RUN_SPEED); the fit spans START_SPAN around it.
+REST_SPEED, RUN_SPEED, START_WITHIN = 0.5, 4.0, 3.0  # m/s, m/s, s
+START_SPAN = (-1.0, 3.0)  # s
+MAX_STARTS = 3  # the first few sprints of a recording say all it can
+LAG_STEP = 0.002  # s, the search grid of the IMU's measure
+SCALE_RANGE = (0.7, 1.3)  # the IMU's speed against the receiver's: outside, something else is wrong
+# The IMU's measure erred up to 0.014 s (0.021 s with single-point fixes; 6 ms short on average)
+# on the validation set — more than its misfit says; with an orientation estimated from the IMU
+# (no device orientation), which tilts in a sprint's acceleration, up to 0.02 s.
+IMU_SIGMA_FLOOR, ESTIMATED_ATTITUDE_SIGMA = 0.01, 0.02  # s
 
 
 @dataclass(frozen=True)
@@ -81,22 +99,129 @@ def estimate_velocity_lag(fixes: list[GnssFix]) -> LagEstimate | None:
     return LagEstimate(min(max(lag, 0.0), MAX_LAG), sigma, int(keep.sum()))
 
 
-def calibrated(params, fixes: list[GnssFix]) -> tuple[object, str | None]:
-    """params with gnss.velocity_latency (and its σ) from these fixes when
-    gnss.velocity_latency_estimate asks for it: the measured lag combined with the configured one
-    as a prior (inverse-variance weights), and a line saying what was done (None: nothing)."""
+def calibrated(params, fixes: list[GnssFix], imu: ImuBlock | None = None) -> tuple[object, str | None]:
+    """params with gnss.velocity_latency (and its σ) from these fixes (and, given, the IMU's samples
+    of the sprint starts: bags.reader.read_calibration) when gnss.velocity_latency_estimate asks
+    for it: each measure combined with the configured lag as a prior (inverse-variance weights),
+    and a line saying what was done (None: nothing)."""
     if not (params["gnss.velocity_latency_estimate"] and params["gnss.velocity"]):
         return params, None
     prior, prior_sigma = params["gnss.velocity_latency"], params["gnss.velocity_latency_sigma"]
     if prior_sigma <= 0.0:
         return params, "velocity lag: configured as exact (gnss.velocity_latency_sigma 0), not measured"
-    found = estimate_velocity_lag(sorted(fixes, key=lambda f: f.stamp))
-    if found is None:
+    fixes = sorted(fixes, key=lambda f: f.stamp)
+    found = {"the IMU at sprint starts": (estimate_velocity_lag_imu(fixes, imu, attitude_from_params(params))
+                                          if imu is not None and len(imu) else None),
+             "RTK-fixed positions": estimate_velocity_lag(fixes)}
+    found = {how: f for how, f in found.items() if f is not None}
+    if not found:
         return params, (f"velocity lag: too little acceleration in the recording to measure it; "
                         f"{prior:.3f} ± {prior_sigma:.3f} s as configured")
-    weight_prior, weight_found = 1.0 / prior_sigma ** 2, 1.0 / max(found.sigma, 1e-3) ** 2
-    lag = (prior * weight_prior + found.lag * weight_found) / (weight_prior + weight_found)
-    sigma = max(math.sqrt(1.0 / (weight_prior + weight_found)), SIGMA_FLOOR)
+    weights = [1.0 / prior_sigma ** 2] + [1.0 / max(f.sigma, 1e-3) ** 2 for f in found.values()]
+    lag = (prior * weights[0] + sum(f.lag * w for f, w in zip(found.values(), weights[1:], strict=True))) / sum(weights)
+    sigma = max(math.sqrt(1.0 / sum(weights)), SIGMA_FLOOR)
     tuned = type(params)({**params, "gnss.velocity_latency": lag, "gnss.velocity_latency_sigma": sigma})
-    return tuned, (f"velocity lag: measured {found.lag:.3f} ± {found.sigma:.3f} s on {found.epochs} accelerating "
-                   f"epochs; with the configured {prior:.3f} ± {prior_sigma:.3f} s: {lag:.3f} ± {sigma:.3f} s used")
+    measures = "; ".join(f"{f.lag:.3f} ± {f.sigma:.3f} s by {how} ({f.epochs} epochs)" for how, f in found.items())
+    return tuned, (f"velocity lag: measured {measures}; with the configured {prior:.3f} ± {prior_sigma:.3f} s: "
+                   f"{lag:.3f} ± {sigma:.3f} s used")
+
+class SprintStarts:
+    """Sprint starts in fixes given in stamp order: add(fix) returns the (from, to) span (stamps,
+    START_SPAN around the last standstill epoch) once a running epoch follows a standing one
+    within START_WITHIN; at most MAX_STARTS of them."""
+
+    def __init__(self):
+        self.rest: float | None = None
+        self.spans: list[tuple[float, float]] = []
+
+    def add(self, fix: GnssFix) -> tuple[float, float] | None:
+        if len(self.spans) >= MAX_STARTS or fix.velocity is None or fix.velocity_differenced:
+            return None
+        speed = math.hypot(fix.velocity[0], fix.velocity[1])
+        if not math.isfinite(speed):
+            return None
+        if speed < REST_SPEED:
+            self.rest = fix.stamp
+        elif speed > RUN_SPEED and self.rest is not None:
+            rest, self.rest = self.rest, None
+            if fix.stamp - rest <= START_WITHIN:
+                self.spans.append((rest + START_SPAN[0], rest + START_SPAN[1]))
+                return self.spans[-1]
+        return None
+
+
+def sprint_spans(fixes: list[GnssFix]) -> list[tuple[float, float]]:
+    starts = SprintStarts()
+    for fix in fixes:
+        starts.add(fix)
+    return starts.spans
+
+
+def horizontal_force(imu: ImuBlock, attitude) -> tuple[np.ndarray, np.ndarray]:
+    """Stamps and the horizontal part (in the level frame of the IMU's own yaw) of the specific
+    force of the samples with an orientation (the device's, or estimated: attitude's source)."""
+    t, out = [], []
+    for k in range(len(imu)):
+        if attitude_step(attitude, imu.stamps[k], imu.accel[k], imu.gyro[k], imu.orientation[k],
+                         imu.has_orientation[k]):
+            t.append(imu.stamps[k])
+            out.append((quaternion.to_matrix(attitude.q) @ imu.accel[k])[:2])  # gravity is vertical: not in it
+    return np.asarray(t, dtype=float), np.asarray(out, dtype=float).reshape(-1, 2)
+
+
+def _span_misfit(t_fix: np.ndarray, reported: np.ndarray, t_imu: np.ndarray, velocity: np.ndarray,
+                 lags: np.ndarray) -> np.ndarray | None:
+    """Residual sum of squares, per lag, of the reported horizontal velocities against the IMU's
+    velocity that lag earlier, turned into east/north with a scale, plus an offset and a drift
+    per axis (a constant error of the force — a tilt's gravity, a bias — integrates to a drift);
+    None if the best fit's scale is not plausible."""
+    misfit, scales = np.empty(len(lags)), np.empty(len(lags))
+    n, drift = len(t_fix), t_fix - t_fix[0]
+    zero, one = np.zeros(n), np.ones(n)
+    z = np.concatenate([reported[:, 0], reported[:, 1]])
+    for k, lag in enumerate(lags):
+        vx, vy = (np.interp(t_fix - lag, t_imu, velocity[:, j]) for j in range(2))
+        # east = c·vx − s·vy + …, north = s·vx + c·vy + …: the IMU's yaw against east unknown
+        design = np.block([[vx[:, None], -vy[:, None], drift[:, None], one[:, None], zero[:, None], zero[:, None]],
+                           [vy[:, None], vx[:, None], zero[:, None], zero[:, None], drift[:, None], one[:, None]]])
+        coef, *_ = np.linalg.lstsq(design, z, rcond=None)
+        r = z - design @ coef
+        misfit[k], scales[k] = r @ r, math.hypot(coef[0], coef[1])
+    best = int(np.argmin(misfit))
+    return misfit if SCALE_RANGE[0] <= scales[best] <= SCALE_RANGE[1] else None
+
+
+def estimate_velocity_lag_imu(fixes: list[GnssFix], imu: ImuBlock, attitude=None) -> LagEstimate | None:
+    """The lag of the reported velocities (fixes in stamp order) against the IMU's integrated
+    horizontal force over the first sprint starts, or None without a usable start. attitude:
+    an attitude.Attitude (the chain's settings), by default the device's orientation or else an
+    estimate."""
+    lags = np.arange(-0.05, MAX_LAG + 1e-9, LAG_STEP)
+    total, epochs = np.zeros(len(lags)), 0
+    for lo, hi in sprint_spans(fixes):
+        use = [f for f in fixes if lo <= f.stamp <= hi and f.velocity is not None and not f.velocity_differenced]
+        inside = (imu.stamps >= lo - 2 * MAX_LAG) & (imu.stamps <= hi + 0.1)
+        if len(use) < MIN_EPOCHS or not inside.any():
+            continue
+        t_imu, force = horizontal_force(imu.take(np.flatnonzero(inside)),
+                                        new_attitude() if attitude is None else attitude)
+        if len(t_imu) < 2 or t_imu[0] > lo - MAX_LAG or t_imu[-1] < use[-1].stamp or np.diff(t_imu).max() > 0.1:
+            continue  # the span not covered by the IMU, or a gap in it
+        velocity = np.vstack([np.zeros(2), np.cumsum(0.5 * (force[1:] + force[:-1]) * np.diff(t_imu)[:, None],
+                                                     axis=0)])
+        misfit = _span_misfit(np.array([f.stamp for f in use]),
+                              np.array([np.asarray(f.velocity, dtype=float)[:2] for f in use]), t_imu, velocity, lags)
+        if misfit is not None:
+            total += misfit
+            epochs += len(use)
+    best = int(np.argmin(total))
+    if not epochs or best in (0, len(lags) - 1):
+        return None  # no start, or the best lag at the edge of what receivers do
+    before, at, after = total[best - 1:best + 2]
+    curvature = (before - 2.0 * at + after) / LAG_STEP ** 2
+    if curvature <= 0.0:
+        return None
+    lag = float(lags[best] + 0.5 * LAG_STEP * (before - after) / (before - 2.0 * at + after))  # the parabola's vertex
+    sigma = math.sqrt(2.0 * at / max(2 * epochs - 6, 1) / curvature)
+    sigma = max(sigma, IMU_SIGMA_FLOOR if imu.has_orientation.all() else ESTIMATED_ATTITUDE_SIGMA)
+    return LagEstimate(min(max(lag, 0.0), MAX_LAG), sigma, epochs)

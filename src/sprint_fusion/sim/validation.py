@@ -63,12 +63,14 @@ class Scores:
 
 def fused(sc: Scenario, params, smooth: bool = False):
     """The scenario through the filters as the offline commands run a recording: the velocity's
-    lag measured on its fixes first (gnss.velocity_latency_estimate), then the samples in arrival
-    order."""
+    lag measured first (gnss.velocity_latency_estimate: on the IMU at the sprint start and the
+    RTK-fixed positions), then the samples in arrival order."""
     from ..core.fusion import run
+    from ..core.samples import ImuBlock
     from ..core.velocity_lag import calibrated
 
-    return run(sc.simulated.merged(), calibrated(params, sc.simulated.gnss)[0], smooth=smooth)
+    imu = ImuBlock.of(sc.simulated.imu)
+    return run(sc.simulated.merged(), calibrated(params, sc.simulated.gnss, imu)[0], smooth=smooth)
 
 
 def score(t: np.ndarray, speed: np.ndarray, truth, start: float) -> Scores:
