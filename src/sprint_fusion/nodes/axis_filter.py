@@ -77,7 +77,7 @@ class AxisFilterNode(FusionNode):
         row = np.full(WIDTH, np.nan)
         row[Col.t] = stamp
         write_axis(row, self.i, self.filter.filter)
-        (_, state), (_, accel_msg) = outputs.axis_outputs(self.types, row, self.axis)
+        (_, state), (_, accel_msg) = outputs.axis_outputs(self.reused(), row, self.axis)
         self.state_pub.publish(state)
         self.accel_pub.publish(accel_msg)
 

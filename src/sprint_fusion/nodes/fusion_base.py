@@ -67,6 +67,7 @@ class FusionNode(Node):
             self.fp = FilterParams({p.name: values[p.name] for p in FILTER_PARAMS})
             self.p = values
             self.types = msgs.rclpy_types()
+            self.reused = msgs.ReusedMessages(self.types)  # per-sample outputs: instances refilled
             self.timeline = (InputTimeline.from_params(self.fp) if self.sensor_inputs else
                              StampOrder(self.fp["time.stage_window"], self.fp["time.reset_jump_back"]))
             self.reported: dict[str, int] = {}

@@ -66,7 +66,7 @@ class SpeedFuserNode(FusionNode):
             self.filter.update(stamp, row[Col.kf5_v_north], row[Col.kf5_v_east])
             write_speed(row, self.filter.filter)
         self.last = float(row[Col.kf5_speed])
-        (_, speed), (_, odometry) = outputs.speed_outputs(self.types, row)
+        (_, speed), (_, odometry) = outputs.speed_outputs(self.reused(), row)
         self.speed_pub.publish(speed)
         self.odom_pub.publish(odometry)
 

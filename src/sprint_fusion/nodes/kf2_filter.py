@@ -36,7 +36,7 @@ class Kf2Node(FusionNode):
             return
         row = self.kf2.on_imu(item)
         if row is not None:
-            (_, speed), (_, distance) = outputs.kf2_outputs(self.types, row)
+            (_, speed), (_, distance) = outputs.kf2_outputs(self.reused(), row)
             self.speed_pub.publish(speed)
             self.distance_pub.publish(distance)
 
