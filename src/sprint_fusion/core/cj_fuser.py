@@ -15,6 +15,8 @@ GNSS velocity and positions make b observable, a standstill most of all.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import kalman as kf
@@ -45,6 +47,44 @@ def acceleration_step(f, r, t, a) -> int:
     return kf.UPDATED
 
 
+GATED, LAST_FIX, OUTLIERS = range(3)  # CjFuser.gnss_state
+
+
+@jit
+def velocity_step(f, t, v, variance, row, lag_sigma) -> int:
+    """The receiver's velocity v (variance, lagging as `row` says) into a started filter f. Not
+    gated: Doppler has no multipath jumps, and a stride's speed swing (±0.5 m/s at 4–5 Hz, which
+    the receiver samples and the filter smooths) would fail a tight gate."""
+    if not kf.advance(f, t):
+        return kf.TIME_BACK
+    lag_error = lag_sigma * f.x[2]  # an uncertain lag errs by σ_L·a
+    kf.update_row(f, v, row, max(variance + lag_error * lag_error, R_FLOOR))
+    return kf.UPDATED
+
+
+@jit
+def gnss_step(f, t, d, r, gate, position_row, v, variance, velocity_row, lag_sigma, state) -> int:
+    """A fix into a started filter f: its displacement d (variance r) through the innovation gate —
+    kept out unless consistent; taken after a gap; taken anew (re-anchored) once kept out
+    MAX_GATED_IN_A_ROW times — then, where v is a number, its velocity (velocity_step)."""
+    if not kf.advance(f, t):
+        return kf.TIME_BACK
+    after_gap = t - state[LAST_FIX] > GATE_AFTER_GAP
+    state[LAST_FIX] = t
+    if after_gap or kf.consistent(f, d, position_row, r, gate):
+        state[GATED] = 0.0
+        kf.update(f, d, 0, r)
+    elif state[GATED] >= MAX_GATED_IN_A_ROW:  # a jump that lasts: start the position anew there
+        state[GATED] = 0.0
+        kf.reanchor(f, 0, d, r)
+    else:
+        state[GATED] += 1.0
+        state[OUTLIERS] += 1.0
+    if math.isnan(v):
+        return kf.UPDATED
+    return velocity_step(f, t, v, variance, velocity_row, lag_sigma)
+
+
 class CjFuser:
     def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
                  p0: float = 1.0, gate: float = 0.0, velocity_latency: float = 0.0,
@@ -63,9 +103,9 @@ class CjFuser:
         self.velocity_row = np.zeros(len(self.filter.x))
         self.velocity_row[1:4] = (1.0, -lag, lag * lag / 2.0)  # v(t − L) under constant jerk
         self.lag_sigma = float(velocity_latency_sigma)
-        self.outliers = 0  # GNSS positions the gate kept out
-        self.gated = 0  # positions kept out in a row
-        self.last_fix = -np.inf  # time of the last position received (taken or not)
+        # what the GNSS step keeps between fixes: positions kept out in a row (GATED), the time of
+        # the last position received, taken or not (LAST_FIX), positions the gate kept out (OUTLIERS)
+        self.gnss_state = np.array([0.0, -np.inf, 0.0])
 
     @classmethod
     def from_params(cls, params, section: str) -> CjFuser:
@@ -77,7 +117,7 @@ class CjFuser:
 
     @property
     def initialized(self) -> bool:
-        return kf.started(self.filter)
+        return kf.is_started(self.filter)
 
     @property
     def state(self) -> np.ndarray:
@@ -87,43 +127,36 @@ class CjFuser:
     def covariance(self) -> np.ndarray:
         return self.filter.P
 
+    @property
+    def outliers(self) -> int:
+        """GNSS positions the gate kept out."""
+        return int(self.gnss_state[OUTLIERS])
+
     def reset(self) -> None:
         kf.reset(self.filter)
-        self.gated = 0
-        self.last_fix = -np.inf
+        self.gnss_state[GATED], self.gnss_state[LAST_FIX] = 0.0, -np.inf
 
     def gnss_r(self, sigma: float) -> float:
         return max((sigma if self.r_from == "std" else sigma * sigma) * self.r_scale, R_FLOOR)
 
     def position(self, t: float, d: float, sigma: float) -> None:
         """GNSS displacement d [m] with the receiver's 1σ error on this axis."""
-        if not self.initialized:
-            kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
-        kf.predict_to(self.filter, t)
-        r = self.gnss_r(sigma)
-        after_gap = t - self.last_fix > GATE_AFTER_GAP
-        self.last_fix = t
-        consistent = after_gap or kf.consistent(self.filter, float(d), self.position_row, r, self.gate)
-        if consistent:
-            self.gated = 0
-            kf.update(self.filter, float(d), 0, r)
-        elif self.gated >= MAX_GATED_IN_A_ROW:  # a jump that lasts: start the position anew there
-            self.gated = 0
-            kf.reanchor(self.filter, 0, float(d), r)
-        else:
-            self.gated += 1
-            self.outliers += 1
+        self.fix(t, d, sigma)
 
     def velocity(self, t: float, v: float, variance: float) -> None:
         """GNSS velocity v [m/s] on this axis with its variance, once a position started the filter."""
+        if self.initialized:
+            kf.checked(velocity_step(self.filter, float(t), float(v), float(variance), self.velocity_row,
+                                     self.lag_sigma), t)
+
+    def fix(self, t: float, d: float, sigma: float, v: float = math.nan, variance: float = math.nan) -> None:
+        """A fix's displacement d [m] with its 1σ error and, where v is a number, its velocity v with
+        its variance: one compiled step (the filter starts at its first displacement)."""
         if not self.initialized:
-            return
-        kf.predict_to(self.filter, t)
-        lag_error = self.lag_sigma * self.filter.x[2]  # an uncertain lag errs by σ_L·a
-        r = max(float(variance) + lag_error * lag_error, R_FLOOR)
-        # not gated: Doppler has no multipath jumps, and a stride's speed swing (±0.5 m/s at 4–5 Hz,
-        # which the receiver samples and the filter smooths) would fail a tight gate
-        kf.update_row(self.filter, float(v), self.velocity_row, r)
+            kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
+        code = gnss_step(self.filter, float(t), float(d), self.gnss_r(sigma), self.gate, self.position_row,
+                         float(v), float(variance), self.velocity_row, self.lag_sigma, self.gnss_state)
+        kf.checked(code, t)
 
     def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
         """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first

@@ -103,9 +103,10 @@ class Kf2:
 
     def on_gnss(self, fix: GnssFix, enu: np.ndarray) -> None:
         d = self.track.update(enu, fix.velocity)
-        self.cj.position(fix.stamp, d, fix.sigma_horizontal)
         if self.use_velocity and measured_velocity(fix):
-            self.cj.velocity(fix.stamp, *self.along_track_velocity(fix))
+            self.cj.fix(fix.stamp, d, fix.sigma_horizontal, *self.along_track_velocity(fix))
+        else:
+            self.cj.fix(fix.stamp, d, fix.sigma_horizontal)
 
     def along_track_velocity(self, fix: GnssFix) -> tuple[float, float]:
         """The receiver's horizontal velocity along the direction of motion, and its variance;

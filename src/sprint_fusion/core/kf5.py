@@ -43,8 +43,10 @@ class Kf5:
     def on_gnss(self, fix: GnssFix, enu: np.ndarray) -> None:
         sigma = fix.sigma_enu
         self.yaw_bias.on_gnss(fix)
+        with_velocity = self.use_velocity and measured_velocity(fix)
         for i, name in enumerate(AXES):
-            self.axes[name].position(fix.stamp, float(enu[i]), float(sigma[i]))
-        if self.use_velocity and measured_velocity(fix):
-            for i, name in enumerate(AXES):
-                self.axes[name].velocity(fix.stamp, float(fix.velocity[i]), float(fix.velocity_covariance[i, i]))
+            if with_velocity:
+                self.axes[name].fix(fix.stamp, float(enu[i]), float(sigma[i]), float(fix.velocity[i]),
+                                    float(fix.velocity_covariance[i, i]))
+            else:
+                self.axes[name].fix(fix.stamp, float(enu[i]), float(sigma[i]))

@@ -82,7 +82,7 @@ class TrackSmoother:
 
     def add_fix(self, f: kf.Filter) -> None:
         """The track filter after a GNSS epoch (once started)."""
-        if kf.started(f):
+        if kf.is_started(f):
             self.add_states(f.t.copy(), f.x[None].copy(), f.P[None].copy(), False)
 
     def add_states(self, t, x, P, from_row: bool = False) -> None:

@@ -67,7 +67,7 @@ class YawBiasNode(FusionNode):
 
     def status(self):
         level, message = self.input_status()
-        if not kf.started(self.estimator.yaw):
+        if not kf.is_started(self.estimator.yaw):
             missing = level != DiagnosticStatus.OK
             return DiagnosticStatus.WARN, message if missing else "yaw unknown: waiting for motion (GNSS heading)", {}
         values = {"yaw [deg]": f"{self.estimator.yaw.x[0]:.1f}", "yaw bias [deg]": f"{self.estimator.bias.x[0]:.1f}"}
