@@ -193,7 +193,7 @@ def test_session_analysis_on_blocks_finds_the_same_trials(bag):
 
 
 STEPS = ("yaw_bias.align_step", "yaw_bias.angle_step", "cj_fuser.acceleration_step", "speed.speed_step",
-         "kf2.forward_step", "kalman.advance", "kalman.update", "kalman.start", "chain.chain_run")
+         "kf2.forward_step", "cj_fuser.gnss_step", "cj_fuser.velocity_step", "kalman.start", "chain.chain_run")
 
 
 @pytest.mark.slow

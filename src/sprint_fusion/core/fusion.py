@@ -176,6 +176,7 @@ def warm_up(params: FilterParams | None = None) -> FusionResult:
         stages[0].on_imu(sample)
         stages[1].yaw_bias.on_imu(sample)
         stages[1].axes["east"].acceleration(t, 0.5)
+        stages[1].axes["north"].velocity(t, 0.0, 1e-4)  # an axis node takes the Doppler on its own topic
         stages[1].speed.update(t, 0.0, 5.0)
     result = run_blocks([items], params)
     jit.mark_warm()  # the live nodes may run compiled from now on (core/jit.py, "cached")

@@ -164,6 +164,9 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("time.stage_window", 0.02, "Reorder window of the downstream graph nodes (axis filters, speed "
           "fuser): their inputs come from one upstream node, out of order by microseconds at most", "s",
           low=0.0, high=10.0),
+    Param("time.early_release", True, "Release samples before the window is over once every input stream "
+          "has passed them (the IMU's newest stamp, the receiver's next epoch due): the same results, without "
+          "the window's wait; a stream gone silent or out of order falls back to the windows"),
     Param("time.reset_jump_back", 1.0, "Stamps this far behind the filter time, five in a row, reset the "
           "filters (one stray old stamp is dropped); a smaller step back drops the sample", "s",
           low=0.0, high=3600.0),

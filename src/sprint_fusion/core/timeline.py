@@ -20,6 +20,7 @@ data by history) replaces the window: callers see the same events.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import heapq
@@ -95,32 +96,102 @@ class StampGuard:
         self.newest, self.held = last_stamp, []
 
 
+class StreamClock:
+    """What one input stream (one kind of item) tells about the future. It arrives in stamp order
+    (one driver, one DDS writer), so nothing stamped at or before its newest stamp can still come;
+    a periodic stream (a receiver's epochs) nothing either before its next epoch, expected no
+    sooner than PERIODIC_SHARE of its shortest recent interval after the last. A stamp going back
+    makes the stream unordered: its clock tells nothing more."""
+
+    PERIODIC_SHARE = 0.8  # epochs are regular (GNSS time); a host-stamped receiver jitters a little
+    INTERVALS = 8
+    # A stream is trusted to keep its order once it kept it this long: an item out of order after
+    # early releases would be too late for its place (dropped, counted), so jittery inputs must
+    # show themselves first.
+    PROBATION = 0.5  # s of its own stamps
+
+    def __init__(self, periodic: bool):
+        self.periodic = periodic
+        self.first = self.newest = -math.inf
+        self.intervals: collections.deque = collections.deque(maxlen=self.INTERVALS)
+        self.ordered = True
+
+    def seen(self, stamp: float) -> None:
+        if stamp < self.newest:
+            self.ordered = False
+            return
+        if not math.isfinite(self.first):
+            self.first = stamp
+        if self.periodic and self.newest < stamp and math.isfinite(self.newest):
+            self.intervals.append(stamp - self.newest)
+        self.newest = stamp
+
+    @property
+    def trusted(self) -> bool:
+        return self.ordered and self.newest - self.first >= self.PROBATION
+
+    def bound(self) -> float:
+        """Every item of this stream that belongs at or before this stamp has arrived."""
+        if self.periodic and len(self.intervals) >= 4:  # the next epoch, strictly later than this
+            return math.nextafter(self.newest + self.PERIODIC_SHARE * min(self.intervals), -math.inf)
+        return self.newest
+
+
 class ReorderBuffer:
-    """Release (stamp, kind, item) in stamp order once they are `window` seconds old.
+    """Release (stamp, kind, item) in stamp order once they are `window` seconds old — or, with
+    `early`, as soon as every input stream's clock (StreamClock, one per kind: 'imu' dense, the
+    others periodic) says nothing that belongs before them can still come: a watermark, as stream
+    processors keep one. The order released is the same either way, so the results are; only the
+    wait differs (an IMU sample waits for the fix of an epoch that began before it, not a whole
+    window). A stream that goes silent holds the early release back, and the window applies; one
+    that goes out of order turns it off for good (a clock jump, a replayed bag looping).
 
     Equal stamps are released by kind name, then arrival ("gnss" before "imu": a fix and an
     IMU sample of one instant form one step), so the order never depends on arrival jitter.
     An item with exactly the stamp and kind of one already seen is a duplicate and is dropped.
     """
 
-    def __init__(self, window: float = 0.1):
+    def __init__(self, window: float = 0.1, early: bool = False):
         self.window = window
         self._heap: list[tuple[float, str, int, Any]] = []
         self._seq = itertools.count()  # ties keep arrival order
         self._seen: set[tuple[float, str]] = set()
         self.duplicates = 0
         self.horizon = -math.inf  # everything stamped up to here may have been released
+        self.clocks: dict[str, StreamClock] | None = {} if early else None
+        self.watermark = -math.inf  # items stamped up to here may go early (every clock has passed them)
+        # released early, an item can no longer be matched by a duplicate among the held ones:
+        # the keys released within the last window are kept for that
+        self._released: set[tuple[float, str]] = set()
+        self._released_order: collections.deque = collections.deque()
+
+    def clock(self, kind: str, stamp: float) -> None:
+        """A stream's item seen at `stamp` (also a part of a GNSS epoch that waits elsewhere: the
+        fix of that epoch is not released before it)."""
+        if self.clocks is None or not math.isfinite(stamp):
+            return
+        self.clocks.setdefault(kind, StreamClock(periodic=kind != IMU)).seen(stamp)
+        clocks = self.clocks.values()
+        self.watermark = min(c.bound() for c in clocks) if all(c.trusted for c in clocks) else -math.inf
+
+    def _early(self, stamp: float) -> bool:
+        return stamp <= self.watermark
 
     def push(self, stamp: float, kind: str, item: Any) -> list[tuple[float, str, Any]]:
         key = (stamp, kind)
-        if key in self._seen:
+        if key in self._seen or (self.clocks is not None and key in self._released):
             self.duplicates += 1
             return []
         self._seen.add(key)
+        self.clock(kind, stamp)
         heapq.heappush(self._heap, (stamp, kind, next(self._seq), item))
         newest = max(stamp, self._heap[0][0])
         self.horizon = max(self.horizon, newest - self.window)
-        return self._release(lambda s: s <= newest - self.window)
+        return self._release(lambda s: s <= newest - self.window or self._early(s))
+
+    def due(self) -> list[tuple[float, str, Any]]:
+        """What the clocks let go now (one moved without an item here: a part of an epoch)."""
+        return self._release(self._early)
 
     def take(self) -> list[tuple[float, str, Any]]:
         """Everything held, in release order, out of the buffer (to be released or held again
@@ -165,7 +236,14 @@ class ReorderBuffer:
         while self._heap and ready(self._heap[0][0]):
             stamp, kind, _, item = heapq.heappop(self._heap)
             self._seen.discard((stamp, kind))
+            self.horizon = max(self.horizon, stamp)
             out.append((stamp, kind, item))
+        if self.clocks is not None and out:
+            for stamp, kind, _ in out:
+                self._released.add((stamp, kind))
+                self._released_order.append((stamp, kind))
+            while self._released_order and self._released_order[0][0] < self.horizon - self.window:
+                self._released.discard(self._released_order.popleft())
         return out
 
 
@@ -189,8 +267,8 @@ class StampOrder:
     filters, speed fuser) need of the timeline, their inputs coming from nodes that already
     checked them. push() and flush() return events (kind, item) and (RESET, stamp)."""
 
-    def __init__(self, window: float = 0.1, reset_jump_back: float = 1.0):
-        self.reorder = ReorderBuffer(window)
+    def __init__(self, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False):
+        self.reorder = ReorderBuffer(window, early)
         self.guard = StampGuard(reset_jump_back)
         self.counts = InputCounts()
 
@@ -206,6 +284,9 @@ class StampOrder:
 
     def flush(self) -> list[tuple[str, Any]]:
         return self._order(self.reorder.flush())
+
+    def due(self) -> list[tuple[str, Any]]:
+        return self._order(self.reorder.due())
 
     def _order(self, released) -> list[tuple[str, Any]]:
         events = []
@@ -258,16 +339,24 @@ class InputTimeline(StampOrder):
     """The sensor inputs of the filters (see the module's doc): imu(), gnss() and the parts of
     an epoch in arrival order; events out in stamp order; `counts` of everything not passed on."""
 
-    def __init__(self, latency: float = 0.0, window: float = 0.1, reset_jump_back: float = 1.0):
-        super().__init__(window, reset_jump_back)
+    def __init__(self, latency: float = 0.0, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False):
+        super().__init__(window, reset_jump_back, early)
         self.latency = latency
         self.epochs = GnssEpochs()
         self.differencer = PositionDifferencer()
         self.epoch_times: list[float] = []  # the latest receiver epochs released, for its period
 
     @classmethod
-    def from_params(cls, params) -> InputTimeline:
-        return cls(params["gnss.latency"], params["time.reorder_window"], params["time.reset_jump_back"])
+    def from_params(cls, params, live: bool = False) -> InputTimeline:
+        """live: a node's, releasing early as time.early_release says (offline, nothing waits on a
+        clock: the window alone, whose results early release gives too)."""
+        return cls(params["gnss.latency"], params["time.reorder_window"], params["time.reset_jump_back"],
+                   live and params["time.early_release"])
+
+    def part(self, kind: str, stamp: float) -> None:
+        """A part of an epoch (its velocity, its heading) arrived, stamped like its fix: the fix
+        is not released early before its parts (ReorderBuffer.clock)."""
+        self.reorder.clock(kind, stamp - self.latency)
 
     # --- in --------------------------------------------------------------------------------
     def imu(self, sample: ImuSample) -> list[tuple[str, Any]]:

@@ -68,8 +68,9 @@ class FusionNode(Node):
             self.p = values
             self.types = msgs.rclpy_types()
             self.reused = msgs.ReusedMessages(self.types)  # per-sample outputs: instances refilled
-            self.timeline = (InputTimeline.from_params(self.fp) if self.sensor_inputs else
-                             StampOrder(self.fp["time.stage_window"], self.fp["time.reset_jump_back"]))
+            self.timeline = (InputTimeline.from_params(self.fp, live=True) if self.sensor_inputs else
+                             StampOrder(self.fp["time.stage_window"], self.fp["time.reset_jump_back"],
+                                        self.fp["time.early_release"]))
             self.reported: dict[str, int] = {}
             self.presence = Presence()
             self.last_input_wall = time.monotonic()
@@ -120,12 +121,21 @@ class FusionNode(Node):
         self.create_subscription(Imu, topics.IMU_DATA, self._on_imu_data, qos)
         self.raw_sub = self.create_subscription(Imu, topics.IMU_RAW, self._imu, qos)
         self.create_subscription(NavSatFix, topics.GNSS_FIX, self._on_fix, qos)
-        epochs = self.timeline.epochs
         self.create_subscription(TwistWithCovarianceStamped, topics.GNSS_VEL,
-                                 lambda msg: msgs.add_velocity_part(epochs, msg), qos)
-        self.create_subscription(Imu, topics.GNSS_HEADING, lambda msg: msgs.add_heading_part(epochs, msg), qos)
+                                 self._on_part(msgs.add_velocity_part, "gnss_vel"), qos)
+        self.create_subscription(Imu, topics.GNSS_HEADING, self._on_part(msgs.add_heading_part, "gnss_heading"), qos)
         self.create_subscription(UInt8, topics.GNSS_FIX_TYPE, self._on_fix_type, qos)
         self.fix_type: FixType | None = None
+
+    def _on_part(self, add, kind: str):
+        """A part of a receiver epoch (velocity, heading): kept for its fix, and its stream's clock
+        told — the fix waits for its parts, and may go now."""
+        def on(msg) -> None:
+            add(self.timeline.epochs, msg)
+            self.timeline.part(kind, msgs.stamp_of(msg))
+            self._process(self.timeline.due())
+
+        return on
 
     def _on_imu_data(self, msg) -> None:
         if self.raw_sub is not None:  # the device reports its orientation: the raw copy is redundant

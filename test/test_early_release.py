@@ -1,0 +1,109 @@
+"""Live nodes release samples before their window is over once every input stream has passed them
+(the timeline's stream clocks, a watermark): the events must be the window's, in the window's
+order — only sooner. An IMU sample waits for the fix of an epoch that began before it, no longer;
+a silent or disordered stream falls back to the window, and nothing is lost or taken twice."""
+
+import math
+
+import pytest
+
+from sprint_fusion.core.samples import ImuSample
+from sprint_fusion.core.timeline import GNSS, IMU, InputTimeline, StreamClock
+from sprint_fusion.sim.profiles import ConstantAccelerationRamp
+from sprint_fusion.sim.sensors import GnssModel, ImuModel, simulate
+from sprint_fusion.sim.truth import straight_sprint
+
+LATENCY, GNSS_RATE, IMU_RATE, WINDOW = 0.03, 20.0, 200.0, 0.1
+
+
+@pytest.fixture(scope="module")
+def arrivals():
+    """(arrival time, kind, sample) of a sprint: fixes 30 ms after their epoch, at 20 Hz."""
+    truth = straight_sprint(ConstantAccelerationRamp(3.0, 9.0), duration=6.0, rate=IMU_RATE, standstill=2.0)
+    sim = simulate(truth, GnssModel(rate=GNSS_RATE, latency=LATENCY), ImuModel(rate=IMU_RATE), seed=1)
+    out = [(e.receive_time, GNSS, e.fix) for e in sim.epochs if e.fix.fix_type.value] + \
+          [(s.stamp, IMU, s) for s in sim.imu]
+    return sorted(out, key=lambda a: (a[0], a[1] != GNSS))
+
+
+def feed(timeline: InputTimeline, arrivals):
+    """Events in release order, and for each IMU sample how long it was held (arrival of the item
+    that released it − its own)."""
+    events, held, arrived = [], {}, {}
+    for now, kind, sample in arrivals:
+        if kind == IMU:
+            arrived[sample.stamp] = now
+        out = timeline.imu(sample) if kind == IMU else timeline.gnss(sample)
+        for k, item in out:
+            if k == IMU:
+                held[item.stamp] = now - arrived[item.stamp]
+        events += out
+    return events + timeline.flush(), held
+
+
+def signature(events):
+    return [(kind, item.stamp) for kind, item in events]
+
+
+def test_the_same_events_in_the_same_order_released_sooner(arrivals):
+    window, _ = feed(InputTimeline(window=WINDOW), arrivals)
+    early, held = feed(InputTimeline(window=WINDOW, early=True), arrivals)
+    assert signature(early) == signature(window) and len(window) == len(arrivals)
+    first = arrivals[0][0]
+    steady = [h for t, h in held.items() if t > first + 1.0]  # clocks on probation the first 0.5 s
+    # an IMU sample waits at most for the next epoch's fix: its latency and the share of the period
+    # the clock cannot promise (20 %), plus one IMU sample
+    bound = LATENCY + (1 - StreamClock.PERIODIC_SHARE) / GNSS_RATE + 1 / IMU_RATE + 1e-9
+    assert max(steady) <= bound < WINDOW
+    assert sum(h == 0 for h in steady) > 0.15 * len(steady)  # those after the fix's arrival go at once
+
+
+def test_a_fix_waits_for_its_velocity(arrivals):
+    """The parts of an epoch (velocity, heading) arrive as messages of their own: a stream whose
+    clock says its part of the fix's epoch is still to come holds the fix."""
+    timeline = InputTimeline(window=WINDOW, early=True)
+    for now, kind, sample in arrivals:
+        if kind == GNSS:
+            if now > arrivals[0][0] + 2.0:
+                break
+            timeline.part("gnss_vel", sample.stamp)
+            timeline.gnss(sample)
+        else:
+            timeline.imu(sample)
+    # the next fix arrives before its velocity: it stays until the velocity's clock passes it
+    fix = sample
+    assert all(k != GNSS for k, _ in timeline.gnss(fix))  # the IMU has passed it: only the velocity holds it
+    timeline.part("gnss_vel", fix.stamp)
+    assert [i.stamp for k, i in timeline.due() if k == GNSS] == [fix.stamp]
+
+
+def test_a_silent_receiver_holds_the_imu_for_the_window_only(arrivals):
+    cut = arrivals[0][0] + 3.0
+    silent = [a for a in arrivals if a[1] == IMU or a[0] < cut]  # the receiver stops at 3 s
+    events, held = feed(InputTimeline(window=WINDOW, early=True), silent)
+    assert len(events) == len(silent)  # nothing lost
+    later = [h for t, h in held.items() if t > cut + 0.2]
+    assert later and max(later) == pytest.approx(WINDOW, abs=1.5 / IMU_RATE)
+
+
+def test_a_stream_out_of_order_turns_early_release_off(arrivals):
+    stream = [a for a in arrivals if a[1] == IMU][:400]
+    swapped = [*stream[:300], stream[301], stream[300], *stream[302:]]  # one pair out of order at 1.5 s
+    timeline = InputTimeline(window=WINDOW, early=True)
+    events, held = feed(timeline, swapped)
+    lost = len(stream) - len(events)
+    assert lost <= 1 and timeline.counts.dropped == lost  # at most the one late sample, and it is counted
+    after = [h for t, h in held.items() if t > stream[310][2].stamp]
+    assert after and min(after) == pytest.approx(WINDOW, abs=1.5 / IMU_RATE)  # the window again
+
+
+def test_a_repeated_sample_after_an_early_release_is_a_duplicate():
+    timeline = InputTimeline(window=WINDOW, early=True)
+    taken = []
+    for k in range(300):
+        s = ImuSample(10.0 + k / IMU_RATE, [0.0, 0.0, 9.8], [0.0, 0.0, 0.0])
+        taken += timeline.imu(s)
+        if k == 250:
+            taken += timeline.imu(s)  # the same message twice (released already)
+    assert len(taken) + len(timeline) == 300 and timeline.counts.duplicates == 1
+    assert math.isclose(taken[-1][1].stamp, 10.0 + 299 / IMU_RATE)  # released at once, not after a window
