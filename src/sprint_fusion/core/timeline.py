@@ -5,7 +5,8 @@ epoch arrives as several messages. InputTimeline is the one place that handles a
 the offline chain (SprintFusion), the live fusion nodes and the bag reader:
 - a GNSS stamp is moved back by the receiver latency to the epoch it describes;
 - a ReorderBuffer holds samples for a short window and releases them sorted, so a late fix
-  still lands between the IMU samples of its epoch (duplicates dropped, counted);
+  still lands between the IMU samples of its epoch (duplicates dropped, counted) — live, as soon
+  as every input stream has passed them (StreamClock: early release, the same order);
 - a released fix is completed with the velocity and heading of its epoch (GnssEpochs); no-fix
   epochs and invalid samples are counted and go no further;
 - a StampGuard drops what is still too old (counted, never silent) and turns a confirmed jump
@@ -13,9 +14,9 @@ the offline chain (SprintFusion), the live fusion nodes and the bag reader:
   the clock has stayed back for a few samples: one stray old stamp is dropped;
 - a fix without velocity gets one from the previous position (PositionDifferencer).
 
-Out come events (GNSS, fix), (IMU, sample or ImuBlock) and (RESET, stamp). Holding samples for a
-window is the seam where a short state history with re-running from a late sample (issue: late
-data by history) replaces the window: callers see the same events.
+Out come events (GNSS, fix), (IMU, sample or ImuBlock) and (RESET, stamp). What a sample still
+waits for live is the fix of an epoch that began before it: publishing without waiting (a state
+history re-run when the fix comes) is the next seam here — callers would see the same events.
 """
 
 from __future__ import annotations
