@@ -111,6 +111,38 @@ def test_no_sprint_start_no_imu_measure():
     assert estimate_velocity_lag_imu(standing, ImuBlock.of(run.imu)) is None
 
 
+def test_a_late_first_start_is_found_and_reading_stops_after_the_third(tmp_path):
+    """The IMU of a start is taken from the messages kept while its running epoch shows it: a
+    sprint after 12 s of standing is measured all the same; a session of four sprints is read only
+    up to its third start."""
+    from sprint_fusion.bags.reader import read_calibration
+    from sprint_fusion.bags.simulation import simulation_records
+    from sprint_fusion.bags.writer import typestore, write_bag
+    from sprint_fusion.msgs import bag_types
+    from sprint_fusion.sim.scenario import build
+
+    store = typestore()
+    doc = {"run": {"seed": 3, "duration": 18.0, "standstill": 12.0, "heading_deg": 200.0,
+                   "profile": val.traces(SHARED / "data" / "sprint")["Kimberley"], "running": val.RUNNING},
+           "gnss": {**val.RECEIVER_COMMON, **val.RECEIVERS["single_5hz"], "velocity_latency": 0.1},
+           "imu": val.IMU}
+    write_bag(tmp_path / "late", simulation_records(build(doc, "late"), bag_types(store)), store)
+    fixes, imu = read_calibration(tmp_path / "late")
+    found = estimate_velocity_lag_imu(fixes, imu)
+    assert found is not None and found.lag == pytest.approx(0.1, abs=0.015)
+    assert imu.stamps.min() <= fixes[0].stamp + 11.0 - 0.6 and len(imu) < 8 * 200  # the span only
+
+    reps = [{"mss": 8.0, "tau": 1.2, "run_time": 4.0, "decel": 3.0, "rest": 6.0}] * 4
+    doc = {"run": {"seed": 1, "duration": 60.0, "standstill": 2.0, "heading_deg": 20.0,
+                   "profile": {"model": "session", "repetitions": reps}},
+           "gnss": {**val.RECEIVER_COMMON, **val.RECEIVERS["rtk_fixed"]}, "imu": val.IMU}
+    write_bag(tmp_path / "session", simulation_records(build(doc, "session"), bag_types(store)), store)
+    fixes, imu = read_calibration(tmp_path / "session")
+    fast = np.array([np.hypot(*f.velocity[:2]) > 4.0 for f in fixes])
+    assert np.count_nonzero(fast[1:] & ~fast[:-1]) == 3  # read through the third sprint, not into the fourth
+    assert estimate_velocity_lag_imu(fixes, imu).lag == pytest.approx(0.08, abs=0.015)
+
+
 def test_a_float_bag_has_its_lag_measured_and_used(tmp_path):
     """Through the bag: the fixes and the IMU of the sprint start read in one pass, the lag
     measured (where positions could not), the configured prior outweighed."""
