@@ -80,7 +80,13 @@ def test_a_fix_waits_for_its_velocity(arrivals):
 def test_a_silent_receiver_holds_the_imu_for_the_window_only(arrivals):
     cut = arrivals[0][0] + 3.0
     silent = [a for a in arrivals if a[1] == IMU or a[0] < cut]  # the receiver stops at 3 s
-    events, held = feed(InputTimeline(window=WINDOW, early=True), silent)
+    timeline = InputTimeline(window=WINDOW, early=True)
+    assert timeline.reorder.release_mode() == "window: streams on probation"
+    feed(timeline, silent[:len(silent) // 2])
+    assert timeline.reorder.release_mode() == "early"
+    timeline = InputTimeline(window=WINDOW, early=True)
+    events, held = feed(timeline, silent)
+    assert timeline.reorder.release_mode() == "window: no gnss for 0.1 s"  # what diagnostics say
     assert len(events) == len(silent)  # nothing lost
     later = [h for t, h in held.items() if t > cut + 0.2]
     assert later and max(later) == pytest.approx(WINDOW, abs=1.5 / IMU_RATE)
@@ -93,6 +99,7 @@ def test_a_stream_out_of_order_turns_early_release_off(arrivals):
     events, held = feed(timeline, swapped)
     lost = len(stream) - len(events)
     assert lost <= 1 and timeline.counts.dropped == lost  # at most the one late sample, and it is counted
+    assert timeline.reorder.release_mode() == "window: imu arrived out of order"
     after = [h for t, h in held.items() if t > stream[310][2].stamp]
     assert after and min(after) == pytest.approx(WINDOW, abs=1.5 / IMU_RATE)  # the window again
 

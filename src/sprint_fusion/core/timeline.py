@@ -178,6 +178,19 @@ class ReorderBuffer:
     def _early(self, stamp: float) -> bool:
         return stamp <= self.watermark
 
+    def release_mode(self) -> str:
+        """How samples leave now, for a node's diagnostics: early, or by the window and why."""
+        if self.clocks is None:
+            return "window"
+        for kind, c in self.clocks.items():
+            if not c.ordered:
+                return f"window: {kind} arrived out of order"
+        if not self.clocks or not all(c.trusted for c in self.clocks.values()):
+            return "window: streams on probation"
+        newest = max(c.newest for c in self.clocks.values())
+        silent = [kind for kind, c in self.clocks.items() if c.bound() < newest - self.window]
+        return f"window: no {', '.join(silent)} for {self.window:g} s" if silent else "early"
+
     def push(self, stamp: float, kind: str, item: Any) -> list[tuple[float, str, Any]]:
         key = (stamp, kind)
         if key in self._seen or (self.clocks is not None and key in self._released):

@@ -168,7 +168,8 @@ class FusionNode(Node):
         if any(fresh.values()):
             level = max(level, DiagnosticStatus.WARN)
             message += "; since the last report: " + ", ".join(f"{k} {v}" for k, v in fresh.items() if v)
-        values = {**values, **{k: str(v) for k, v in self.counts.items()}}
+        values = {**values, **{k: str(v) for k, v in self.counts.items()},
+                  "release": self.timeline.reorder.release_mode()}  # why samples wait, when they do
         status = DiagnosticStatus(level=level, name=f"{self.get_fully_qualified_name()}", message=message,
                                   hardware_id="sprint_fusion",
                                   values=[KeyValue(key=k, value=v) for k, v in values.items()])
