@@ -7,8 +7,7 @@ import math
 
 import pytest
 
-from sprint_fusion.core.samples import ImuSample
-from sprint_fusion.core.timeline import GNSS, IMU, InputTimeline, StreamClock
+from sprint_fusion.core.timeline import GNSS, IMU, InputTimeline, StampOrder, StreamClock
 from sprint_fusion.sim.profiles import ConstantAccelerationRamp
 from sprint_fusion.sim.sensors import GnssModel, ImuModel, simulate
 from sprint_fusion.sim.truth import straight_sprint
@@ -81,8 +80,9 @@ def test_a_silent_receiver_holds_the_imu_for_the_window_only(arrivals):
     cut = arrivals[0][0] + 3.0
     silent = [a for a in arrivals if a[1] == IMU or a[0] < cut]  # the receiver stops at 3 s
     timeline = InputTimeline(window=WINDOW, early=True)
+    feed(timeline, silent[:20])
     assert timeline.reorder.release_mode() == "window: streams on probation"
-    feed(timeline, silent[:len(silent) // 2])
+    feed(timeline, silent[20:len(silent) // 2])
     assert timeline.reorder.release_mode() == "early"
     timeline = InputTimeline(window=WINDOW, early=True)
     events, held = feed(timeline, silent)
@@ -105,12 +105,27 @@ def test_a_stream_out_of_order_turns_early_release_off(arrivals):
 
 
 def test_a_repeated_sample_after_an_early_release_is_a_duplicate():
-    timeline = InputTimeline(window=WINDOW, early=True)
+    """A stage of one input stream (the speed fuser's rows): released at once, and a row sent twice
+    is still caught though the first has gone."""
+    order = StampOrder(WINDOW, early=True)
     taken = []
     for k in range(300):
-        s = ImuSample(10.0 + k / IMU_RATE, [0.0, 0.0, 9.8], [0.0, 0.0, 0.0])
-        taken += timeline.imu(s)
+        t = 10.0 + k / IMU_RATE
+        taken += order.push(t, IMU, (t, k))
         if k == 250:
-            taken += timeline.imu(s)  # the same message twice (released already)
-    assert len(taken) + len(timeline) == 300 and timeline.counts.duplicates == 1
-    assert math.isclose(taken[-1][1].stamp, 10.0 + 299 / IMU_RATE)  # released at once, not after a window
+            taken += order.push(t, IMU, (t, k))  # the same row twice (released already)
+    assert len(taken) + len(order) == 300 and order.counts.duplicates == 1
+    assert math.isclose(taken[-1][1][0], 10.0 + 299 / IMU_RATE)  # released at once, not after a window
+
+
+def test_a_receiver_that_starts_late_loses_nothing(arrivals):
+    """Early release waits for every stream the node needs: the first fix, 1.5 s after the IMU
+    began, is not too late for its place."""
+    first = arrivals[0][0]
+    late = [a for a in arrivals if a[1] == IMU or a[0] > first + 1.5]
+    timeline = InputTimeline(window=WINDOW, early=True)
+    assert timeline.reorder.release_mode() == "window: no imu, gnss yet"
+    events, _ = feed(timeline, late)
+    assert len(events) == len(late) and timeline.counts.dropped == 0
+    window, _ = feed(InputTimeline(window=WINDOW), late)
+    assert signature(events) == signature(window)

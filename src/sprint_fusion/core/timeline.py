@@ -152,8 +152,11 @@ class ReorderBuffer:
     An item with exactly the stamp and kind of one already seen is a duplicate and is dropped.
     """
 
-    def __init__(self, window: float = 0.1, early: bool = False):
+    def __init__(self, window: float = 0.1, early: bool = False, expect: tuple[str, ...] = (IMU,)):
+        """expect: the kinds whose clocks must be running before anything goes early — a stream
+        that first appears after early releases began would find its first items too late."""
         self.window = window
+        self.expect = expect
         self._heap: list[tuple[float, str, int, Any]] = []
         self._seq = itertools.count()  # ties keep arrival order
         self._seen: set[tuple[float, str]] = set()
@@ -173,7 +176,8 @@ class ReorderBuffer:
             return
         self.clocks.setdefault(kind, StreamClock(periodic=kind != IMU)).seen(stamp)
         clocks = self.clocks.values()
-        self.watermark = min(c.bound() for c in clocks) if all(c.trusted for c in clocks) else -math.inf
+        running = all(k in self.clocks for k in self.expect) and all(c.trusted for c in clocks)
+        self.watermark = min(c.bound() for c in clocks) if running else -math.inf
 
     def _early(self, stamp: float) -> bool:
         return stamp <= self.watermark
@@ -185,7 +189,10 @@ class ReorderBuffer:
         for kind, c in self.clocks.items():
             if not c.ordered:
                 return f"window: {kind} arrived out of order"
-        if not self.clocks or not all(c.trusted for c in self.clocks.values()):
+        missing = [k for k in self.expect if k not in self.clocks]
+        if missing:
+            return f"window: no {', '.join(missing)} yet"
+        if not all(c.trusted for c in self.clocks.values()):
             return "window: streams on probation"
         newest = max(c.newest for c in self.clocks.values())
         silent = [kind for kind, c in self.clocks.items() if c.bound() < newest - self.window]
@@ -281,8 +288,9 @@ class StampOrder:
     filters, speed fuser) need of the timeline, their inputs coming from nodes that already
     checked them. push() and flush() return events (kind, item) and (RESET, stamp)."""
 
-    def __init__(self, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False):
-        self.reorder = ReorderBuffer(window, early)
+    def __init__(self, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False,
+                 expect: tuple[str, ...] = (IMU,)):
+        self.reorder = ReorderBuffer(window, early, expect)
         self.guard = StampGuard(reset_jump_back)
         self.counts = InputCounts()
 
@@ -354,7 +362,7 @@ class InputTimeline(StampOrder):
     an epoch in arrival order; events out in stamp order; `counts` of everything not passed on."""
 
     def __init__(self, latency: float = 0.0, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False):
-        super().__init__(window, reset_jump_back, early)
+        super().__init__(window, reset_jump_back, early, expect=(IMU, GNSS))
         self.latency = latency
         self.epochs = GnssEpochs()
         self.differencer = PositionDifferencer()

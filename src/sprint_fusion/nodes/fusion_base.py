@@ -59,6 +59,7 @@ class FusionNode(Node):
     (whose inputs come from one upstream node) with a StampOrder over time.stage_window."""
 
     sensor_inputs = True
+    stage_streams = ("imu", "gnss")  # a downstream stage's inputs: early release waits until each has come
 
     def __init__(self, name: str, extra_params: tuple[Param, ...] = (), **kwargs):
         super().__init__(name, **kwargs)
@@ -70,7 +71,7 @@ class FusionNode(Node):
             self.reused = msgs.ReusedMessages(self.types)  # per-sample outputs: instances refilled
             self.timeline = (InputTimeline.from_params(self.fp, live=True) if self.sensor_inputs else
                              StampOrder(self.fp["time.stage_window"], self.fp["time.reset_jump_back"],
-                                        self.fp["time.early_release"]))
+                                        self.fp["time.early_release"], self.stage_streams))
             self.reported: dict[str, int] = {}
             self.presence = Presence()
             self.last_input_wall = time.monotonic()

@@ -18,6 +18,7 @@ from .runner import run_node
 
 class SpeedFuserNode(FusionNode):
     sensor_inputs = False
+    stage_streams = ("imu",)  # the axis filters' states, one row per IMU step
 
     def __init__(self, node_name: str = "horizontal_velocity_fuser", **kwargs):
         super().__init__(node_name, **kwargs)
