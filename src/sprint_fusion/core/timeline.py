@@ -145,7 +145,8 @@ class ReorderBuffer:
     processors keep one. The order released is the same either way, so the results are; only the
     wait differs (an IMU sample waits for the fix of an epoch that began before it, not a whole
     window). A stream that goes silent holds the early release back, and the window applies; one
-    that goes out of order turns it off for good (a clock jump, a replayed bag looping).
+    that goes out of order turns it off — until time is confirmed to have gone back (a reset:
+    a replayed bag looping), when the clocks start over.
 
     Equal stamps are released by kind name, then arrival ("gnss" before "imu": a fix and an
     IMU sample of one instant form one step), so the order never depends on arrival jitter.
@@ -181,6 +182,13 @@ class ReorderBuffer:
 
     def _early(self, stamp: float) -> bool:
         return stamp <= self.watermark
+
+    def restart_clocks(self) -> None:
+        """Time went back for good (a reset): the clocks start over, on probation again."""
+        if self.clocks is not None:
+            self.clocks, self.watermark = {}, -math.inf
+            self._released.clear()
+            self._released_order.clear()
 
     def release_mode(self) -> str:
         """How samples leave now, for a node's diagnostics: early, or by the window and why."""
@@ -326,6 +334,8 @@ class StampOrder:
         before, back = self.guard.newest, self.guard.held[0][0] if self.guard.held else stamp
         reset, ready = self.guard.admit(stamp, (kind, item))
         self.counts.resets = self.guard.resets
+        if reset:
+            self.reorder.restart_clocks()  # a new time line: its streams are judged afresh
         if reset and len(self.counts.jumps) < InputCounts.MAX_JUMPS_KEPT:
             self.counts.jumps.append((float(before), float(back), ready[0][0]))
         return events + ([(RESET, stamp)] if reset else []) + ready
