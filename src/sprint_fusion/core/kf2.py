@@ -103,10 +103,8 @@ class Kf2:
 
     def on_gnss(self, fix: GnssFix, enu: np.ndarray) -> None:
         d = self.track.update(enu, fix.velocity)
-        if self.use_velocity and measured_velocity(fix):
-            self.cj.fix(fix.stamp, d, fix.sigma_horizontal, *self.along_track_velocity(fix))
-        else:
-            self.cj.fix(fix.stamp, d, fix.sigma_horizontal)
+        with_velocity = self.use_velocity and measured_velocity(fix)
+        self.cj.fix(fix.stamp, d, fix.sigma_horizontal, *(self.along_track_velocity(fix) if with_velocity else ()))
 
     def along_track_velocity(self, fix: GnssFix) -> tuple[float, float]:
         """The receiver's horizontal velocity along the direction of motion, and its variance;

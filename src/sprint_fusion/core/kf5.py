@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -45,8 +46,5 @@ class Kf5:
         self.yaw_bias.on_gnss(fix)
         with_velocity = self.use_velocity and measured_velocity(fix)
         for i, name in enumerate(AXES):
-            if with_velocity:
-                self.axes[name].fix(fix.stamp, float(enu[i]), float(sigma[i]), float(fix.velocity[i]),
-                                    float(fix.velocity_covariance[i, i]))
-            else:
-                self.axes[name].fix(fix.stamp, float(enu[i]), float(sigma[i]))
+            v, variance = (fix.velocity[i], fix.velocity_covariance[i, i]) if with_velocity else (math.nan, math.nan)
+            self.axes[name].fix(fix.stamp, float(enu[i]), float(sigma[i]), float(v), float(variance))

@@ -42,11 +42,15 @@ def traces(sprint_data: Path) -> dict[str, dict]:
     return out
 
 
-def scenario(profile: dict, receiver: str, seed: int = 0, duration: float = 8.0) -> Scenario:
-    doc = {"run": {"seed": seed, "duration": duration, "standstill": STANDSTILL, "heading_deg": 60.0 + 37.0 * seed,
+def scenario(profile: dict, receiver: str, seed: int = 0, duration: float = 8.0, standstill: float = STANDSTILL,
+             heading_deg: float | None = None, gnss: dict | None = None, imu: dict | None = None) -> Scenario:
+    """A run of the validation set; gnss and imu entries override the receiver's and the IMU's
+    (a receiver lagging otherwise, an IMU without orientation)."""
+    doc = {"run": {"seed": seed, "duration": duration, "standstill": standstill,
+                   "heading_deg": 60.0 + 37.0 * seed if heading_deg is None else heading_deg,
                    "profile": profile, "running": RUNNING},
-           "gnss": {**RECEIVER_COMMON, **RECEIVERS[receiver]},
-           "imu": IMU}
+           "gnss": {**RECEIVER_COMMON, **RECEIVERS[receiver], **(gnss or {})},
+           "imu": {**IMU, **(imu or {})}}
     return build(doc, f"validation/{receiver}")
 
 
