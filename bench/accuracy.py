@@ -2,6 +2,7 @@
 realistic receivers, the receiver's own speed against KF2 and KF5 of each filter profile.
 
     python bench/accuracy.py [--profiles paper,default] [--seeds 2] [--receivers rtk_fixed,...]
+    python bench/accuracy.py --profiles accurate,accurate@time.fix_delay=0.05   # a profile changed
 
 Per receiver, the mean over runs of: speed RMSE from the start of motion, RMSE by phase (s after
 the start), the worst split-time error at 5/10/20/30 m, and the distance error at the end.
@@ -14,15 +15,17 @@ import argparse
 import numpy as np
 from common import ROOT
 
-from sprint_fusion.core.params import FilterParams
+from sprint_fusion.core.params import FilterParams, parse_override
 from sprint_fusion.paths import config_file
 from sprint_fusion.sim import validation as val
 
 SHARED = ROOT.parent / "shared" / "data" / "sprint"
 
 
-def profile(name: str) -> FilterParams:
-    return FilterParams.from_yaml(config_file("filters", f"{name}.yaml"))
+def profile(spec: str) -> FilterParams:
+    """A profile by name, or NAME@PARAM=VALUE[@…]: that profile with those values changed."""
+    name, *changes = spec.split("@")
+    return FilterParams.from_yaml(config_file("filters", f"{name}.yaml"), dict(parse_override(c) for c in changes))
 
 
 def evaluate(receiver: str, profiles: list[str], seeds: int) -> dict[str, list]:

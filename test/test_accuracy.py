@@ -20,10 +20,14 @@ pytestmark = pytest.mark.slow  # a dozen simulated sprints through both profiles
 TARGETS = {"rtk_fixed": (0.10, 0.015, 0.005), "float_outage": (0.14, 0.025, 0.006),
            "single_5hz": (0.30, 0.080, 0.005), "rtk_multipath": (0.10, 0.015, 0.005)}
 TRACES = ("jb_morin", "Jim", "Kimberley")
+# time.fix_delay 0.05 (the live graph never holding an IMU sample for a fix on its way) costs
+# 2–5 ms at the splits; RTK still meets every target with it (docs/filters.md has every receiver)
+LATE_FIXES = {"time.fix_delay": 0.05}
+LATE_RECEIVERS = ("rtk_fixed", "rtk_multipath")
 
 
-def profile(name: str) -> FilterParams:
-    return FilterParams.from_yaml(config_file("filters", f"{name}.yaml"))
+def profile(name: str, values: dict | None = None) -> FilterParams:
+    return FilterParams.from_yaml(config_file("filters", f"{name}.yaml"), values)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +40,9 @@ def scores():
             sc = val.scenario(traces[trace], receiver, seed=3)
             truth, start = sc.simulated.truth, val.start_of_motion(sc.simulated.truth)
             row = {"receiver": val.score(*val.receiver_speed(sc), truth, start)}
-            for name in ("paper", "accurate"):
-                res = val.fused(sc, profile(name), smooth=True)
+            for name in ("paper", "accurate", "late fixes")[:3 if receiver in LATE_RECEIVERS else 2]:
+                params = profile("accurate", LATE_FIXES) if name == "late fixes" else profile(name)
+                res = val.fused(sc, params, smooth=True)
                 row[name] = val.score(res["t"], res["kf5_speed"], truth, start)
                 row[f"{name} smoothed"] = val.score(res["t"], res["smoothed_speed"], truth, start)
             out[(receiver, trace)] = row
@@ -55,6 +60,18 @@ def test_fused_speed_meets_the_targets_and_beats_the_receiver_in_every_phase(sco
         assert abs(fused.distance) <= distance, (trace, fused.distance)
         assert all(f <= r for f, r in zip(fused.phases, own.phases, strict=True)), (trace, fused.phases, own.phases)
         assert fused.rmse < s["paper"].rmse  # measured against the published model
+
+
+@pytest.mark.parametrize("receiver", LATE_RECEIVERS)
+def test_with_fixes_used_50_ms_late_rtk_still_meets_the_targets(scores, receiver):
+    rmse, split, distance = TARGETS[receiver]
+    for trace in TRACES:
+        s = scores[(receiver, trace)]
+        late, in_time = s["late fixes"], s["accurate"]
+        assert late.rmse <= rmse and np.nanmax(np.abs(late.splits)) <= split, (trace, late)
+        assert abs(late.distance) <= distance, (trace, late.distance)
+        assert all(f <= r for f, r in zip(late.phases, s["receiver"].phases, strict=True)), trace
+        assert late.rmse >= in_time.rmse  # what a fix in flight costs the outputs: measured, not hidden
 
 
 def test_smoothed_speed_with_rtk_fixed(scores):

@@ -193,7 +193,8 @@ def test_session_analysis_on_blocks_finds_the_same_trials(bag):
 
 
 STEPS = ("yaw_bias.align_step", "yaw_bias.angle_step", "cj_fuser.acceleration_step", "speed.speed_step",
-         "kf2.forward_step", "cj_fuser.gnss_step", "cj_fuser.velocity_step", "kalman.start", "chain.chain_run")
+         "kf2.forward_step", "cj_fuser.gnss_step", "cj_fuser.velocity_step", "kalman.start", "history.restart",
+         "chain.chain_run")
 
 
 @pytest.mark.slow
@@ -202,7 +203,7 @@ def test_warm_up_compiles_every_step_a_node_calls():
     sensor message waits for numba (where a node runs compiled: SPRINT_FUSION_KERNELS=numba)."""
     got = in_a_fresh_process(
         "import json, numpy as np, sys; sys.path.insert(0, 'src')\n"
-        "from sprint_fusion.core import jit, fusion, yaw_bias, cj_fuser, speed, kf2, kalman, chain\n"
+        "from sprint_fusion.core import jit, fusion, yaw_bias, cj_fuser, speed, kf2, kalman, history, chain\n"
         f"steps = {{name: eval(name) for name in {STEPS!r}}}\n"
         "before = [n for n, f in steps.items() if f.signatures]\n"
         "result = fusion.warm_up()\n"

@@ -45,7 +45,7 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
     if updated:  # unaligned: an acceleration not measured (0, variance unknown) moves the filters to t
         for i in range(3):
             a, r = (row[Col.accel_east + i], k5.r_axis) if measured else (0.0, UNKNOWN_VARIANCE)
-            if acceleration_step(k5.axes[i], r, t, a) == kf.TIME_BACK:
+            if acceleration_step(k5.axes[i], k5.histories[i], r, t, a) == kf.TIME_BACK:
                 return kf.TIME_BACK
         east, north = k5.axes[0], k5.axes[1]
         both = kf.started(north) and kf.started(east)

@@ -11,6 +11,9 @@ accelerometer's offset and the gravity a tilted AHRS leaks into the horizontal (
 0.09 m/s²) otherwise enter the acceleration state as motion, and the velocity runs off until
 GNSS pulls it back: +0.1 m/s for seconds, +1 % of distance, measured on the validation set.
 GNSS velocity and positions make b observable, a standstill most of all.
+
+With time.fix_delay the filter keeps a short history (core/history.py): a fix comes after IMU
+steps went past its stamp, and the filter takes it at its stamp and runs those steps again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import math
 
 import numpy as np
 
+from . import history as hist
 from . import kalman as kf
+from .history import ACCEL, NO_ROW, REANCHOR, ROW
 from .jit import jit
 
 R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
@@ -29,21 +34,19 @@ MAX_GATED_IN_A_ROW = 5
 # After this long without a fix (an outage) the filter has run on the IMU alone: the first fix
 # back is taken whatever the gate says (the IMU's drift, not the fix, is what is off).
 GATE_AFTER_GAP = 0.5  # s
-ACCEL_BIAS_ROW = np.array([0.0, 0.0, 1.0, 0.0, 1.0])  # the acceleration measured with its bias
 
 
 @jit
-def acceleration_step(f, r, t, a) -> int:
-    """IMU acceleration a [m/s²] with variance r at t into the CJ filter f; ignored until a first
-    displacement started it."""
+def acceleration_step(f, h, r, t, a) -> int:
+    """IMU acceleration a [m/s²] with variance r at t into the CJ filter f (its history h);
+    ignored until a first displacement started it."""
     if not kf.started(f):
+        hist.remember(h, f, t, ACCEL, a, NO_ROW, r)  # a first fix used later starts f before t
         return kf.NOT_STARTED
     if not kf.advance(f, t):
         return kf.TIME_BACK
-    if f.x.shape[0] == 5:
-        kf.update_row(f, a, ACCEL_BIAS_ROW, r)
-    else:
-        kf.update(f, a, 2, r)
+    hist.apply(f, ACCEL, a, NO_ROW, r)
+    hist.remember(h, f, t, ACCEL, a, NO_ROW, r)
     return kf.UPDATED
 
 
@@ -51,22 +54,33 @@ GATED, LAST_FIX, OUTLIERS = range(3)  # CjFuser.gnss_state
 
 
 @jit
-def velocity_step(f, t, v, variance, row, lag_sigma) -> int:
-    """The receiver's velocity v (variance, lagging as `row` says) into a started filter f. Not
-    gated: Doppler has no multipath jumps, and a stride's speed swing (±0.5 m/s at 4–5 Hz, which
-    the receiver samples and the filter smooths) would fail a tight gate."""
+def _velocity(f, h, t, v, variance, row, lag_sigma) -> int:
     if not kf.advance(f, t):
         return kf.TIME_BACK
     lag_error = lag_sigma * f.x[2]  # an uncertain lag errs by σ_L·a
-    kf.update_row(f, v, row, max(variance + lag_error * lag_error, R_FLOOR))
+    r = max(variance + lag_error * lag_error, R_FLOOR)
+    kf.update_row(f, v, row, r)
+    hist.remember(h, f, t, ROW, v, row, r)
     return kf.UPDATED
 
 
 @jit
-def gnss_step(f, t, d, r, gate, position_row, v, variance, velocity_row, lag_sigma, state) -> int:
-    """A fix into a started filter f: its displacement d (variance r) through the innovation gate —
-    kept out unless consistent; taken after a gap; taken anew (re-anchored) once kept out
-    MAX_GATED_IN_A_ROW times — then, where v is a number, its velocity (velocity_step)."""
+def velocity_step(f, h, t, v, variance, row, lag_sigma) -> int:
+    """The receiver's velocity v (variance, lagging as `row` says) into a started filter f, at its
+    stamp t (history h). Not gated: Doppler has no multipath jumps, and a stride's speed swing
+    (±0.5 m/s at 4–5 Hz, which the receiver samples and the filter smooths) would fail a tight gate."""
+    t, later = hist.rewind(h, f, t)
+    code = _velocity(f, h, t, v, variance, row, lag_sigma)
+    return hist.rerun(h, f, later) if code == kf.UPDATED else code
+
+
+@jit
+def gnss_step(f, h, t, d, r, gate, position_row, v, variance, velocity_row, lag_sigma, state) -> int:
+    """A fix into a started filter f at its stamp t (history h: IMU steps already past it run
+    again after it): its displacement d (variance r) through the innovation gate — kept out unless
+    consistent; taken after a gap; taken anew (re-anchored) once kept out MAX_GATED_IN_A_ROW
+    times — then, where v is a number, its velocity (velocity_step)."""
+    t, later = hist.rewind(h, f, t)
     if not kf.advance(f, t):
         return kf.TIME_BACK
     after_gap = t - state[LAST_FIX] > GATE_AFTER_GAP
@@ -74,25 +88,28 @@ def gnss_step(f, t, d, r, gate, position_row, v, variance, velocity_row, lag_sig
     if after_gap or kf.consistent(f, d, position_row, r, gate):
         state[GATED] = 0.0
         kf.update(f, d, 0, r)
+        hist.remember(h, f, t, ROW, d, position_row, r)
     elif state[GATED] >= MAX_GATED_IN_A_ROW:  # a jump that lasts: start the position anew there
         state[GATED] = 0.0
         kf.reanchor(f, 0, d, r)
+        hist.remember(h, f, t, REANCHOR, d, position_row, r)
     else:
         state[GATED] += 1.0
         state[OUTLIERS] += 1.0
-    if math.isnan(v):
-        return kf.UPDATED
-    return velocity_step(f, t, v, variance, velocity_row, lag_sigma)
+    if not math.isnan(v) and _velocity(f, h, t, v, variance, velocity_row, lag_sigma) == kf.TIME_BACK:
+        return kf.TIME_BACK
+    return hist.rerun(h, f, later)
 
 
 class CjFuser:
     def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
                  p0: float = 1.0, gate: float = 0.0, velocity_latency: float = 0.0,
                  velocity_latency_sigma: float = 0.0, r_scale: float = 1.0, accel_bias_tau: float = 0.0,
-                 accel_bias_sigma: float = 0.0):
+                 accel_bias_sigma: float = 0.0, fix_delay: float = 0.0):
         bias = accel_bias_tau > 0
         q = [*q_diag, accel_bias_sigma ** 2] if bias else q_diag  # the bias: its stationary variance
         self.filter = kf.new_filter(5 if bias else 4, kf.diag_noise(q, process_noise, accel_bias_tau), p0)
+        self.history = hist.new_history(len(self.filter.x), fix_delay)  # fixes after IMU steps past them
         self.position_row = np.zeros(len(self.filter.x))
         self.position_row[0] = 1.0
         self.r_imu = float(r_imu)
@@ -110,10 +127,10 @@ class CjFuser:
     @classmethod
     def from_params(cls, params, section: str) -> CjFuser:
         """KF2's ('kf2') or an axis filter's ('axis') settings."""
+        bias = (params["axis.accel_bias_tau"], params["axis.accel_bias_sigma"]) if section == "axis" else (0.0, 0.0)
         return cls(params[f"{section}.q_diag"], params[f"{section}.r_imu"], params["gnss.r_from"],
                    params["process_noise"], params["p0"], params["gnss.gate"], params["gnss.velocity_latency"],
-                   params["gnss.velocity_latency_sigma"], params["gnss.r_scale"],
-                   *((params["axis.accel_bias_tau"], params["axis.accel_bias_sigma"]) if section == "axis" else ()))
+                   params["gnss.velocity_latency_sigma"], params["gnss.r_scale"], *bias, params["time.fix_delay"])
 
     @property
     def initialized(self) -> bool:
@@ -134,6 +151,7 @@ class CjFuser:
 
     def reset(self) -> None:
         kf.reset(self.filter)
+        hist.clear(self.history)
         self.gnss_state[GATED], self.gnss_state[LAST_FIX] = 0.0, -np.inf
 
     def gnss_r(self, sigma: float) -> float:
@@ -146,21 +164,23 @@ class CjFuser:
     def velocity(self, t: float, v: float, variance: float) -> None:
         """GNSS velocity v [m/s] on this axis with its variance, once a position started the filter."""
         if self.initialized:
-            kf.checked(velocity_step(self.filter, float(t), float(v), float(variance), self.velocity_row,
-                                     self.lag_sigma), t)
+            kf.checked(velocity_step(self.filter, self.history, float(t), float(v), float(variance),
+                                     self.velocity_row, self.lag_sigma), t)
 
     def fix(self, t: float, d: float, sigma: float, v: float = math.nan, variance: float = math.nan) -> None:
         """A fix's displacement d [m] with its 1σ error and, where v is a number, its velocity v with
         its variance: one compiled step (the filter starts at its first displacement)."""
         if not self.initialized:
             kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
-        code = gnss_step(self.filter, float(t), float(d), self.gnss_r(sigma), self.gate, self.position_row,
-                         float(v), float(variance), self.velocity_row, self.lag_sigma, self.gnss_state)
+            hist.restart(self.history, self.filter)
+        code = gnss_step(self.filter, self.history, float(t), float(d), self.gnss_r(sigma), self.gate,
+                         self.position_row, float(v), float(variance), self.velocity_row, self.lag_sigma,
+                         self.gnss_state)
         kf.checked(code, t)
 
     def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
         """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first
         displacement started the filter."""
         r = self.r_imu if r is None else float(r)
-        return kf.checked(acceleration_step(self.filter, r, float(t), float(a)), t)
+        return kf.checked(acceleration_step(self.filter, self.history, r, float(t), float(a)), t)
 

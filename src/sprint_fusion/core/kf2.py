@@ -21,9 +21,9 @@ from .columns import WIDTH, Col, write_kf2
 from .jit import jit
 from .samples import GnssFix, ImuSample
 
-# KF2's IMU side as one record: the IMU attitude, the CJ filter on the track, its R entry of the
-# forward acceleration.
-Forward = namedtuple("Forward", "attitude track r_imu")
+# KF2's IMU side as one record: the IMU attitude, the CJ filter on the track and its history, its R
+# entry of the forward acceleration.
+Forward = namedtuple("Forward", "attitude track history r_imu")
 
 
 @jit
@@ -38,7 +38,7 @@ def forward_step(k, t, accel, gyro, orientation, has_orientation) -> int:
     """KF2's IMU step: the orientation, the forward acceleration, the CJ filter's correction."""
     if not attitude_step(k.attitude, t, accel, gyro, orientation, has_orientation):
         return kf.NOT_STARTED
-    return acceleration_step(k.track, k.r_imu, t, forward_acceleration(k.attitude.q, accel))
+    return acceleration_step(k.track, k.history, k.r_imu, t, forward_acceleration(k.attitude.q, accel))
 
 
 class AlongTrack:
@@ -94,7 +94,7 @@ class Kf2:
         self.track = AlongTrack(params["kf2.along_track"], params["kf2.track_min_speed"])
         self.cj = CjFuser.from_params(params, "kf2")
         self.use_velocity = bool(params["gnss.velocity"])
-        self.forward = Forward(attitude_from_params(params), self.cj.filter, self.cj.r_imu)
+        self.forward = Forward(attitude_from_params(params), self.cj.filter, self.cj.history, self.cj.r_imu)
 
     def reset(self) -> None:
         self.forward.attitude.t[0] = np.nan

@@ -16,9 +16,9 @@ from .yaw_bias import YawBiasEstimator
 AXES = ("east", "north", "up")
 
 # KF5's IMU side as one record: stages 1–3 (yaw_bias.Align), the three axis filters in AXES order
-# with their R entry of the aligned acceleration, the speed filter with its R entry, and the choices
+# with their histories and their R entry of the aligned acceleration, the speed filter with its R entry, and the choices
 # speed_direct (speed.mode 'direct') and unaligned (kf5.before_heading 'gnss').
-Kf5Record = namedtuple("Kf5Record", "align axes r_axis speed r_speed speed_direct unaligned")
+Kf5Record = namedtuple("Kf5Record", "align axes histories r_axis speed r_speed speed_direct unaligned")
 
 
 def axis_filter(params) -> CjFuser:
@@ -31,6 +31,7 @@ class Kf5:
         self.axes = {name: axis_filter(params) for name in AXES}
         self.speed = HorizontalSpeedFilter(params)
         self.record = Kf5Record(self.yaw_bias.align, tuple(self.axes[a].filter for a in AXES),
+                                tuple(self.axes[a].history for a in AXES),
                                 self.axes["east"].r_imu, self.speed.filter, self.speed.r,
                                 params["speed.mode"] == "direct", params["kf5.before_heading"] == "gnss")
         self.use_velocity = bool(params["gnss.velocity"])

@@ -167,6 +167,12 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("time.early_release", True, "Release samples before the window is over once every input stream "
           "has passed them (the IMU's newest stamp, the receiver's next epoch due): the same results, without "
           "the window's wait; a stream gone silent or out of order falls back to the windows"),
+    Param("time.fix_delay", 0.0, "A receiver epoch counts for the outputs from this long after its stamp: IMU "
+          "samples are not held for a fix still on its way; when it comes, the CJ filters go back to its stamp in "
+          "their state history, take it there and run the IMU steps since again (the yaw filter takes its heading "
+          "as it comes). With about the receiver's output latency here the live graph publishes each sample at "
+          "once, the samples of that delay after a fix without it (docs/filters.md: the cost); 0: every sample "
+          "waits for the fix of its epoch", "s", low=0.0, high=0.5),
     Param("time.reset_jump_back", 1.0, "Stamps this far behind the filter time, five in a row, reset the "
           "filters (one stray old stamp is dropped); a smaller step back drops the sample", "s",
           low=0.0, high=3600.0),

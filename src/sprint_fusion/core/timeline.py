@@ -15,8 +15,9 @@ the offline chain (SprintFusion), the live fusion nodes and the bag reader:
 - a fix without velocity gets one from the previous position (PositionDifferencer).
 
 Out come events (GNSS, fix), (IMU, sample or ImuBlock) and (RESET, stamp). What a sample still
-waits for live is the fix of an epoch that began before it: publishing without waiting (a state
-history re-run when the fix comes) is the next seam here — callers would see the same events.
+waits for live is the fix of an epoch that began before it — unless time.fix_delay puts each
+epoch that long after its stamp (epoch_delays): the filters then take it from their state
+history (core/history.py), and a receiver whose latency is shorter holds no IMU sample back.
 """
 
 from __future__ import annotations
@@ -153,11 +154,14 @@ class ReorderBuffer:
     An item with exactly the stamp and kind of one already seen is a duplicate and is dropped.
     """
 
-    def __init__(self, window: float = 0.1, early: bool = False, expect: tuple[str, ...] = (IMU,)):
+    def __init__(self, window: float = 0.1, early: bool = False, expect: tuple[str, ...] = (IMU,),
+                 delays: dict[str, float] | None = None):
         """expect: the kinds whose clocks must be running before anything goes early — a stream
-        that first appears after early releases began would find its first items too late."""
+        that first appears after early releases began would find its first items too late.
+        delays: kinds whose items take their place this long after their stamp (at())."""
         self.window = window
         self.expect = expect
+        self.delays = delays or {}
         self._heap: list[tuple[float, str, int, Any]] = []
         self._seq = itertools.count()  # ties keep arrival order
         self._seen: set[tuple[float, str]] = set()
@@ -170,11 +174,17 @@ class ReorderBuffer:
         self._released: set[tuple[float, str]] = set()
         self._released_order: collections.deque = collections.deque()
 
+    def at(self, kind: str, stamp: float) -> float:
+        """Where an item of `kind` stamped `stamp` takes its place in the release order: its stamp —
+        a GNSS epoch's plus time.fix_delay, the moment the filters use it (epoch_delays)."""
+        return stamp + self.delays.get(kind, 0.0)
+
     def clock(self, kind: str, stamp: float) -> None:
         """A stream's item seen at `stamp` (also a part of a GNSS epoch that waits elsewhere: the
         fix of that epoch is not released before it)."""
         if self.clocks is None or not math.isfinite(stamp):
             return
+        stamp = self.at(kind, stamp)
         self.clocks.setdefault(kind, StreamClock(periodic=kind != IMU)).seen(stamp)
         clocks = self.clocks.values()
         running = all(k in self.clocks for k in self.expect) and all(c.trusted for c in clocks)
@@ -207,12 +217,14 @@ class ReorderBuffer:
         return f"window: no {', '.join(silent)} for {self.window:g} s" if silent else "early"
 
     def push(self, stamp: float, kind: str, item: Any) -> list[tuple[float, str, Any]]:
-        key = (stamp, kind)
+        """Released items come out as (their place in the order (at()), kind, item)."""
+        key = (self.at(kind, stamp), kind)
         if key in self._seen or (self.clocks is not None and key in self._released):
             self.duplicates += 1
             return []
         self._seen.add(key)
         self.clock(kind, stamp)
+        stamp = key[0]
         heapq.heappush(self._heap, (stamp, kind, next(self._seq), item))
         newest = max(stamp, self._heap[0][0])
         self.horizon = max(self.horizon, newest - self.window)
@@ -297,8 +309,8 @@ class StampOrder:
     checked them. push() and flush() return events (kind, item) and (RESET, stamp)."""
 
     def __init__(self, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False,
-                 expect: tuple[str, ...] = (IMU,)):
-        self.reorder = ReorderBuffer(window, early, expect)
+                 expect: tuple[str, ...] = (IMU,), fix_delay: float = 0.0):
+        self.reorder = ReorderBuffer(window, early, expect, epoch_delays(fix_delay))
         self.guard = StampGuard(reset_jump_back)
         self.counts = InputCounts()
 
@@ -367,12 +379,22 @@ class GnssEpochs:
         return dataclasses.replace(fix, **fields) if fields else fix
 
 
+EPOCH_KINDS = (GNSS, "gnss_vel", "gnss_heading")  # the messages of one receiver epoch, by kind
+
+
+def epoch_delays(fix_delay: float) -> dict[str, float]:
+    """ReorderBuffer's delays for time.fix_delay: a receiver epoch takes its place that long after
+    its stamp, each filter using it then (the IMU samples before are not held for it)."""
+    return dict.fromkeys(EPOCH_KINDS, float(fix_delay)) if fix_delay else {}
+
+
 class InputTimeline(StampOrder):
     """The sensor inputs of the filters (see the module's doc): imu(), gnss() and the parts of
     an epoch in arrival order; events out in stamp order; `counts` of everything not passed on."""
 
-    def __init__(self, latency: float = 0.0, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False):
-        super().__init__(window, reset_jump_back, early, expect=(IMU, GNSS))
+    def __init__(self, latency: float = 0.0, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False,
+                 fix_delay: float = 0.0):
+        super().__init__(window, reset_jump_back, early, expect=(IMU, GNSS), fix_delay=fix_delay)
         self.latency = latency
         self.epochs = GnssEpochs()
         self.differencer = PositionDifferencer()
@@ -383,7 +405,7 @@ class InputTimeline(StampOrder):
         """live: a node's, releasing early as time.early_release says (offline, nothing waits on a
         clock: the window alone, whose results early release gives too)."""
         return cls(params["gnss.latency"], params["time.reorder_window"], params["time.reset_jump_back"],
-                   live and params["time.early_release"])
+                   live and params["time.early_release"], params["time.fix_delay"])
 
     def part(self, kind: str, stamp: float) -> None:
         """A part of an epoch (its velocity, its heading) arrived, stamped like its fix: the fix
@@ -474,16 +496,19 @@ class InputTimeline(StampOrder):
                     events += self._enter(sample.stamp, IMU, sample)
         return events
 
+    def _place(self, fix: GnssFix) -> float:
+        return self.reorder.at(GNSS, fix.stamp)
+
     def _clean(self, held_imu: ImuBlock, held_fixes: list, items) -> bool:
         imu = [i for i in items if isinstance(i, ImuBlock)]
         fixes = [i for i in items if isinstance(i, GnssFix)]
         if not all(block.valid().all() for block in [held_imu, *imu]):
             return False
         # what a block that was not clean left held may be already due (late: to be dropped)
-        held_stamps = np.concatenate([held_imu.stamps, [f.stamp for f, _ in held_fixes]])
+        held_stamps = np.concatenate([held_imu.stamps, [self._place(f) for f, _ in held_fixes]])
         if not (held_stamps > self.reorder.horizon).all() or any(key is not None for _, key in held_fixes):
             return False
-        stamps = np.concatenate([[i.stamp] if isinstance(i, GnssFix) else i.stamps for i in items] or [[]])
+        stamps = np.concatenate([[self._place(i)] if isinstance(i, GnssFix) else i.stamps for i in items] or [[]])
         if not np.isfinite(stamps).all():
             return False
         # every sample after the horizon of all before it: none is released behind a later one
@@ -492,25 +517,25 @@ class InputTimeline(StampOrder):
             return False
         # duplicates (stamp, kind): the reorder buffer drops them
         imu_stamps = np.concatenate([held_imu.stamps, *(i.stamps for i in imu)])
-        fix_stamps = np.array([f.stamp for f, _ in held_fixes] + [f.stamp for f in fixes])
+        fix_stamps = np.array([self._place(f) for f, _ in held_fixes] + [self._place(f) for f in fixes])
         return all(len(np.unique(s)) == len(s) for s in (imu_stamps, fix_stamps))
 
     def _runs(self, held_imu: ImuBlock, held_fixes: list, items) -> list[tuple[str, Any]]:
         fixes = [f for f, _ in held_fixes] + [i for i in items if isinstance(i, GnssFix)]
         imu = ImuBlock.concat([held_imu, *(i for i in items if isinstance(i, ImuBlock))])
-        newest = max((i.stamp if isinstance(i, GnssFix) else i.stamps.max(initial=-np.inf) for i in items),
+        newest = max((self._place(i) if isinstance(i, GnssFix) else i.stamps.max(initial=-np.inf) for i in items),
                      default=-np.inf)
         horizon = max(self.reorder.horizon, newest - self.reorder.window)
         self.reorder.horizon = horizon
         due = imu.stamps <= horizon
         order = np.argsort(imu.stamps[due], kind="stable")
         ready, later = imu.take(np.flatnonzero(due)[order]), imu.take(~due)
-        self.reorder.hold([(f.stamp, GNSS, (f, None)) for f in fixes if f.stamp > horizon]
+        self.reorder.hold([(self._place(f), GNSS, (f, None)) for f in fixes if self._place(f) > horizon]
                           + [(s.stamp, IMU, s) for s in later.samples()])
-        fixes = sorted([f for f in fixes if f.stamp <= horizon], key=lambda f: f.stamp)
+        fixes = sorted([f for f in fixes if self._place(f) <= horizon], key=self._place)
         events, start = [], 0
         for fix in [*fixes, None]:  # a fix goes before IMU samples of its stamp ("gnss" < "imu")
-            end = len(ready) if fix is None else int(np.searchsorted(ready.stamps, fix.stamp, side="left"))
+            end = len(ready) if fix is None else int(np.searchsorted(ready.stamps, self._place(fix), side="left"))
             if end > start:
                 run = ready.take(slice(start, end))
                 self.guard.admit_run(float(run.stamps[-1]))
@@ -518,6 +543,6 @@ class InputTimeline(StampOrder):
                 events.append((IMU, run))
                 start = end
             if fix is not None:
-                events += self._admit(fix.stamp, GNSS, (fix, None))
+                events += self._admit(self._place(fix), GNSS, (fix, None))
         self.counts.dropped = self.guard.dropped
         return events

@@ -156,8 +156,8 @@ class YawBiasEstimator:
         heading = trusted_heading(fix, self.p["gnss.heading_min_speed"], self.p["gnss.heading_max_accuracy"])
         if heading is None:
             return False
-        kf.checked(angle_step(self.align.yaw, float(fix.stamp), float(heading_to_yaw(heading)),
-                              float(self.p["yaw.r_yaw"])), fix.stamp)
+        t = float(fix.stamp) + float(self.p["time.fix_delay"])  # used then (the yaw barely turns meanwhile)
+        kf.checked(angle_step(self.align.yaw, t, float(heading_to_yaw(heading)), float(self.p["yaw.r_yaw"])), t)
         return True
 
     def on_imu(self, s: ImuSample) -> np.ndarray | None:

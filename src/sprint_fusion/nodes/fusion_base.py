@@ -71,7 +71,7 @@ class FusionNode(Node):
             self.reused = msgs.ReusedMessages(self.types)  # per-sample outputs: instances refilled
             self.timeline = (InputTimeline.from_params(self.fp, live=True) if self.sensor_inputs else
                              StampOrder(self.fp["time.stage_window"], self.fp["time.reset_jump_back"],
-                                        self.fp["time.early_release"], self.stage_streams))
+                                        self.fp["time.early_release"], self.stage_streams, self.fp["time.fix_delay"]))
             self.reported: dict[str, int] = {}
             self.presence = Presence()
             self.last_input_wall = time.monotonic()

@@ -50,8 +50,11 @@ class SpeedFuserNode(FusionNode):
             row[Col.kf5_v_east_var + i] = msg.twist.covariance[7 * i]
             if not queued and not np.isnan(row[Col.kf5_east]) and not np.isnan(row[Col.kf5_north]):
                 self.ingest(stamp, "imu", (stamp, key))
-            for old in [k for k in self.pending if k < key - 2_000_000_000]:  # never completed
-                del self.pending[old]
+            while self.pending:  # rows never completed (an axis silent) go after 2 s: oldest first
+                oldest = next(iter(self.pending))  # (stamps arrive in order: the dict keeps it)
+                if oldest >= key - 2_000_000_000:
+                    break
+                del self.pending[oldest]
 
         return on
 

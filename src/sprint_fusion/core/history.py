@@ -1,0 +1,132 @@
+"""A CJ filter's short state history, for GNSS measurements used after IMU steps went past them.
+
+With time.fix_delay the graph does not hold IMU samples for a fix still on its way: each filter
+steps on, and uses the fix time.fix_delay after its stamp. Then the filter goes back to where the
+fix belongs — its state kept after the last measurement before the stamp — takes the fix there
+and runs the measurements since again (robot_localization's history, in a fixed-size record).
+So from then on the state is exactly what it would be had the fix come in time; only what was
+published meanwhile lacked it.
+
+A record of what was applied, in order: time, kind (ACCEL: the IMU's acceleration; ROW: a
+scalar z = row·x; REANCHOR: the displacement started anew; START: the filter started by its
+first fix), z, r, row, and the filter's x and P after it. Accelerations that came before the
+filter started are kept too: the first fix, used after them, starts the filter at its stamp and
+runs them. Capacity 0: no history (time.fix_delay 0), every call a no-op.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from . import kalman as kf
+from .jit import jit
+
+History = namedtuple("History", "t kind z r row x P n")  # n: one entry, how many are kept
+ACCEL, ROW, REANCHOR, START = 0, 1, 2, 3
+ACCEL_BIAS_ROW = np.array([0.0, 0.0, 1.0, 0.0, 1.0])  # the acceleration measured with its bias
+NO_ROW = np.zeros(0)  # what an ACCEL entry keeps as its row
+MAX_IMU_RATE = 2000.0  # Hz: the capacity covers time.fix_delay (+ margin) of IMU steps at up to this rate
+
+
+def new_history(dim: int, fix_delay: float) -> History:
+    """Room for the steps of fix_delay seconds (none when 0); a fix older than that (a faster IMU)
+    is used as of the filter's time instead (rewind)."""
+    cap = 0 if fix_delay <= 0 else 2 * (32 + math.ceil(fix_delay * MAX_IMU_RATE / 2))  # even: halves
+    return History(np.zeros(cap), np.zeros(cap, np.int64), np.zeros(cap), np.zeros(cap), np.zeros((cap, dim)),
+                   np.zeros((cap, dim)), np.zeros((cap, dim, dim)), np.zeros(1, np.int64))
+
+
+def clear(h: History) -> None:
+    h.n[0] = 0
+
+
+@jit
+def apply(f, kind, z, row, r) -> None:
+    """One measurement into f (already at its time)."""
+    if kind == ACCEL:
+        if f.x.shape[0] == 5:
+            kf.update_row(f, z, ACCEL_BIAS_ROW, r)
+        else:
+            kf.update(f, z, 2, r)
+    elif kind == ROW:
+        kf.update_row(f, z, row, r)
+    else:
+        kf.reanchor(f, 0, z, r)
+
+
+@jit
+def remember(h, f, t, kind, z, row, r) -> None:
+    """A measurement just applied to f at t, with f's state after it. Full: the older half goes."""
+    cap = h.t.shape[0]
+    if cap == 0:
+        return
+    k = h.n[0]
+    if k == cap:
+        half = cap // 2
+        k = cap - half
+        h.t[:k] = h.t[half:]
+        h.kind[:k] = h.kind[half:]
+        h.z[:k] = h.z[half:]
+        h.r[:k] = h.r[half:]
+        h.row[:k] = h.row[half:]
+        h.x[:k] = h.x[half:]
+        h.P[:k] = h.P[half:]
+    h.t[k], h.kind[k], h.z[k], h.r[k] = t, kind, z, r
+    h.row[k, :row.shape[0]] = row
+    h.x[k] = f.x
+    h.P[k] = f.P
+    h.n[0] = k + 1
+
+
+@jit
+def restart(h, f) -> None:
+    """f was just started (its first fix): it comes first, then the accelerations kept from its
+    time on; those before it go."""
+    n = h.n[0]
+    if h.t.shape[0] == 0:
+        return
+    p = 0
+    while p < n and h.t[p] < f.t[0]:
+        p += 1
+    keep = min(n - p, h.t.shape[0] - 1)
+    t, kind, z, r = h.t[p:p + keep].copy(), h.kind[p:p + keep].copy(), h.z[p:p + keep].copy(), h.r[p:p + keep].copy()
+    h.n[0] = 0
+    remember(h, f, f.t[0], START, f.x[0], NO_ROW, 0.0)
+    h.t[1:1 + keep], h.kind[1:1 + keep], h.z[1:1 + keep], h.r[1:1 + keep] = t, kind, z, r
+    h.n[0] = 1 + keep
+
+
+@jit
+def rewind(h, f, t):
+    """f back to just before a GNSS measurement stamped t — after every measurement before t and
+    the GNSS ones at t, before the IMU's at t (a fix goes before the IMU sample of its stamp).
+    Returns the time to apply it at (t, or f's time when the history does not reach back that
+    far) and the measurements taken out of the history, to be run again after it (rerun)."""
+    n = h.n[0]
+    p = n
+    while p > 0 and (h.t[p - 1] > t or (h.t[p - 1] == t and h.kind[p - 1] == ACCEL)):
+        p -= 1
+    if p == 0 and n > 0:  # older than the history: used now
+        p, t = n, f.t[0]
+    if p < n:
+        f.x[:] = h.x[p - 1]
+        f.P[:, :] = h.P[p - 1]
+        f.t[0] = h.t[p - 1]
+    tail = History(h.t[p:n].copy(), h.kind[p:n].copy(), h.z[p:n].copy(), h.r[p:n].copy(), h.row[p:n].copy(),
+                   h.x[p:n].copy(), h.P[p:n].copy(), np.array([n - p]))
+    h.n[0] = p
+    return t, tail
+
+
+@jit
+def rerun(h, f, tail) -> int:
+    """The measurements rewind() took out, again, each remembered anew."""
+    for k in range(tail.n[0]):
+        if not kf.advance(f, tail.t[k]):
+            return kf.TIME_BACK
+        apply(f, tail.kind[k], tail.z[k], tail.row[k], tail.r[k])
+        remember(h, f, tail.t[k], tail.kind[k], tail.z[k], tail.row[k], tail.r[k])
+    return kf.UPDATED
