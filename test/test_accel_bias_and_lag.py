@@ -8,7 +8,7 @@ import pytest
 from sprint_fusion.core.cj_fuser import CjFuser
 from sprint_fusion.core.params import FilterParams
 from sprint_fusion.core.samples import ImuBlock
-from sprint_fusion.core.velocity_lag import calibrated, estimate_velocity_lag, estimate_velocity_lag_imu
+from sprint_fusion.core.velocity_lag import calibrated, centred_fit, estimate_velocity_lag, estimate_velocity_lag_imu
 from sprint_fusion.paths import config_file
 from sprint_fusion.sim import validation as val
 
@@ -148,3 +148,12 @@ def test_a_float_bag_has_its_lag_measured_and_used(tmp_path):
     params = FilterParams.from_yaml(config_file("filters", "accurate.yaml"))  # prior 0.08 ± 0.1 s
     tuned, said = bag_params(params, bag)
     assert tuned["gnss.velocity_latency"] == pytest.approx(0.15, abs=0.01) and "by the IMU" in said
+
+
+@pytest.mark.parametrize("slope", [False, True])
+def test_the_centred_fit_is_scipys_savitzky_golay_inside_the_edges(slope):
+    from scipy.signal import savgol_filter
+
+    x = np.random.default_rng(4).normal(size=(60, 2)).cumsum(axis=0)
+    reference = savgol_filter(x, 7, 2, deriv=int(slope), delta=0.1, axis=0)[3:-3]
+    assert np.allclose(centred_fit(x, 7, 0.1, slope), reference, rtol=0, atol=1e-12)
