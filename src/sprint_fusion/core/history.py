@@ -84,7 +84,8 @@ def remember(h, f, t, kind, z, row, r) -> None:
 @jit
 def restart(h, f) -> None:
     """f was just started (its first fix): it comes first, then the accelerations kept from its
-    time on; those before it go."""
+    time on (only accelerations come before a start; their states are computed when they run
+    again); those before it go."""
     n = h.n[0]
     if h.t.shape[0] == 0:
         return

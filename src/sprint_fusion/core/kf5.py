@@ -15,9 +15,9 @@ from .yaw_bias import YawBiasEstimator
 
 AXES = ("east", "north", "up")
 
-# KF5's IMU side as one record: stages 1–3 (yaw_bias.Align), the three axis filters in AXES order
-# with their histories and their R entry of the aligned acceleration, the speed filter with its R entry, and the choices
-# speed_direct (speed.mode 'direct') and unaligned (kf5.before_heading 'gnss').
+# KF5's IMU side as one record: stages 1–3 (yaw_bias.Align), the three axis filters in AXES order,
+# their histories and their R entry of the aligned acceleration, the speed filter with its R entry,
+# and the choices speed_direct (speed.mode 'direct') and unaligned (kf5.before_heading 'gnss').
 Kf5Record = namedtuple("Kf5Record", "align axes histories r_axis speed r_speed speed_direct unaligned")
 
 
