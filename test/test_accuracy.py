@@ -21,7 +21,7 @@ TARGETS = {"rtk_fixed": (0.10, 0.015, 0.005), "float_outage": (0.14, 0.025, 0.00
            "single_5hz": (0.30, 0.080, 0.005), "rtk_multipath": (0.10, 0.015, 0.005)}
 TRACES = ("jb_morin", "Jim", "Kimberley")
 # time.fix_delay 0.05 (the live graph never holding an IMU sample for a fix on its way) costs
-# 2–5 ms at the splits; RTK still meets every target with it (docs/filters.md has every receiver)
+# 1–5 ms at the worst split; RTK still meets every target with it (docs/filters.md has every receiver)
 LATE_FIXES = {"time.fix_delay": 0.05}
 LATE_RECEIVERS = ("rtk_fixed", "rtk_multipath")
 
