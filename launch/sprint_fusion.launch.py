@@ -3,8 +3,9 @@
     ros2 launch sprint_fusion sprint_fusion.launch.py sensors:=<file> filters:=<file> namespace:=athlete1
 
 Arguments: sensors (config/sensors/*.yaml; default the F9P + external IMU), filters
-(config/filters/*.yaml; default the paper profile), namespace, use_sim_time (default false),
-and for file-based sensor configs gnss_path, imu_path, imu_tag. The nodes come from
+(config/filters/*.yaml; default the accurate profile), namespace, use_sim_time (default false),
+one_process (default true), fix_delay (time.fix_delay; empty: the profile's), and for file-based
+sensor configs gnss_path, imu_path, imu_tag. The nodes come from
 sprint_fusion.graph, the description `sprint-fusion graph` (pip installs) runs too.
 """
 

@@ -23,7 +23,7 @@ def test_launch_file_declares_its_arguments(launch_file):
     description = PythonLaunchDescriptionSource(str(REPO / "launch" / launch_file)).get_launch_description(
         launch.LaunchContext())
     names = {a.name for a in description.get_launch_arguments()}
-    expected = {"filters", "sprint", "namespace", "use_sim_time", "one_process"}
+    expected = {"filters", "sprint", "namespace", "use_sim_time", "one_process", "fix_delay"}
     if launch_file == "sprint_fusion.launch.py":
         expected |= {"sensors", "gnss_path", "imu_path", "imu_tag"}
     assert names == expected
@@ -50,7 +50,7 @@ def test_launch_runs_the_graph_in_a_namespace(ros, tmp_path, one_process):
     include = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(REPO / "launch" / "sprint_fusion.launch.py")),
         launch_arguments={"sensors": str(sensors), "namespace": "athlete7", "one_process": one_process,
-                          "filters": str(REPO / "config" / "filters" / "paper.yaml")}.items())
+                          "filters": str(REPO / "config" / "filters" / "paper.yaml"), "fix_delay": "0.04"}.items())
     service = launch.LaunchService()
     service.include_launch_description(launch.LaunchDescription([include]))
     listener = Node("launch_listener", context=ros)
@@ -65,11 +65,21 @@ def test_launch_runs_the_graph_in_a_namespace(ros, tmp_path, one_process):
     def names():
         return {n for n, ns in listener.get_node_names_and_namespaces() if ns == "/athlete7"}
 
+    def fix_delay():  # what the launch argument set, asked of a fusion node
+        from rcl_interfaces.srv import GetParameters
+
+        client = listener.create_client(GetParameters, "/athlete7/axis_filter_east/get_parameters")
+        spin_until(ros, [listener], client.service_is_ready, timeout=10.0)
+        future = client.call_async(GetParameters.Request(names=["time.fix_delay"]))
+        spin_until(ros, [listener], future.done, timeout=10.0)
+        return future.result().values[0].double_value if future.done() else None
+
     def watch():  # LaunchService must own the main thread: watch from here, then stop it
         try:
             spin_until(ros, [listener], lambda: len(local) >= 10, timeout=40.0)
             spin_until(ros, [listener], lambda: names() >= expected, timeout=10.0)  # discovery catches up
             seen["names"] = names()
+            seen["fix_delay"] = fix_delay()
         finally:
             service.shutdown()
 
@@ -80,4 +90,5 @@ def test_launch_runs_the_graph_in_a_namespace(ros, tmp_path, one_process):
     time.sleep(0.5)
     assert len(local) >= 10  # gnss_driver → yaw_bias_estimator → fusion/gnss_enu, in the namespace
     assert seen["names"] >= expected
+    assert seen["fix_delay"] == 0.04  # fix_delay:= reaches the fusion nodes (the profile says 0)
     assert fixes and fixes[0].header.frame_id == "gnss_link"

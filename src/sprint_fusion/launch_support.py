@@ -14,6 +14,8 @@ ARGUMENTS = (
     ("filters", ["config", "filters", "accurate.yaml"],
      "filter profile (config/filters/*.yaml; paper.yaml: the published model)"),
     ("sprint", ["config", "sprint", "analysis.yaml"], "sprint analysis parameters (config/sprint/*.yaml)"),
+    ("fix_delay", "", "time.fix_delay in s (empty: the filter profile's, 0): use each GNSS fix this long after "
+                      "its stamp so no IMU sample waits for it — about the receiver's latency; docs/filters.md"),
     ("namespace", "", "namespace of this athlete's topics and nodes"),
     ("use_sim_time", None, "follow /clock (bag replay)"),
     ("gnss_path", "", "GNSS log/solution file, for file-based sensor configs (empty: the config's)"),
@@ -44,11 +46,14 @@ def declare_arguments(drivers: bool, use_sim_time: str) -> list:
 def graph_nodes(context, drivers: bool) -> list:
     """Node actions of the graph with the launch arguments resolved (an OpaqueFunction body): one
     process holding every node (one_process, the default), or one process per node."""
+    import yaml
     from launch.substitutions import LaunchConfiguration
     from launch_ros.actions import Node
 
     value = {name: LaunchConfiguration(name).perform(context) for name, _, _ in _wanted(drivers)}
     sim_time = _true(value["use_sim_time"])
+    # a number as ROS reads one from the command line; anything else reaches the nodes, which refuse it
+    changed = {"time.fix_delay": yaml.safe_load(value["fix_delay"])} if value["fix_delay"].strip() else {}
     paths = _driver_paths(value) if drivers else {}
     if _true(value["one_process"]):
         files = [value["filters"], value["sprint"]] + ([value["sensors"]] if drivers else [])
@@ -56,11 +61,11 @@ def graph_nodes(context, drivers: bool) -> list:
             files.append(_paths_file(paths))
         # no name: a name would rename every node of the process
         return [Node(package="sprint_fusion", executable="graph", namespace=value["namespace"],
-                     parameters=[*files, {"use_sim_time": sim_time}],
+                     parameters=[*files, {**changed, "use_sim_time": sim_time}],
                      arguments=[] if drivers else ["--no-drivers"], output="screen", emulate_tty=True)]
     actions = []
     for spec in nodes(drivers):
-        parameters = [value["filters"], {"use_sim_time": sim_time}, dict(spec.parameters)]
+        parameters = [value["filters"], {**changed, "use_sim_time": sim_time}, dict(spec.parameters)]
         if spec.role == "analysis":
             parameters.insert(0, value["sprint"])
         if spec.role == "driver":
