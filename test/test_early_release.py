@@ -143,3 +143,18 @@ def test_after_a_time_jump_early_release_comes_back():
             assert order.reorder.release_mode() == "early"
     assert order.counts.resets == 1 and order.reorder.release_mode() == "early"
     assert len(released) + len(order) == 800  # nothing lost: the rows that confirmed the jump go after it
+
+
+
+def test_a_downstream_stage_trusts_its_streams_from_the_first_rows():
+    """A stage's inputs come from the graph's own nodes, each in release order: nothing to prove
+    first, so a stage's rows go at once from the start — a sensor stream waits 0.5 s of its stamps
+    (StreamClock.PROBATION) before it is trusted."""
+    from sprint_fusion.core.params import FilterParams
+    from sprint_fusion.nodes.fusion_base import stage_order
+
+    rows = [10.0 + k / IMU_RATE for k in range(20)]  # 0.05 s: less than the probation and the window
+    stage = stage_order(FilterParams(), (IMU,))
+    assert [e[1] for t in rows for e in stage.push(t, IMU, t)] == rows
+    sensor_like = StampOrder(WINDOW, early=True)
+    assert [e for t in rows for e in sensor_like.push(t, IMU, t)] == []

@@ -112,8 +112,9 @@ class StreamClock:
     # show themselves first.
     PROBATION = 0.5  # s of its own stamps
 
-    def __init__(self, periodic: bool):
+    def __init__(self, periodic: bool, probation: float | None = None):
         self.periodic = periodic
+        self.probation = self.PROBATION if probation is None else probation
         self.first = self.newest = -math.inf
         self.intervals: collections.deque = collections.deque(maxlen=self.INTERVALS)
         self.ordered = True
@@ -130,7 +131,7 @@ class StreamClock:
 
     @property
     def trusted(self) -> bool:
-        return self.ordered and self.newest - self.first >= self.PROBATION
+        return self.ordered and self.newest - self.first >= self.probation
 
     def bound(self) -> float:
         """Every item of this stream that belongs at or before this stamp has arrived."""
@@ -155,13 +156,15 @@ class ReorderBuffer:
     """
 
     def __init__(self, window: float = 0.1, early: bool = False, expect: tuple[str, ...] = (IMU,),
-                 delays: dict[str, float] | None = None):
+                 delays: dict[str, float] | None = None, probation: float | None = None):
         """expect: the kinds whose clocks must be running before anything goes early — a stream
         that first appears after early releases began would find its first items too late.
-        delays: kinds whose items take their place this long after their stamp (at())."""
+        delays: kinds whose items take their place this long after their stamp (at()).
+        probation: how long a stream must keep its order before it is trusted (StreamClock)."""
         self.window = window
         self.expect = expect
         self.delays = delays or {}
+        self.probation = probation
         self._heap: list[tuple[float, str, int, Any]] = []
         self._seq = itertools.count()  # ties keep arrival order
         self._seen: set[tuple[float, str]] = set()
@@ -185,7 +188,7 @@ class ReorderBuffer:
         if self.clocks is None or not math.isfinite(stamp):
             return
         stamp = self.at(kind, stamp)
-        self.clocks.setdefault(kind, StreamClock(periodic=kind != IMU)).seen(stamp)
+        self.clocks.setdefault(kind, StreamClock(kind != IMU, self.probation)).seen(stamp)
         clocks = self.clocks.values()
         running = all(k in self.clocks for k in self.expect) and all(c.trusted for c in clocks)
         self.watermark = min(c.bound() for c in clocks) if running else -math.inf
@@ -309,8 +312,8 @@ class StampOrder:
     checked them. push() and flush() return events (kind, item) and (RESET, stamp)."""
 
     def __init__(self, window: float = 0.1, reset_jump_back: float = 1.0, early: bool = False,
-                 expect: tuple[str, ...] = (IMU,), fix_delay: float = 0.0):
-        self.reorder = ReorderBuffer(window, early, expect, epoch_delays(fix_delay))
+                 expect: tuple[str, ...] = (IMU,), fix_delay: float = 0.0, probation: float | None = None):
+        self.reorder = ReorderBuffer(window, early, expect, epoch_delays(fix_delay), probation)
         self.guard = StampGuard(reset_jump_back)
         self.counts = InputCounts()
 

@@ -53,6 +53,14 @@ def warm_up_once(params: FilterParams) -> None:
         jit.warm_in_background()
 
 
+def stage_order(fp: FilterParams, streams: tuple[str, ...]) -> StampOrder:
+    """A downstream stage's timeline (time.stage_window). Its streams come from this graph's nodes,
+    each in its release order: nothing to prove before early release (no probation), unlike the
+    sensor streams of an InputTimeline."""
+    return StampOrder(fp["time.stage_window"], fp["time.reset_jump_back"], fp["time.early_release"], streams,
+                      fp["time.fix_delay"], probation=0.0)
+
+
 class FusionNode(Node):
     """Subclasses implement setup_node(), on_sample(kind, item), reset_filters(), status().
     Sensor nodes (sensor_inputs) order their inputs with an InputTimeline, downstream stages
@@ -70,8 +78,7 @@ class FusionNode(Node):
             self.types = msgs.rclpy_types()
             self.reused = msgs.ReusedMessages(self.types)  # per-sample outputs: instances refilled
             self.timeline = (InputTimeline.from_params(self.fp, live=True) if self.sensor_inputs else
-                             StampOrder(self.fp["time.stage_window"], self.fp["time.reset_jump_back"],
-                                        self.fp["time.early_release"], self.stage_streams, self.fp["time.fix_delay"]))
+                             stage_order(self.fp, self.stage_streams))
             self.reported: dict[str, int] = {}
             self.presence = Presence()
             self.last_input_wall = time.monotonic()
