@@ -126,3 +126,15 @@ def test_readme_is_a_front_door_and_its_links_resolve():
         for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", doc.read_text(encoding="utf-8")):
             if not target.startswith("http"):
                 assert (doc.parent / target).exists(), f"{doc.name}: link to {target}"
+
+
+def test_the_fix_delay_launch_argument_reads_as_ros_reads_a_number():
+    """fix_delay:=0 must reach time.fix_delay (a double) as 0.0, not as an integer rclpy refuses;
+    text that is no number goes to the nodes as it is, which refuse it by name."""
+    from sprint_fusion.launch_support import _seconds
+
+    assert _seconds("0") == 0.0 and isinstance(_seconds("0"), float)
+    assert _seconds("0.05") == 0.05
+    assert _seconds("soon") == "soon"
+    with pytest.raises(ParameterError, match=r"time\.fix_delay"):
+        FilterParams({"time.fix_delay": _seconds("soon")})

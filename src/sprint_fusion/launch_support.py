@@ -46,14 +46,12 @@ def declare_arguments(drivers: bool, use_sim_time: str) -> list:
 def graph_nodes(context, drivers: bool) -> list:
     """Node actions of the graph with the launch arguments resolved (an OpaqueFunction body): one
     process holding every node (one_process, the default), or one process per node."""
-    import yaml
     from launch.substitutions import LaunchConfiguration
     from launch_ros.actions import Node
 
     value = {name: LaunchConfiguration(name).perform(context) for name, _, _ in _wanted(drivers)}
     sim_time = _true(value["use_sim_time"])
-    # a number as ROS reads one from the command line; anything else reaches the nodes, which refuse it
-    changed = {"time.fix_delay": yaml.safe_load(value["fix_delay"])} if value["fix_delay"].strip() else {}
+    changed = {"time.fix_delay": _seconds(value["fix_delay"])} if value["fix_delay"].strip() else {}
     paths = _driver_paths(value) if drivers else {}
     if _true(value["one_process"]):
         files = [value["filters"], value["sprint"]] + ([value["sensors"]] if drivers else [])
@@ -75,6 +73,15 @@ def graph_nodes(context, drivers: bool) -> list:
                             namespace=value["namespace"], parameters=parameters, output="screen",
                             emulate_tty=True))
     return actions
+
+
+def _seconds(text: str):
+    """A number as ROS reads one from the command line, '0' a float too (the parameter is a double);
+    anything else goes to the nodes as it is, which refuse it naming the parameter."""
+    import yaml
+
+    value = yaml.safe_load(text)
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _true(text: str) -> bool:
