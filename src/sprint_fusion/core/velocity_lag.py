@@ -132,6 +132,7 @@ def calibrated(params, fixes: list[GnssFix], imu: ImuBlock | None = None) -> tup
     return tuned, (f"velocity lag: measured {measures}; with the configured {prior:.3f} ± {prior_sigma:.3f} s: "
                    f"{lag:.3f} ± {sigma:.3f} s used")
 
+
 class SprintStarts:
     """Sprint starts in fixes given in stamp order: add(fix) returns the (from, to) span (stamps,
     START_SPAN around the last standstill epoch) once a running epoch follows a standing one
