@@ -71,11 +71,13 @@ def axis(delay, **kw) -> CjFuser:
                    velocity_latency_sigma=0.05, fix_delay=delay, **kw)
 
 
+@pytest.mark.parametrize("lag_from", ["state", "imu"], ids=["lag from the state", "lag carried by the IMU"])
 @pytest.mark.parametrize("bias", [False, True], ids=["4 states", "acceleration bias"])
 @pytest.mark.parametrize("split", [False, True], ids=["fix with velocity", "velocity apart"])
-def test_a_late_fix_gives_the_state_a_fix_in_time_gives(bias, split):
+def test_a_late_fix_gives_the_state_a_fix_in_time_gives(bias, split, lag_from):
     imu, fixes = one_axis_run()
     extra = {"accel_bias_tau": 300.0, "accel_bias_sigma": 0.1} if bias else {}
+    extra["velocity_lag_from"] = lag_from
     in_time_filter, late_filter = axis(0.0, **extra), axis(DELAY, **extra)
     reference = in_stamp_order(in_time_filter, imu, fixes)
     late = delayed(late_filter, imu, fixes, DELAY, split)

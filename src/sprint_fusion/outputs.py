@@ -14,18 +14,23 @@ from . import msgs, topics
 from .core.columns import Col
 from .core.kf2 import measured_velocity
 from .core.samples import FixType, GnssFix
+from .core.yaw_bias import provisional_variance
 from .msgs import UNKNOWN_VARIANCE
 from .sprint.quality import BRIDGED, UNUSABLE, USABLE
 
 
 def yaw_bias_outputs(types, row, accel_cov) -> list:
     """fusion/accel_enu of a row (columns.Col) — an acceleration not measured (before a heading,
-    kf5.before_heading 'gnss') as 0 with unknown variance, so the axis filters move to its time —
+    kf5.before_heading 'gnss') as 0 with unknown variance, so the axis filters move to its time; a
+    provisional one with its direction's uncertainty (yaw_bias.provisional_variance) —
     and, where it was aligned, fusion/yaw and fusion/yaw_bias."""
     t = float(row[Col.t])
     accel = row[Col.accel_east:Col.accel_east + 3]
     if np.isnan(accel).any():
         accel, accel_cov = np.zeros(3), np.eye(3) * UNKNOWN_VARIANCE
+    elif np.isnan(row[Col.yaw]):  # provisional: along a guessed direction
+        accel_cov = accel_cov.copy()
+        accel_cov[0, 0] = accel_cov[1, 1] = provisional_variance(accel_cov[0, 0], accel[0], accel[1])
     out = [(topics.ACCEL_ENU, msgs.accel_msg(types, t, accel, accel_cov))]
     if np.isnan(row[Col.yaw]):
         return out

@@ -13,9 +13,11 @@ from .. import msgs, outputs, topics
 from ..core.columns import Col
 from ..core.kf2 import measured_velocity
 from ..core.samples import UNKNOWN_VARIANCE, FixType, GnssFix
+from ..core.yaw_bias import provisional_variance
 from .cdr_pack import COV3, Packer
 from .chunk_writer import HEAD, Group
 
+HORIZONTAL_VARIANCE = getattr(provisional_variance, "py_func", provisional_variance)  # plain: on columns
 F8, I4, U4 = "<f8", "<i4", "<u4"
 STAMP = {"sec": ("header.stamp.sec", I4), "nanosec": ("header.stamp.nanosec", U4)}
 D2R = math.radians(1.0) ** 2
@@ -108,8 +110,10 @@ class ColumnOutputs:
         missing = np.isnan(accel).any(axis=1)  # not measured before a heading: 0 with unknown variance
         accel = np.where(missing[:, None], 0.0, accel)
         var = np.where(missing, UNKNOWN_VARIANCE, self.r_imu)
+        provisional = ~missing & np.isnan(kf5[:, Col.yaw])  # along a guessed direction
+        horizontal = np.where(provisional, HORIZONTAL_VARIANCE(self.r_imu, accel[:, 0], accel[:, 1]), var)
         return self._group(topics.ACCEL_ENU, self.accel, kf5[:, Col.t], x=accel[:, 0], y=accel[:, 1], z=accel[:, 2],
-                           c0=var, c7=var, c14=var)
+                           c0=horizontal, c7=horizontal, c14=var)
 
     def _yaw(self, topic: str, rows: np.ndarray, value: Col, var: Col, rate: Col, rate_var: Col) -> Group:
         half = np.radians(rows[:, value]) / 2.0

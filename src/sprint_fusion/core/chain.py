@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from . import history as hist
 from . import kalman as kf
 from .cj_fuser import acceleration_step
 from .columns import Col, write_align, write_axis, write_direct_speed, write_kf2, write_speed
@@ -18,7 +19,7 @@ from .jit import jit
 from .kf2 import forward_step
 from .samples import UNKNOWN_VARIANCE
 from .speed import speed_step
-from .yaw_bias import align_step
+from .yaw_bias import align_step, provisional_variance
 
 # The chain's state: KF2's IMU side (kf2.Forward) and KF5's (kf5.Kf5Record), shared with the
 # Kf2 and Kf5 objects that take the GNSS side.
@@ -47,6 +48,9 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
             a, r = (row[Col.accel_east + i], k5.r_axis) if measured else (0.0, UNKNOWN_VARIANCE)
             if acceleration_step(k5.axes[i], k5.histories[i], r, t, a) == kf.TIME_BACK:
                 return kf.TIME_BACK
+            if code == kf.PROVISIONAL and i < 2 and provisional_variance(r, row[Col.accel_east],
+                                                                         row[Col.accel_east + 1]) > r:
+                hist.forget(k5.histories[i])  # its direction is a guess: it carries no lagging velocity
         east, north = k5.axes[0], k5.axes[1]
         both = kf.started(north) and kf.started(east)
         filtered = both and not k5.speed_direct

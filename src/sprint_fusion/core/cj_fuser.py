@@ -3,7 +3,10 @@
 KF2 runs one on the along-track distance; KF5 runs one each on east, north and up.
 Measurements: H = (1 0 0 0) for the GNSS displacement, H = (0 0 1 0) for the acceleration —
 either alone or both at one stamp — and, where the receiver's velocity is used (gnss.velocity),
-H = (0 1 −L L²/2) for a velocity that describes the motion L seconds before its epoch.
+H = (0 1 −L L²/2) for a velocity that describes the motion L seconds before its epoch — or
+(gnss.velocity_lag_from 'imu') that velocity carried to its epoch by what the IMU measured the
+athlete gain over those L seconds, H = (0 1 0 0): the expansion in a and j holds while L is short
+against the motion, and a stride's speed swing (4–5 Hz; L·ω ≈ 2 at L = 0.08 s) is not.
 
 With an acceleration bias (axis.accel_bias_tau > 0) a fifth state b joins (d, v, a, j): the
 IMU's acceleration measures a + b, H = (0 0 1 0 1), b a first-order Gauss–Markov process. An
@@ -40,6 +43,7 @@ GATE_AFTER_GAP = 0.5  # s
 def acceleration_step(f, h, r, t, a) -> int:
     """IMU acceleration a [m/s²] with variance r at t into the CJ filter f (its history h);
     ignored until a first displacement started it."""
+    hist.received(h, t, a, r)
     if not kf.started(f):
         hist.remember(h, f, t, ACCEL, a, NO_ROW, r)  # a first fix used later starts f before t
         return kf.NOT_STARTED
@@ -54,28 +58,34 @@ GATED, LAST_FIX, OUTLIERS = range(3)  # CjFuser.gnss_state
 
 
 @jit
-def _velocity(f, h, t, v, variance, row, lag_sigma) -> int:
+def _velocity(f, h, t, v, variance, rows, lag_sigma, carry) -> int:
     if not kf.advance(f, t):
         return kf.TIME_BACK
     lag_error = lag_sigma * f.x[2]  # an uncertain lag errs by σ_L·a
     r = max(variance + lag_error * lag_error, R_FLOOR)
-    kf.update_row(f, v, row, r)
-    hist.remember(h, f, t, ROW, v, row, r)
+    gain = hist.gained(h, t, carry) if carry > 0.0 else math.nan
+    if math.isnan(gain):  # v(t − L) from the state (rows[0]), or no lag
+        kf.update_row(f, v, rows[0], r)
+        hist.remember(h, f, t, ROW, v, rows[0], r)
+    else:  # v(t − L) + what the IMU measured meanwhile (with the bias's L·b, rows[1]) is v(t)
+        kf.update_row(f, v + gain, rows[1], r)
+        hist.remember(h, f, t, ROW, v + gain, rows[1], r)
     return kf.UPDATED
 
 
 @jit
-def velocity_step(f, h, t, v, variance, row, lag_sigma) -> int:
-    """The receiver's velocity v (variance, lagging as `row` says) into a started filter f, at its
-    stamp t (history h). Not gated: Doppler has no multipath jumps, and a stride's speed swing
-    (±0.5 m/s at 4–5 Hz, which the receiver samples and the filter smooths) would fail a tight gate."""
+def velocity_step(f, h, t, v, variance, rows, lag_sigma, carry) -> int:
+    """The receiver's velocity v (variance, lagging as `rows` say: CjFuser.velocity_rows) into a
+    started filter f, at its stamp t (history h). Not gated: Doppler has no multipath jumps, and a
+    stride's speed swing (±0.5 m/s at 4–5 Hz, which the receiver samples and the filter smooths)
+    would fail a tight gate."""
     t, later = hist.rewind(h, f, t)
-    code = _velocity(f, h, t, v, variance, row, lag_sigma)
+    code = _velocity(f, h, t, v, variance, rows, lag_sigma, carry)
     return hist.rerun(h, f, later) if code == kf.UPDATED else code
 
 
 @jit
-def gnss_step(f, h, t, d, r, gate, position_row, v, variance, velocity_row, lag_sigma, state) -> int:
+def gnss_step(f, h, t, d, r, gate, position_row, v, variance, velocity_rows, lag_sigma, carry, state) -> int:
     """A fix into a started filter f at its stamp t (history h: IMU steps already past it run
     again after it): its displacement d (variance r) through the innovation gate — kept out unless
     consistent; taken after a gap; taken anew (re-anchored) once kept out MAX_GATED_IN_A_ROW
@@ -96,7 +106,7 @@ def gnss_step(f, h, t, d, r, gate, position_row, v, variance, velocity_row, lag_
     else:
         state[GATED] += 1.0
         state[OUTLIERS] += 1.0
-    if not math.isnan(v) and _velocity(f, h, t, v, variance, velocity_row, lag_sigma) == kf.TIME_BACK:
+    if not math.isnan(v) and _velocity(f, h, t, v, variance, velocity_rows, lag_sigma, carry) == kf.TIME_BACK:
         return kf.TIME_BACK
     return hist.rerun(h, f, later)
 
@@ -105,20 +115,26 @@ class CjFuser:
     def __init__(self, q_diag, r_imu: float, r_from: str = "std", process_noise: str = "per_step",
                  p0: float = 1.0, gate: float = 0.0, velocity_latency: float = 0.0,
                  velocity_latency_sigma: float = 0.0, r_scale: float = 1.0, accel_bias_tau: float = 0.0,
-                 accel_bias_sigma: float = 0.0, fix_delay: float = 0.0):
+                 accel_bias_sigma: float = 0.0, fix_delay: float = 0.0, velocity_lag_from: str = "state"):
         bias = accel_bias_tau > 0
         q = [*q_diag, accel_bias_sigma ** 2] if bias else q_diag  # the bias: its stationary variance
         self.filter = kf.new_filter(5 if bias else 4, kf.diag_noise(q, process_noise, accel_bias_tau), p0)
-        self.history = hist.new_history(len(self.filter.x), fix_delay)  # fixes after IMU steps past them
+        lag = float(velocity_latency)
+        self.carry = lag if velocity_lag_from == "imu" else 0.0  # carried by the IMU's acceleration
+        # fixes after IMU steps past them; the accelerations that carry a lagging velocity
+        self.history = hist.new_history(len(self.filter.x), fix_delay, self.carry)
         self.position_row = np.zeros(len(self.filter.x))
         self.position_row[0] = 1.0
         self.r_imu = float(r_imu)
         self.r_from = r_from
         self.r_scale = float(r_scale)
         self.gate = float(gate)
-        lag = float(velocity_latency)
-        self.velocity_row = np.zeros(len(self.filter.x))
-        self.velocity_row[1:4] = (1.0, -lag, lag * lag / 2.0)  # v(t − L) under constant jerk
+        # v(t − L) under constant jerk; v(t) (+ L·b: the IMU's gain over L carries its bias)
+        self.velocity_rows = np.zeros((2, len(self.filter.x)))
+        self.velocity_rows[0, 1:4] = (1.0, -lag, lag * lag / 2.0)
+        self.velocity_rows[1, 1] = 1.0
+        if bias:
+            self.velocity_rows[1, 4] = lag
         self.lag_sigma = float(velocity_latency_sigma)
         # what the GNSS step keeps between fixes: positions kept out in a row (GATED), the time of
         # the last position received, taken or not (LAST_FIX), positions the gate kept out (OUTLIERS)
@@ -130,7 +146,8 @@ class CjFuser:
         bias = (params["axis.accel_bias_tau"], params["axis.accel_bias_sigma"]) if section == "axis" else (0.0, 0.0)
         return cls(params[f"{section}.q_diag"], params[f"{section}.r_imu"], params["gnss.r_from"],
                    params["process_noise"], params["p0"], params["gnss.gate"], params["gnss.velocity_latency"],
-                   params["gnss.velocity_latency_sigma"], params["gnss.r_scale"], *bias, params["time.fix_delay"])
+                   params["gnss.velocity_latency_sigma"], params["gnss.r_scale"], *bias, params["time.fix_delay"],
+                   params["gnss.velocity_lag_from"])
 
     @property
     def initialized(self) -> bool:
@@ -165,7 +182,7 @@ class CjFuser:
         """GNSS velocity v [m/s] on this axis with its variance, once a position started the filter."""
         if self.initialized:
             kf.checked(velocity_step(self.filter, self.history, float(t), float(v), float(variance),
-                                     self.velocity_row, self.lag_sigma), t)
+                                     self.velocity_rows, self.lag_sigma, self.carry), t)
 
     def fix(self, t: float, d: float, sigma: float, v: float = math.nan, variance: float = math.nan) -> None:
         """A fix's displacement d [m] with its 1σ error and, where v is a number, its velocity v with
@@ -174,13 +191,18 @@ class CjFuser:
             kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
             hist.restart(self.history, self.filter)
         code = gnss_step(self.filter, self.history, float(t), float(d), self.gnss_r(sigma), self.gate,
-                         self.position_row, float(v), float(variance), self.velocity_row, self.lag_sigma,
+                         self.position_row, float(v), float(variance), self.velocity_rows, self.lag_sigma, self.carry,
                          self.gnss_state)
         kf.checked(code, t)
 
     def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
         """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first
-        displacement started the filter."""
+        displacement started the filter. A variance above r_imu, short of unknown, is a provisional
+        acceleration's (yaw_bias.provisional_variance): weighed by r_imu, carrying no lagging velocity."""
         r = self.r_imu if r is None else float(r)
-        return kf.checked(acceleration_step(self.filter, self.history, r, float(t), float(a)), t)
+        provisional = self.r_imu < r < hist.UNMEASURED
+        code = acceleration_step(self.filter, self.history, self.r_imu if provisional else r, float(t), float(a))
+        if provisional:
+            hist.forget(self.history)
+        return kf.checked(code, t)
 

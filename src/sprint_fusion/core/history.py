@@ -12,6 +12,11 @@ scalar z = row·x; REANCHOR: the displacement started anew; START: the filter st
 first fix), z, r, row, and the filter's x and P after it. Accelerations that came before the
 filter started are kept too: the first fix, used after them, starts the filter at its stamp and
 runs them. Capacity 0: no history (time.fix_delay 0), every call a no-op.
+
+Beside it, the integral S of the IMU acceleration the filter received over its last moments
+(gnss.velocity_lag_from 'imu'): a velocity that describes the motion L seconds before its epoch
+is carried to the epoch by S(t) − S(t − L), what the IMU measured the athlete gain meanwhile.
+Capacity 0 there too when no lag is carried.
 """
 
 from __future__ import annotations
@@ -24,23 +29,78 @@ import numpy as np
 from . import kalman as kf
 from .jit import jit
 
-History = namedtuple("History", "t kind z r row x P n")  # n: one entry, how many are kept
+# n: one entry, how many are kept. at, a, s: the accelerations' ring (time, value, integral S);
+# ring: its next slot and how many it holds.
+History = namedtuple("History", "t kind z r row x P n at a s ring")
 ACCEL, ROW, REANCHOR, START = 0, 1, 2, 3
 ACCEL_BIAS_ROW = np.array([0.0, 0.0, 1.0, 0.0, 1.0])  # the acceleration measured with its bias
 NO_ROW = np.zeros(0)  # what an ACCEL entry keeps as its row
 MAX_IMU_RATE = 2000.0  # Hz: the capacity covers time.fix_delay (+ margin) of IMU steps at up to this rate
 
 
-def new_history(dim: int, fix_delay: float) -> History:
+def new_history(dim: int, fix_delay: float, carried_lag: float = 0.0) -> History:
     """Room for the steps of fix_delay seconds (none when 0); a fix older than that (a faster IMU)
-    is used as of the filter's time instead (rewind)."""
+    is used as of the filter's time instead (rewind). carried_lag > 0: a ring of the accelerations
+    of the last carried_lag + fix_delay seconds (+ margin) at up to MAX_IMU_RATE."""
     cap = 0 if fix_delay <= 0 else 2 * (32 + math.ceil(fix_delay * MAX_IMU_RATE / 2))  # even: halves
+    ring = 0 if carried_lag <= 0 else 8 + math.ceil((carried_lag + fix_delay + RING_MARGIN) * MAX_IMU_RATE)
     return History(np.zeros(cap), np.zeros(cap, np.int64), np.zeros(cap), np.zeros(cap), np.zeros((cap, dim)),
-                   np.zeros((cap, dim)), np.zeros((cap, dim, dim)), np.zeros(1, np.int64))
+                   np.zeros((cap, dim)), np.zeros((cap, dim, dim)), np.zeros(1, np.int64),
+                   np.zeros(ring), np.zeros(ring), np.zeros(ring), np.zeros(2, np.int64))
+
+
+RING_MARGIN = 0.1  # s: a fix used a little after its stamp still finds the accelerations before it
+UNMEASURED = 1e5  # an acceleration with a variance this large was no measurement (no heading yet)
 
 
 def clear(h: History) -> None:
     h.n[0] = 0
+    h.ring[:] = 0
+
+
+@jit
+def received(h, t, a, r) -> None:
+    """An IMU acceleration the filter received at t (variance r) into the ring. One that measured
+    nothing (r ≥ UNMEASURED), or time going back, empties it: the gain is not known across them."""
+    cap = h.at.shape[0]
+    if cap == 0:
+        return
+    head, count = h.ring[0], h.ring[1]
+    if r >= UNMEASURED or (count > 0 and t < h.at[(head - 1) % cap]):
+        forget(h)
+        return
+    s = 0.0
+    if count > 0:
+        last = (head - 1) % cap
+        s = h.s[last] + 0.5 * (h.a[last] + a) * (t - h.at[last])  # trapezoid
+    h.at[head], h.a[head], h.s[head] = t, a, s
+    h.ring[0], h.ring[1] = (head + 1) % cap, min(count + 1, cap)
+
+
+@jit
+def forget(h) -> None:
+    """The ring emptied: what came before does not carry a velocity."""
+    h.ring[0], h.ring[1] = 0, 0
+
+
+@jit
+def integral_at(h, t) -> float:
+    """S(t) from the last acceleration received before t, held to t (what a fix stamped t sees
+    whether it came in time or late: the samples at and after its stamp play no part); NaN when
+    none came before t (an empty ring, or t before the oldest)."""
+    cap, head, count = h.at.shape[0], h.ring[0], h.ring[1]
+    k = (head - 1) % cap if count > 0 else 0
+    for _ in range(count):
+        if h.at[k] < t:
+            return h.s[k] + h.a[k] * (t - h.at[k])
+        k = (k - 1) % cap
+    return math.nan
+
+
+@jit
+def gained(h, t, lag) -> float:
+    """The speed the IMU measured gained from t − lag to t on this axis (NaN: not all received)."""
+    return integral_at(h, t) - integral_at(h, t - lag)
 
 
 @jit
@@ -117,7 +177,7 @@ def rewind(h, f, t):
         f.P[:, :] = h.P[p - 1]
         f.t[0] = h.t[p - 1]
     tail = History(h.t[p:n].copy(), h.kind[p:n].copy(), h.z[p:n].copy(), h.r[p:n].copy(), h.row[p:n].copy(),
-                   h.x[p:n].copy(), h.P[p:n].copy(), np.array([n - p]))
+                   h.x[p:n].copy(), h.P[p:n].copy(), np.array([n - p]), h.at[:0], h.a[:0], h.s[:0], h.ring[:0])
     h.n[0] = p
     return t, tail
 

@@ -95,7 +95,12 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("gnss.velocity", False, "Use the receiver's velocity (Doppler) as a measurement in the axis filters "
           "and KF2, with its reported accuracy (the paper uses positions only)"),
     Param("gnss.velocity_latency", 0.0, "The receiver's velocity describes the motion this long before its "
-          "epoch (its own filter's lag), measured as v(t − L) = v − L·a + L²/2·j", "s", low=0.0, high=0.5),
+          "epoch (its own filter's lag); gnss.velocity_lag_from says how it is carried to the epoch", "s",
+          low=0.0, high=0.5),
+    Param("gnss.velocity_lag_from", "state", "How a lagging velocity is related to the state: 'state' as "
+          "v(t − L) = v − L·a + L²/2·j (the filter's own acceleration and jerk), 'imu' carried to its epoch by "
+          "the speed the IMU measured gained over L (exact under a stride's 4–5 Hz speed swing, which the "
+          "expansion is not)", choices=("state", "imu")),
     Param("gnss.velocity_latency_sigma", 0.0, "How uncertain that latency is: the velocity's variance grows by "
           "(σ·a)² while the athlete accelerates at a, so a receiver whose lag differs is trusted less just where "
           "it matters", "s", low=0.0, high=0.5),

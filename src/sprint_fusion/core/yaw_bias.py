@@ -117,6 +117,15 @@ def provisional_accel(a, accel, out_accel) -> None:
 MOVING = 0.3  # m/s: from here the GNSS velocity gives the direction of motion
 
 
+@jit
+def provisional_variance(r, east, north) -> float:
+    """The east and north variance of a provisional acceleration (east, north): its size is measured
+    (r), its direction a guess that may be off by anything — so each component may be off by the
+    whole horizontal size. fusion/accel_enu carries it; the axis filters still weigh such an
+    acceleration by r (the speed is its size integrated) but carry no lagging velocity across it."""
+    return r + east * east + north * north
+
+
 class YawBiasEstimator:
     """Stages 1–3 as the yaw_bias_estimator node and the chain run them: GNSS headings into the
     yaw filter here (on_gnss), IMU samples through align_step (on the `align` record)."""
