@@ -95,3 +95,35 @@ def test_a_receiver_whose_velocity_lags_otherwise_is_measured_and_still_meets_th
         fused = val.score(res["t"], res["kf5_speed"], truth, start)
         assert fused.rmse <= rmse and np.nanmax(np.abs(fused.splits)) <= split, (trace, fused)
         assert abs(fused.distance) <= distance, (trace, fused.distance)
+
+
+def kf5_rmse(sc, values: dict) -> tuple[float, np.ndarray]:
+    truth, start = sc.simulated.truth, val.start_of_motion(sc.simulated.truth)
+    res = val.fused(sc, profile("accurate", values))
+    return val.score(res["t"], res["kf5_speed"], truth, start).rmse, res["kf5_speed"]
+
+
+@pytest.mark.parametrize(("offset", "share"), [(90.0, 1.0), (180.0, 0.6)])
+def test_an_ahrs_yaw_off_by_anything_is_not_trusted_before_the_direction_of_motion(offset, share):
+    """Until the GNSS shows the direction of motion, the device's own heading stands in for it
+    (kf5.provisional_heading 'device'): right for an AHRS with a magnetometer, off by anything for a
+    6-axis one. With 'none' KF5 does not depend on the AHRS's yaw, and beats 'device' on such a yaw."""
+    traces = val.traces(SHARED / "data" / "sprint")
+    off = val.scenario(traces["jb_morin"], "rtk_fixed", seed=4, imu={"yaw_offset": offset})
+    usual = val.scenario(traces["jb_morin"], "rtk_fixed", seed=4)  # the AHRS's yaw 25° off
+    none = {"kf5.provisional_heading": "none"}
+    device = {"kf5.provisional_heading": "device"}
+    assert kf5_rmse(off, none)[0] == pytest.approx(kf5_rmse(usual, none)[0], abs=0.005)
+    assert kf5_rmse(off, none)[0] < share * kf5_rmse(off, device)[0]
+    assert kf5_rmse(usual, device)[0] < kf5_rmse(usual, none)[0]  # why 'device' stays where the AHRS has it right
+
+
+@pytest.mark.parametrize("orientation", [True, False], ids=["IMU with orientation", "without"])
+def test_auto_takes_the_device_heading_only_from_an_imu_with_an_orientation_of_its_own(orientation):
+    traces = val.traces(SHARED / "data" / "sprint")
+    sc = val.scenario(traces["Jim"], "rtk_fixed", seed=5, imu={"orientation": orientation})
+    _, auto = kf5_rmse(sc, {"kf5.provisional_heading": "auto"})
+    _, same = kf5_rmse(sc, {"kf5.provisional_heading": "device" if orientation else "none"})
+    _, other = kf5_rmse(sc, {"kf5.provisional_heading": "none" if orientation else "device"})
+    assert np.array_equal(auto, same, equal_nan=True)
+    assert not np.array_equal(auto, other, equal_nan=True)

@@ -153,6 +153,11 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("kf5.before_heading", "wait", "Before the first trusted heading of motion: 'wait' (the paper: KF5 "
           "aligns nothing and publishes no speed), 'gnss' (the axis filters run on GNSS alone and the speed is "
           "published from the first fix)", choices=("wait", "gnss")),
+    Param("kf5.provisional_heading", "auto", "With kf5.before_heading 'gnss', until the GNSS shows the direction "
+          "of motion: 'device' puts the acceleration along the device's own heading (right where the AHRS's yaw "
+          "is; a 6-axis AHRS's yaw may be off by anything), 'none' measures none, 'auto' the device's where the "
+          "IMU reports an orientation of its own, else none (a yaw integrated from the gyro points anywhere)",
+          choices=("auto", "device", "none")),
     Param("speed.r", 20.0, "Horizontal speed filter R entry of √(v_N² + v_E²)", low=1e-9, high=1e6),
     Param("speed.sigma_q", 0.05, "Horizontal speed filter σ_qV in Q_V = G·Gᵀ·σ_qV", low=0.0, high=1e6),
     Param("attitude.source", "auto", "Roll/pitch/yaw of the IMU: the device's own orientation, an "

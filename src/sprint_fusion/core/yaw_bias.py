@@ -24,8 +24,10 @@ from .samples import GnssFix, ImuSample
 
 # Stages 1–3 as one record: the IMU attitude, the yaw and bias filters, their R entries of the
 # gyro's yaw rate and of the yaw difference, gravity; and, for kf5.before_heading 'gnss'
-# (provisional), the latest GNSS direction of motion (east, north; NaN until one is known).
-Align = namedtuple("Align", "attitude yaw bias r_rate r_bias gravity provisional direction")
+# (provisional), the latest GNSS direction of motion (east, north; NaN until one is known), and
+# whether the device's own heading stands in until then (kf5.provisional_heading: HEADING_CHOICES).
+Align = namedtuple("Align", "attitude yaw bias r_rate r_bias gravity provisional direction device_heading")
+HEADING_CHOICES = ("none", "device", "auto")  # auto: the device's when it reports an orientation of its own
 
 
 def trusted_heading(fix: GnssFix, min_speed: float, max_accuracy: float) -> float | None:
@@ -75,7 +77,8 @@ def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q
     if not attitude_step(a.attitude, t, accel, gyro, orientation, has_orientation):
         return kf.NOT_STARTED
     if not kf.started(a.yaw):
-        if a.provisional:
+        device = a.device_heading == 1 or (a.device_heading == 2 and has_orientation)
+        if a.provisional and (device or not math.isnan(a.direction[0])):
             provisional_accel(a, accel, out_accel)
             return kf.PROVISIONAL
         return kf.NOT_STARTED
@@ -98,9 +101,9 @@ def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q
 def provisional_accel(a, accel, out_accel) -> None:
     """The specific force levelled (roll and pitch removed, gravity taken off), its forward and
     left parts put along the GNSS direction of motion — or, until the athlete moves, the device's
-    own heading: what the start of a sprint gives before its heading is trusted, the trunk facing
-    where the athlete goes. (A wrong direction turns the acceleration but keeps its size, and the
-    speed is that size integrated.)"""
+    own heading (where align_step lets it: kf5.provisional_heading): what the start of a sprint
+    gives before its heading is trusted, the trunk facing where the athlete goes. (A wrong direction
+    turns the acceleration but keeps its size, and the speed is that size integrated.)"""
     q = a.attitude.q
     yaw = quat_yaw_deg(q)
     R = quaternion.to_matrix(rotate_yaw(q, -yaw))
@@ -137,7 +140,8 @@ class YawBiasEstimator:
                            kf.new_filter(3, kf.diag_noise(params["yaw.q_diag"], pn), p0),
                            kf.new_filter(3, kf.gain_noise(params["bias.sigma_q"], pn), p0),
                            float(params["yaw.r_rate"]), float(params["bias.r"]), float(params["gravity"]),
-                           params["kf5.before_heading"] == "gnss", np.full(2, np.nan))
+                           params["kf5.before_heading"] == "gnss", np.full(2, np.nan),
+                           HEADING_CHOICES.index(params["kf5.provisional_heading"]))
 
     @property
     def yaw(self) -> kf.Filter:
