@@ -28,13 +28,22 @@ def truth(t):
     return v, a, d
 
 
+def rms(e: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(e * e)))
+
+
+def carrying(**extra) -> CjFuser:
+    """An axis filter of the accurate profile's kind, its velocity LAG late and carried by the IMU."""
+    return CjFuser([0.0, 0.01, 1.0, 100.0], 0.5, "variance", "per_second", velocity_latency=LAG,
+                   **{"velocity_lag_from": "imu", **extra})
+
+
 def velocity_errors(lag_from: str, seed: int = 0, bias: bool = False, seconds: float = 6.0) -> np.ndarray:
     """The filter's velocity − the truth after the first second: 200 Hz IMU (noisy), 5 Hz float-like
     positions (σ 0.25 m) and Doppler (σ 0.05 m/s) describing the motion LAG before its epoch."""
     rng = np.random.default_rng(seed)
     extra = {"accel_bias_tau": 300.0, "accel_bias_sigma": 0.1} if bias else {}
-    f = CjFuser([0.0, 0.01, 1.0, 100.0], 0.5, "variance", "per_second", velocity_latency=LAG,
-                velocity_lag_from=lag_from, **extra)
+    f = carrying(velocity_lag_from=lag_from, **extra)
     every = int(IMU_RATE / GNSS_RATE)
     errors = []
     for k in range(int(seconds * IMU_RATE)):
@@ -54,7 +63,6 @@ def velocity_errors(lag_from: str, seed: int = 0, bias: bool = False, seconds: f
 def test_a_lagging_velocity_carried_by_the_imu_follows_the_stride_swing(bias):
     carried = np.concatenate([velocity_errors("imu", seed, bias) for seed in range(3)])
     expanded = np.concatenate([velocity_errors("state", seed, bias) for seed in range(3)])
-    rms = lambda e: float(np.sqrt(np.mean(e * e)))  # noqa: E731
     assert rms(carried) < 0.075, rms(carried)  # the expansion: 0.09–0.11 m/s
     assert rms(carried) < 0.75 * rms(expanded), (rms(carried), rms(expanded))
 
@@ -96,9 +104,7 @@ def test_a_provisional_acceleration_is_weighed_by_r_imu_and_carries_nothing():
     """As the axis node receives it: fusion/accel_enu with a provisional acceleration's variance
     (its direction a guess) — the filter weighs it as a measured one, and no lagging velocity is
     carried across it."""
-    make = lambda: CjFuser([0.0, 0.01, 1.0, 100.0], 0.5, "variance", "per_second",  # noqa: E731
-                           velocity_latency=LAG, velocity_lag_from="imu")
-    provisional, measured = make(), make()
+    provisional, measured = carrying(), carrying()
     for f in (provisional, measured):
         f.fix(0.0, 0.0, 0.1, 0.0, 0.01)
     for k in range(1, 60):
