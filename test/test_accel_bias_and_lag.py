@@ -157,3 +157,40 @@ def test_the_centred_fit_is_scipys_savitzky_golay_inside_the_edges(slope):
     x = np.random.default_rng(4).normal(size=(60, 2)).cumsum(axis=0)
     reference = savgol_filter(x, 7, 2, deriv=int(slope), delta=0.1, axis=0)[3:-3]
     assert np.allclose(centred_fit(x, 7, 0.1, slope), reference, rtol=0, atol=1e-12)
+
+
+SMOOTHING_RECEIVER = {"velocity_latency": 0.0, "velocity_smoothing": 0.08}
+
+
+@pytest.mark.parametrize(("gnss", "smoothed"), [({}, False), (SMOOTHING_RECEIVER, True)],
+                         ids=["delayed velocity", "smoothed velocity"])
+def test_the_imu_tells_a_delayed_velocity_from_a_smoothed_one(gnss, smoothed):
+    """Alike at low frequencies, a delay and a first-order lag differ under a stride's swing: the
+    IMU's measure says which; a smoothed velocity is related to the state by the expansion (carried
+    as a delay it misleads the filters: docs/filters.md), a delayed one is carried by the IMU."""
+    params = FilterParams.from_yaml(config_file("filters", "accurate.yaml"))
+    assert params["gnss.velocity_lag_from"] == "imu"
+    for trace in ("jb_morin", "Samantha"):
+        sc = val.scenario(val.traces(SHARED / "data" / "sprint")[trace], "float_outage", seed=1, gnss=gnss)
+        imu = ImuBlock.of(sc.simulated.imu)
+        estimate = estimate_velocity_lag_imu(sorted(sc.simulated.gnss, key=lambda f: f.stamp), imu)
+        assert estimate is not None and estimate.smoothed is smoothed, (trace, estimate)
+        tuned, said = calibrated(params, sc.simulated.gnss, imu)
+        assert tuned["gnss.velocity_lag_from"] == ("state" if smoothed else "imu")
+        assert ("smoothed, not delayed" in said) is smoothed
+
+
+def test_the_first_order_lag_is_scipys_zero_order_hold_filter():
+    from scipy.signal import cont2discrete, lfilter
+
+    from sprint_fusion.core.velocity_lag import first_order_lag
+
+    rng = np.random.default_rng(4)
+    t = np.arange(400) / 200.0
+    x = np.cumsum(rng.normal(0.0, 0.3, (400, 2)), axis=0)
+    out = first_order_lag(t, x, np.array([0.0, 0.05, 0.12]))
+    assert np.array_equal(out[0], x)
+    for k, tau in ((1, 0.05), (2, 0.12)):
+        b, a, _ = cont2discrete(([1.0], [tau, 1.0]), 1 / 200.0, method="zoh")  # 1 / (τs + 1)
+        y = x[0] + lfilter(b.ravel(), a, x - x[0], axis=0)  # at rest at x[0]: unit gain
+        assert np.allclose(out[k], y, atol=1e-9), tau

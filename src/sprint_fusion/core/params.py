@@ -100,7 +100,8 @@ FILTER_PARAMS: tuple[Param, ...] = (
     Param("gnss.velocity_lag_from", "state", "How a lagging velocity is related to the state: 'state' as "
           "v(t − L) = v − L·a + L²/2·j (the filter's own acceleration and jerk), 'imu' carried to its epoch by "
           "the speed the IMU measured gained over L (exact under a stride's 4–5 Hz speed swing, which the "
-          "expansion is not)", choices=("state", "imu")),
+          "expansion is not, for a velocity delayed by L); offline, a velocity the IMU's measure of the lag "
+          "finds smoothed rather than delayed is taken as 'state'", choices=("state", "imu")),
     Param("gnss.velocity_latency_sigma", 0.0, "How uncertain that latency is: the velocity's variance grows by "
           "(σ·a)² while the athlete accelerates at a, so a receiver whose lag differs is trusted less just where "
           "it matters", "s", low=0.0, high=0.5),

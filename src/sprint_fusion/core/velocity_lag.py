@@ -5,7 +5,9 @@ A receiver's Doppler velocity describes the motion some tens of milliseconds bef
 (gnss.velocity_latency). A wrong lag costs more than no velocity at all when the athlete
 accelerates at 5–8 m/s²: 0.08 s assumed against 0 or 0.15 s true moved 30 m splits by 40–90 ms
 on the validation set. So the lag is measured where it shows — in the accelerations of a sprint:
-two clocks without lag are compared with the reported velocity:
+two clocks without lag are compared with the reported velocity (and the IMU also tells whether it
+is delayed or smoothed by a first-order lag: a smoothed one is related to the state by the
+expansion, gnss.velocity_lag_from 'state', which is what such a lag is at low frequencies):
 - the IMU (estimate_velocity_lag_imu), at each sprint start: the horizontal specific force
   integrated from the standstill is the speed's shape without lag; the reported speed is that
   shape L seconds late (its scale, an offset and a drift — an AHRS's tilt leaking gravity — fitted
@@ -38,6 +40,7 @@ REST_SPEED, RUN_SPEED, START_WITHIN = 0.5, 4.0, 3.0  # m/s, m/s, s
 START_SPAN = (-1.0, 3.0)  # s
 MAX_STARTS = 3  # the first few sprints of a recording say all it can
 LAG_STEP = 0.002  # s, the search grid of the IMU's measure
+SMOOTHED_STEP = 0.01  # s, that of its smoothing fit (it only decides which form fits)
 SCALE_RANGE = (0.7, 1.3)  # the IMU's speed against the receiver's: outside, something else is wrong
 # The IMU's measure erred up to 0.014 s (0.021 s with single-point fixes; 6 ms short on average)
 # on the validation set — more than its misfit says; with an orientation estimated from the IMU
@@ -50,6 +53,14 @@ class LagEstimate:
     lag: float  # s
     sigma: float  # s, standard error
     epochs: int  # accelerating epochs used
+    smoothed: bool = False  # the velocity fits a first-order lag (a smoothing filter) better than a delay
+
+
+# The IMU's measure also asks how the velocity lags: delayed (the motion L before), or smoothed by a
+# first-order lag of time constant L — alike at low frequencies, unlike under a stride's swing. The
+# better fit says which: on the validation set the smoothing fit's misfit was 0.43–0.88 of the
+# delay's for a smoothing receiver, 1.19–2 for a delaying one (4 sprints × 3 receivers × 3 seeds).
+SMOOTHED_SHARE = 1.0
 
 
 def centred_fit(x: np.ndarray, window: int, period: float, slope: bool = False) -> np.ndarray:
@@ -127,10 +138,16 @@ def calibrated(params, fixes: list[GnssFix], imu: ImuBlock | None = None) -> tup
     weights = [1.0 / prior_sigma ** 2] + [1.0 / max(f.sigma, 1e-3) ** 2 for f in found.values()]
     lag = (prior * weights[0] + sum(f.lag * w for f, w in zip(found.values(), weights[1:], strict=True))) / sum(weights)
     sigma = max(math.sqrt(1.0 / sum(weights)), SIGMA_FLOOR)
-    tuned = type(params)({**params, "gnss.velocity_latency": lag, "gnss.velocity_latency_sigma": sigma})
+    values = {**params, "gnss.velocity_latency": lag, "gnss.velocity_latency_sigma": sigma}
     measures = "; ".join(f"{f.lag:.3f} ± {f.sigma:.3f} s by {how} ({f.epochs} epochs)" for how, f in found.items())
-    return tuned, (f"velocity lag: measured {measures}; with the configured {prior:.3f} ± {prior_sigma:.3f} s: "
-                   f"{lag:.3f} ± {sigma:.3f} s used")
+    said = (f"velocity lag: measured {measures}; with the configured {prior:.3f} ± {prior_sigma:.3f} s: "
+            f"{lag:.3f} ± {sigma:.3f} s used")
+    imu = found.get("the IMU at sprint starts")
+    if imu is not None and imu.smoothed and params["gnss.velocity_lag_from"] == "imu":
+        # carried as a delay, a smoothed velocity would mislead the filters under a stride's swing
+        values["gnss.velocity_lag_from"] = "state"
+        said += "; the velocity is smoothed, not delayed (gnss.velocity_lag_from: state)"
+    return type(params)(values), said
 
 
 class SprintStarts:
@@ -177,18 +194,37 @@ def horizontal_force(imu: ImuBlock, attitude) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(t, dtype=float), np.asarray(out, dtype=float).reshape(-1, 2)
 
 
+def first_order_lag(t: np.ndarray, x: np.ndarray, taus: np.ndarray) -> np.ndarray:
+    """x (n, 2) through first-order lags of each time constant in taus (0: none), started at x[0]
+    and exact for x held between samples: (len(taus), n, 2)."""
+    out = np.empty((len(taus), *x.shape))
+    y = np.repeat(x[:1], len(taus), axis=0)
+    safe = np.where(taus > 0.0, taus, 1.0)[:, None]
+    for k in range(len(t)):
+        if k:
+            keep = np.where(taus[:, None] > 0.0, np.exp(-(t[k] - t[k - 1]) / safe), 0.0)
+            y = keep * y + (1.0 - keep) * x[k - 1]
+        out[:, k] = np.where(taus[:, None] > 0.0, y, x[k])
+    return out
+
+
 def _span_misfit(t_fix: np.ndarray, reported: np.ndarray, t_imu: np.ndarray, velocity: np.ndarray,
-                 lags: np.ndarray) -> np.ndarray | None:
+                 lags: np.ndarray, smoothed: bool = False) -> np.ndarray | None:
     """Residual sum of squares, per lag, of the reported horizontal velocities against the IMU's
-    velocity that lag earlier, turned into east/north with a scale, plus an offset and a drift
-    per axis (a constant error of the force — a tilt's gravity, a bias — integrates to a drift);
-    None if the best fit's scale is not plausible."""
+    velocity that lag earlier (smoothed: through a first-order lag of that time constant), turned
+    into east/north with a scale, plus an offset and a drift per axis (a constant error of the
+    force — a tilt's gravity, a bias — integrates to a drift); None if the best fit's scale is not
+    plausible."""
     misfit, scales = np.empty(len(lags)), np.empty(len(lags))
     n, drift = len(t_fix), t_fix - t_fix[0]
     zero, one = np.zeros(n), np.ones(n)
     z = np.concatenate([reported[:, 0], reported[:, 1]])
+    lagged = first_order_lag(t_imu, velocity, np.maximum(lags, 0.0)) if smoothed else None
     for k, lag in enumerate(lags):
-        vx, vy = (np.interp(t_fix - lag, t_imu, velocity[:, j]) for j in range(2))
+        if smoothed:
+            vx, vy = (np.interp(t_fix, t_imu, lagged[k, :, j]) for j in range(2))
+        else:
+            vx, vy = (np.interp(t_fix - lag, t_imu, velocity[:, j]) for j in range(2))
         # east = c·vx − s·vy + …, north = s·vx + c·vy + …: the IMU's yaw against east unknown
         design = np.block([[vx[:, None], -vy[:, None], drift[:, None], one[:, None], zero[:, None], zero[:, None]],
                            [vy[:, None], vx[:, None], zero[:, None], zero[:, None], drift[:, None], one[:, None]]])
@@ -206,6 +242,8 @@ def estimate_velocity_lag_imu(fixes: list[GnssFix], imu: ImuBlock, attitude=None
     estimate."""
     lags = np.arange(-0.05, MAX_LAG + 1e-9, LAG_STEP)
     total, epochs = np.zeros(len(lags)), 0
+    taus = np.arange(0.0, MAX_LAG + 1e-9, SMOOTHED_STEP)
+    smoothed_total = np.zeros(len(taus))
     for lo, hi in sprint_spans(fixes):
         use = [f for f in fixes if lo <= f.stamp <= hi and f.velocity is not None and not f.velocity_differenced]
         inside = (imu.stamps >= lo - 2 * MAX_LAG) & (imu.stamps <= hi + 0.1)
@@ -217,14 +255,18 @@ def estimate_velocity_lag_imu(fixes: list[GnssFix], imu: ImuBlock, attitude=None
             continue  # the span not covered by the IMU, or a gap in it
         velocity = np.vstack([np.zeros(2), np.cumsum(0.5 * (force[1:] + force[:-1]) * np.diff(t_imu)[:, None],
                                                      axis=0)])
-        misfit = _span_misfit(np.array([f.stamp for f in use]),
-                              np.array([np.asarray(f.velocity, dtype=float)[:2] for f in use]), t_imu, velocity, lags)
+        t_fix = np.array([f.stamp for f in use])
+        reported = np.array([np.asarray(f.velocity, dtype=float)[:2] for f in use])
+        misfit = _span_misfit(t_fix, reported, t_imu, velocity, lags)
         if misfit is not None:
             total += misfit
             epochs += len(use)
+            smoothing = _span_misfit(t_fix, reported, t_imu, velocity, taus, smoothed=True)
+            smoothed_total += smoothing if smoothing is not None else np.inf
     best = int(np.argmin(total))
     if not epochs or best in (0, len(lags) - 1):
         return None  # no start, or the best lag at the edge of what receivers do
+    smoothed = bool(smoothed_total.min() <= SMOOTHED_SHARE * total[best])
     before, at, after = total[best - 1:best + 2]
     curvature = (before - 2.0 * at + after) / LAG_STEP ** 2
     if curvature <= 0.0:
@@ -232,4 +274,4 @@ def estimate_velocity_lag_imu(fixes: list[GnssFix], imu: ImuBlock, attitude=None
     lag = float(lags[best] + 0.5 * LAG_STEP * (before - after) / (before - 2.0 * at + after))  # the parabola's vertex
     sigma = math.sqrt(2.0 * at / max(2 * epochs - 6, 1) / curvature)
     sigma = max(sigma, IMU_SIGMA_FLOOR if imu.has_orientation.all() else ESTIMATED_ATTITUDE_SIGMA)
-    return LagEstimate(min(max(lag, 0.0), MAX_LAG), sigma, epochs)
+    return LagEstimate(min(max(lag, 0.0), MAX_LAG), sigma, epochs, smoothed)

@@ -48,6 +48,7 @@ class GnssModel:
     correlation_time: float = 1.0  # s, first-order Gauss–Markov position error
     latency: float = 0.03  # s from epoch to arrival at the host
     velocity_latency: float = 0.0  # s: the reported velocity is the true one this long before the epoch
+    velocity_smoothing: float = 0.0  # s: and through a first-order lag of this time constant (a receiver's filter)
     origin: tuple = (48.137, 11.575, 520.0)  # lat, lon, h of ENU (0, 0, 0)
     num_sv: int = 24
 
@@ -127,6 +128,18 @@ def _decimation(truth: Truth, rate: float) -> np.ndarray:
     return np.arange(0, len(truth.t), round(step))
 
 
+def _smoothed(t: np.ndarray, x: np.ndarray, tau: float) -> np.ndarray:
+    """x through a first-order lag of time constant tau (0: unchanged), from x[0]."""
+    if tau <= 0.0:
+        return x
+    out = np.empty_like(x)
+    out[0] = x[0]
+    for k in range(1, len(t)):
+        keep = math.exp(-(t[k] - t[k - 1]) / tau)
+        out[k] = keep * out[k - 1] + (1.0 - keep) * x[k]
+    return out
+
+
 def simulate_gnss(truth: Truth, model: GnssModel, rng: np.random.Generator) -> list[GnssEpoch]:
     idx = _decimation(truth, model.rate)
     t = truth.t[idx]
@@ -139,7 +152,8 @@ def simulate_gnss(truth: Truth, model: GnssModel, rng: np.random.Generator) -> l
     for start, duration, *offset in model.multipath:
         pos[(t >= start) & (t < start + duration)] += np.asarray(offset, dtype=float)
     lagged = t - model.velocity_latency  # a receiver's velocity solution lags its position (its own filter)
-    true_vel = np.column_stack([np.interp(lagged, truth.t, truth.velocity[:, k]) for k in range(3)])
+    motion = _smoothed(truth.t, truth.velocity, model.velocity_smoothing)
+    true_vel = np.column_stack([np.interp(lagged, truth.t, motion[:, k]) for k in range(3)])
     vel = true_vel + rng.normal(0.0, model.sigma_velocity, (len(idx), 3))
     vel = np.round(vel * 1000.0) / 1000.0  # mm/s
     lat, lon, alt = pymap3d.enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *model.origin)
