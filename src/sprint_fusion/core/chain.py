@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from . import history as hist
 from . import kalman as kf
-from .cj_fuser import acceleration_step
+from .cj_fuser import aligned_acceleration_step
 from .columns import Col, write_align, write_axis, write_direct_speed, write_kf2, write_speed
 from .jit import jit
 from .kf2 import forward_step
@@ -46,11 +45,10 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
     if updated:  # unaligned: an acceleration not measured (0, variance unknown) moves the filters to t
         for i in range(3):
             a, r = (row[Col.accel_east + i], k5.r_axis) if measured else (0.0, UNKNOWN_VARIANCE)
-            if acceleration_step(k5.axes[i], k5.histories[i], r, t, a) == kf.TIME_BACK:
+            if code == kf.PROVISIONAL and i < 2:  # as fusion/accel_enu carries it
+                r = provisional_variance(r, row[Col.accel_east], row[Col.accel_east + 1])
+            if aligned_acceleration_step(k5.axes[i], k5.histories[i], k5.r_axis, t, a, r) == kf.TIME_BACK:
                 return kf.TIME_BACK
-            if code == kf.PROVISIONAL and i < 2 and provisional_variance(r, row[Col.accel_east],
-                                                                         row[Col.accel_east + 1]) > r:
-                hist.forget(k5.histories[i])  # its direction is a guess: it carries no lagging velocity
         east, north = k5.axes[0], k5.axes[1]
         both = kf.started(north) and kf.started(east)
         filtered = both and not k5.speed_direct

@@ -54,6 +54,19 @@ def acceleration_step(f, h, r, t, a) -> int:
     return kf.UPDATED
 
 
+@jit
+def aligned_acceleration_step(f, h, r_imu, t, a, r) -> int:
+    """An aligned acceleration as fusion/accel_enu carries it into an axis filter: variance r_imu
+    measured, unknown not measured, in between a provisional one's (yaw_bias.provisional_variance:
+    its direction a guess) — weighed by r_imu (the speed is its size integrated), carrying no
+    lagging velocity. The chain and the axis nodes both go through here."""
+    provisional = r_imu < r < hist.UNMEASURED
+    code = acceleration_step(f, h, r_imu if provisional else r, t, a)
+    if provisional:
+        hist.forget(h)
+    return code
+
+
 GATED, LAST_FIX, OUTLIERS = range(3)  # CjFuser.gnss_state
 
 
@@ -198,11 +211,7 @@ class CjFuser:
     def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
         """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first
         displacement started the filter. A variance above r_imu, short of unknown, is a provisional
-        acceleration's (yaw_bias.provisional_variance): weighed by r_imu, carrying no lagging velocity."""
+        acceleration's (aligned_acceleration_step)."""
         r = self.r_imu if r is None else float(r)
-        provisional = self.r_imu < r < hist.UNMEASURED
-        code = acceleration_step(self.filter, self.history, self.r_imu if provisional else r, float(t), float(a))
-        if provisional:
-            hist.forget(self.history)
-        return kf.checked(code, t)
+        return kf.checked(aligned_acceleration_step(self.filter, self.history, self.r_imu, float(t), float(a), r), t)
 

@@ -176,16 +176,24 @@ def rewind(h, f, t):
         f.x[:] = h.x[p - 1]
         f.P[:, :] = h.P[p - 1]
         f.t[0] = h.t[p - 1]
-    tail = History(h.t[p:n].copy(), h.kind[p:n].copy(), h.z[p:n].copy(), h.r[p:n].copy(), h.row[p:n].copy(),
-                   h.x[p:n].copy(), h.P[p:n].copy(), np.array([n - p]), h.at[:0], h.a[:0], h.s[:0], h.ring[:0])
+    # the tail: what rerun() applies again (its states are computed anew: not kept)
+    tail = History(_taken(h.t, p, n), _taken(h.kind, p, n), _taken(h.z, p, n), _taken(h.r, p, n),
+                   _taken(h.row, p, n), h.x[:0], h.P[:0], h.n, h.at[:0], h.a[:0], h.s[:0], h.ring[:0])
     h.n[0] = p
     return t, tail
 
 
 @jit
+def _taken(a, p, n):
+    """a[p:n], copied where there is anything (those slots are written anew): a fix after every
+    step, and every fix with no history, copies nothing."""
+    return a[p:n].copy() if p < n else a[p:n]
+
+
+@jit
 def rerun(h, f, tail) -> int:
     """The measurements rewind() took out, again, each remembered anew."""
-    for k in range(tail.n[0]):
+    for k in range(tail.t.shape[0]):
         if not kf.advance(f, tail.t[k]):
             return kf.TIME_BACK
         apply(f, tail.kind[k], tail.z[k], tail.row[k], tail.r[k])
