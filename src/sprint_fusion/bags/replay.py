@@ -29,7 +29,8 @@ from ..summary import StreamingSummary
 from .chunk_writer import ColumnWriter, Group
 from .column_outputs import ColumnOutputs
 from .csv_writer import CsvWriter
-from .reader import read_blocks, read_start_signals
+from .read_ahead import ReadAhead
+from .reader import read_start_signals
 from .writer import BagError, staged_bag, typestore
 
 SMOOTHED_SLICE = 20_000  # smoothed samples packed and written at a time
@@ -112,14 +113,16 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
            progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True,
            force: bool = False, compression: str = "zstd", topics: list[str] | None = None,
-           csv_process: bool = True) -> ReplayResult:
+           csv_process: bool = True, source: ReadAhead | None = None) -> ReplayResult:
     """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length.
     An existing output (bag or CSV) is refused before anything is written, unless force; each is
     moved into place only once complete. The bag is read and written in blocks of a few thousand
     messages: the chain runs over each block, its messages are packed in columns (ColumnOutputs)
     and written as compressed MCAP chunks (`compression`: zstd, lz4 or none; sqlite3 storage:
     message by message). `topics`: write only the topics matching one of these patterns (fnmatch,
-    with or without the leading '/', e.g. 'fusion/speed' 'fusion/kf2/*'); default every topic."""
+    with or without the leading '/', e.g. 'fusion/speed' 'fusion/kf2/*'); default every topic.
+    `source`: the bag's blocks as a ReadAhead entered for this bag, namespace and remap (the
+    replay command's: read in a child process, beside the chain); default: read here, in turn."""
     claim([out, csv_path], force)
     wanted = _topic_filter(topics)
     params = params or FilterParams()
@@ -139,6 +142,8 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     running = StreamingSummary()
     cols = [COLUMNS.index(c) for c in ("t", "kf5_speed", "kf2_speed", "kf2_distance")]
     damage: list[BagError] = []
+    if source is None:
+        source = outputs_done.enter_context(ReadAhead(bag, namespace, remap, process=False))
     with outputs_done, staged_bag(out, force) as target:
         writer = ColumnWriter(target, storage, compression)
         writer.open()
@@ -169,7 +174,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
 
         writing = _Writing(threaded=storage == "mcap")
         try:
-            for block, inputs in read_blocks(bag, namespace, remap=remap, on_damage=damage.append, with_inputs=True):
+            for block, inputs in source.blocks(on_damage=damage.append):
                 for item in block:
                     if isinstance(item, GnssFix):
                         analyzer.push_sample("gnss", item)

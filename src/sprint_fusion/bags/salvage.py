@@ -54,6 +54,9 @@ class BagDamageError(BagError):
         super().__init__(f"{path}: damaged at byte {offset}: {reason}; {messages} messages before it "
                          f"were read{last}")
 
+    def __reduce__(self):  # rebuilt from its fields (replay reads in a child process)
+        return type(self), (self.path, self.offset, self.reason, self.messages, self.last_log_ns)
+
 
 def mcap_file(path: str | Path) -> Path:
     """The MCAP file of a bag given as the file itself or as a rosbag2 folder."""

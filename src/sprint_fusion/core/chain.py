@@ -42,26 +42,36 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
     write_align(row, k5.align, code)
     measured = code == kf.UPDATED or code == kf.PROVISIONAL
     updated = measured or k5.unaligned
+    axes, histories = k5.axes, k5.histories  # indexed by constants below: a tuple indexed by a
+    # loop variable is copied whole (~0.4 µs an access, a quarter of the chain's time, measured)
     if updated:  # unaligned: an acceleration not measured (0, variance unknown) moves the filters to t
-        for i in range(3):
-            a, r = (row[Col.accel_east + i], k5.r_axis) if measured else (0.0, UNKNOWN_VARIANCE)
-            if code == kf.PROVISIONAL and i < 2:  # as fusion/accel_enu carries it
-                r = provisional_variance(r, row[Col.accel_east], row[Col.accel_east + 1])
-            if aligned_acceleration_step(k5.axes[i], k5.histories[i], k5.r_axis, t, a, r) == kf.TIME_BACK:
-                return kf.TIME_BACK
-        east, north = k5.axes[0], k5.axes[1]
+        if (_axis_step(axes[0], histories[0], k5.r_axis, 0, t, row, code, measured) == kf.TIME_BACK
+                or _axis_step(axes[1], histories[1], k5.r_axis, 1, t, row, code, measured) == kf.TIME_BACK
+                or _axis_step(axes[2], histories[2], k5.r_axis, 2, t, row, code, measured) == kf.TIME_BACK):
+            return kf.TIME_BACK
+        east, north = axes[0], axes[1]
         both = kf.started(north) and kf.started(east)
         filtered = both and not k5.speed_direct
         if filtered and speed_step(k5.speed, k5.r_speed, t, north.x[1], east.x[1]) == kf.TIME_BACK:
             return kf.TIME_BACK
     row[Col.kf5_updated] = 1.0 if updated else 0.0
-    for i in range(3):
-        write_axis(row, i, k5.axes[i])
+    write_axis(row, 0, axes[0])
+    write_axis(row, 1, axes[1])
+    write_axis(row, 2, axes[2])
     if k5.speed_direct:
         write_direct_speed(row)
     else:
         write_speed(row, k5.speed)
     return kf.UPDATED
+
+
+@jit
+def _axis_step(f, h, r_axis, i, t, row, code, measured) -> int:
+    """Axis filter i takes the sample's aligned acceleration, as fusion/accel_enu carries it."""
+    a, r = (row[Col.accel_east + i], r_axis) if measured else (0.0, UNKNOWN_VARIANCE)
+    if code == kf.PROVISIONAL and i < 2:
+        r = provisional_variance(r, row[Col.accel_east], row[Col.accel_east + 1])
+    return aligned_acceleration_step(f, h, r_axis, t, a, r)
 
 
 @jit

@@ -1,0 +1,121 @@
+"""read_blocks in a forked child process, a bounded number of blocks ahead: reading and decoding a
+bag is a third of what replay's own thread did, and on a second core it runs beside the chain —
+also while the velocity lag's pre-pass reads the bag's starts (the blocks do not depend on the
+filter parameters). Where fork is not available, in a daemonic process (a Dask worker) or with
+process=False, the blocks are read in place: the same blocks either way (test_read_ahead). Fork
+before any thread starts: `sprint-fusion replay` enters it first thing.
+
+Blocks cross as pickles through a multiprocessing queue; an input Group is sent as its topic, type,
+log times and record bytes (its connection belongs to the child's reader, and its data is a view
+into its records). Damage reports arrive in their place in the stream; an error in the child is
+raised in the parent with the child's traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import pickle
+import queue
+import traceback
+from pathlib import Path
+from types import SimpleNamespace
+
+from .chunk_writer import Group
+from .reader import read_blocks
+
+DEPTH = 16  # blocks in flight: about 2 MB each, so memory stays flat with the bag's length
+_BLOCK, _DAMAGE, _ERROR, _END = range(4)
+
+
+def _packed(group: Group) -> tuple:
+    conn = group.connection
+    whole = group.records if group.records is not None else group.data
+    return conn.topic, conn.msgtype, group.log_ns, whole, group.records is not None
+
+
+def _unpacked(packed: tuple) -> Group:
+    topic, msgtype, log_ns, whole, with_room = packed
+    conn = SimpleNamespace(topic=topic, msgtype=msgtype)
+    return Group.with_room(conn, log_ns, whole) if with_room else Group(conn, log_ns, whole)
+
+
+def _child(out, path, namespace, remap, block_size) -> None:
+    def put(item) -> None:  # pickled here: an item the queue's feeder thread failed on would be lost
+        out.put(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+
+    try:
+        for block, inputs in read_blocks(path, namespace, remap=remap, on_damage=lambda e: put((_DAMAGE, e)),
+                                         block_size=block_size, with_inputs=True):
+            put((_BLOCK, block, [_packed(g) for g in inputs]))
+        put((_END,))
+    except BaseException as error:  # handed to the parent, which raises it
+        try:
+            put((_ERROR, error, traceback.format_exc()))
+        except Exception:  # an error that does not pickle: its text
+            put((_ERROR, RuntimeError(repr(error)), traceback.format_exc()))
+    finally:
+        out.close()
+        out.join_thread()
+
+
+class ReadAhead:
+    """`with ReadAhead(bag) as source:` starts reading; `source.blocks(on_damage)` then gives
+    read_blocks(..., with_inputs=True)'s (block, inputs) in order. Leaving the block stops the
+    child, wherever it was."""
+
+    def __init__(self, path: str | Path, namespace: str = "", remap=None, process: bool = True,
+                 block_size: int = 4096, depth: int = DEPTH):
+        self.args = (str(path), namespace, remap, block_size)
+        self.depth = depth
+        # a daemonic process (a Dask worker's) may not have children: it reads in place
+        self.process = (process and "fork" in multiprocessing.get_all_start_methods()
+                        and not multiprocessing.current_process().daemon)
+        self.child = None
+        self.queue = None
+
+    def __enter__(self) -> ReadAhead:
+        if self.process:
+            context = multiprocessing.get_context("fork")
+            self.queue = context.Queue(self.depth)
+            self.child = context.Process(target=_child, args=(self.queue, *self.args), daemon=True,
+                                         name="sprint-fusion-read-ahead")
+            self.child.start()
+        return self
+
+    def blocks(self, on_damage=None):
+        path, namespace, remap, block_size = self.args
+        if self.child is None:
+            yield from read_blocks(path, namespace, remap=remap, on_damage=on_damage, block_size=block_size,
+                                   with_inputs=True)
+            return
+        while True:
+            item = self._next()
+            if item[0] == _BLOCK:
+                yield item[1], [_unpacked(g) for g in item[2]]
+            elif item[0] == _DAMAGE:
+                if on_damage is None:
+                    raise item[1]
+                on_damage(item[1])
+            elif item[0] == _ERROR:
+                raise item[1] from RuntimeError(f"reading {path} (in the read-ahead process):\n{item[2]}")
+            else:
+                return
+
+    def _next(self) -> tuple:
+        while True:
+            try:
+                return pickle.loads(self.queue.get(timeout=1.0))
+            except queue.Empty:
+                if not self.child.is_alive():  # killed (OOM, signal) without a word
+                    raise RuntimeError(f"the read-ahead process reading {self.args[0]} died "
+                                       f"(exit code {self.child.exitcode})") from None
+
+    def __exit__(self, *exc) -> None:
+        if self.child is None:
+            return
+        if self.child.is_alive():
+            self.child.terminate()
+        self.child.join()
+        with contextlib.suppress(Exception):
+            self.queue.close()
+            self.queue.cancel_join_thread()

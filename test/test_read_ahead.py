@@ -1,0 +1,91 @@
+"""replay reads the bag in a forked child process (bags/read_ahead.py): the blocks it hands over are
+read_blocks' own, damage arrives where it happened, an error in the child is raised in the caller,
+and leaving early leaves no process behind."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from sprint_fusion.bags.read_ahead import ReadAhead
+from sprint_fusion.bags.reader import BagError, read_blocks
+from sprint_fusion.bags.replay import replay
+from sprint_fusion.bags.salvage import BagDamageError
+from sprint_fusion.core.samples import GnssFix, ImuBlock
+
+from .conftest import REPO
+
+
+def flattened(pairs):
+    """(block, inputs) pairs as plain comparable values (NaN as its repr, to be equal to itself):
+    every sample's fields, every input message's topic, type, log time and bytes."""
+    out = []
+    for block, inputs in pairs:
+        for item in block:
+            if isinstance(item, ImuBlock):
+                out.append(("imu", item.stamps.tolist(), item.accel.tolist(), item.gyro.tolist(),
+                            np.nan_to_num(item.orientation, nan=-9.0).tolist(), item.has_orientation.tolist()))
+            else:
+                assert isinstance(item, GnssFix)
+                out.append(("gnss", *map(repr, (item.stamp, item.latitude, item.longitude, item.altitude)),
+                            int(item.fix_type), repr(item.position_covariance.tolist()),
+                            None if item.velocity is None else repr(item.velocity.tolist()), repr(item.heading)))
+        out.append(("inputs", sorted((g.connection.topic, g.connection.msgtype, g.log_ns.tolist(), g.data.tobytes())
+                                     for g in inputs)))
+    return out
+
+
+def read_both(path, **kwargs):
+    in_place, damage_in_place = [], []
+    pairs = list(read_blocks(path, on_damage=damage_in_place.append, with_inputs=True, **kwargs))
+    in_place = flattened(pairs)
+    damage = []
+    with ReadAhead(path, **kwargs) as source:
+        assert source.child is not None  # fork is there on Linux: the child reads
+        ahead = flattened(source.blocks(on_damage=damage.append))
+    return in_place, damage_in_place, ahead, damage
+
+
+@pytest.mark.parametrize("bag", ["sprint_100m_outage", "track_400m"])
+def test_the_child_hands_over_read_blocks_own_blocks_and_inputs(bag):
+    in_place, _, ahead, damage = read_both(REPO / "bags" / bag)
+    assert sum(item[0] == "inputs" for item in ahead) >= 2  # blocks crossed, one after another
+    assert sum(item[0] == "gnss" for item in ahead) > 100
+    assert ahead == in_place and not damage
+
+
+def test_damage_arrives_where_it_happened(tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(REPO / "bags" / "sprint_40m", broken)
+    mcap = next(broken.glob("*.mcap"))
+    mcap.write_bytes(mcap.read_bytes()[: mcap.stat().st_size // 2])
+    in_place, damage_in_place, ahead, damage = read_both(broken)
+    assert len(damage) == 1 and isinstance(damage[0], BagDamageError)
+    assert (damage[0].offset, damage[0].last_log_ns, str(damage[0])) == \
+        (damage_in_place[0].offset, damage_in_place[0].last_log_ns, str(damage_in_place[0]))
+    assert ahead == in_place and sum(item[0] == "imu" for item in ahead) > 10
+
+
+def test_an_error_in_the_child_is_raised_here_naming_the_file(tmp_path):
+    junk = tmp_path / "junk.mcap"
+    junk.write_bytes(b"not a bag at all")
+    with ReadAhead(junk) as source, pytest.raises(BagError, match=r"junk\.mcap.*not an MCAP file"):
+        list(source.blocks())
+
+
+def test_leaving_early_stops_the_child():
+    with ReadAhead(REPO / "bags" / "track_400m", depth=1) as source:
+        next(source.blocks())
+        child = source.child
+        assert child.is_alive()  # blocked on its full queue: four blocks and the end to hand over
+    assert not child.is_alive() and child.exitcode is not None
+
+
+def test_replay_with_the_child_or_in_place_writes_the_same(tmp_path):
+    with ReadAhead(REPO / "bags" / "sprint_40m") as source:
+        assert source.child is not None
+        ahead = replay(REPO / "bags" / "sprint_40m", tmp_path / "a", csv_path=tmp_path / "a.csv", source=source)
+    in_place = replay(REPO / "bags" / "sprint_40m", tmp_path / "b", csv_path=tmp_path / "b.csv")
+    assert ahead.messages == in_place.messages > 10_000
+    assert np.array_equal(ahead.result.table, in_place.result.table, equal_nan=True)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
