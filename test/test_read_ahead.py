@@ -2,15 +2,17 @@
 read_blocks' own, damage arrives where it happened, an error in the child is raised in the caller,
 and leaving early leaves no process behind."""
 
+import functools
 import shutil
 
 import numpy as np
 import pytest
 
 from sprint_fusion.bags.read_ahead import ReadAhead
-from sprint_fusion.bags.reader import BagError, read_blocks
+from sprint_fusion.bags.reader import BagError, bag_params, read_blocks
 from sprint_fusion.bags.replay import replay
 from sprint_fusion.bags.salvage import BagDamageError
+from sprint_fusion.core.params import FilterParams
 from sprint_fusion.core.samples import GnssFix, ImuBlock
 
 from .conftest import REPO
@@ -89,3 +91,17 @@ def test_replay_with_the_child_or_in_place_writes_the_same(tmp_path):
     assert ahead.messages == in_place.messages > 10_000
     assert np.array_equal(ahead.result.table, in_place.result.table, equal_nan=True)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_the_lag_is_measured_in_the_child_before_it_reads():
+    bag = REPO / "bags" / "sprint_100m_outage"
+    params = FilterParams.from_yaml(REPO / "config" / "filters" / "accurate.yaml")
+    expected, said = bag_params(params, bag)
+    assert said and "lag" in said  # a measure was made here
+    with ReadAhead(bag, prepare=functools.partial(bag_params, params, bag)) as source:
+        assert source.prepared() == (expected, said)
+        ahead = flattened(source.blocks())
+    assert ahead == flattened(read_blocks(bag, with_inputs=True))
+    with ReadAhead(bag, prepare=lambda: bag_params(params, REPO / "bags" / "nothing_here")) as source, \
+            pytest.raises(BagError):
+        source.prepared()  # the pre-pass's error, raised here

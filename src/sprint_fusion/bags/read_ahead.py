@@ -24,7 +24,7 @@ from .chunk_writer import Group
 from .reader import read_blocks
 
 DEPTH = 16  # blocks in flight: about 2 MB each, so memory stays flat with the bag's length
-_BLOCK, _DAMAGE, _ERROR, _END = range(4)
+_BLOCK, _DAMAGE, _ERROR, _END, _PREPARED = range(5)
 
 
 def _packed(group: Group) -> tuple:
@@ -39,11 +39,13 @@ def _unpacked(packed: tuple) -> Group:
     return Group.with_room(conn, log_ns, whole) if with_room else Group(conn, log_ns, whole)
 
 
-def _child(out, path, namespace, remap, block_size) -> None:
+def _child(out, prepare, path, namespace, remap, block_size) -> None:
     def put(item) -> None:  # pickled here: an item the queue's feeder thread failed on would be lost
         out.put(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
 
     try:
+        if prepare is not None:
+            put((_PREPARED, prepare()))
         for block, inputs in read_blocks(path, namespace, remap=remap, on_damage=lambda e: put((_DAMAGE, e)),
                                          block_size=block_size, with_inputs=True):
             put((_BLOCK, block, [_packed(g) for g in inputs]))
@@ -61,12 +63,14 @@ def _child(out, path, namespace, remap, block_size) -> None:
 class ReadAhead:
     """`with ReadAhead(bag) as source:` starts reading; `source.blocks(on_damage)` then gives
     read_blocks(..., with_inputs=True)'s (block, inputs) in order. Leaving the block stops the
-    child, wherever it was."""
+    child, wherever it was. `prepare`: a call the child makes first (the lag's pre-pass, which reads
+    the bag's starts), its result `source.prepared()` — while the caller does its own start-up."""
 
     def __init__(self, path: str | Path, namespace: str = "", remap=None, process: bool = True,
-                 block_size: int = 4096, depth: int = DEPTH):
+                 block_size: int = 4096, depth: int = DEPTH, prepare=None):
         self.args = (str(path), namespace, remap, block_size)
         self.depth = depth
+        self.prepare = prepare
         # a daemonic process (a Dask worker's) may not have children: it reads in place
         self.process = (process and "fork" in multiprocessing.get_all_start_methods()
                         and not multiprocessing.current_process().daemon)
@@ -77,10 +81,19 @@ class ReadAhead:
         if self.process:
             context = multiprocessing.get_context("fork")
             self.queue = context.Queue(self.depth)
-            self.child = context.Process(target=_child, args=(self.queue, *self.args), daemon=True,
+            self.child = context.Process(target=_child, args=(self.queue, self.prepare, *self.args), daemon=True,
                                          name="sprint-fusion-read-ahead")
             self.child.start()
         return self
+
+    def prepared(self):
+        """What `prepare` returned (called once, before blocks())."""
+        if self.child is None:
+            return self.prepare()
+        item = self._next()
+        if item[0] == _ERROR:
+            raise item[1] from RuntimeError(f"in the read-ahead process:\n{item[2]}")
+        return item[1]
 
     def blocks(self, on_damage=None):
         path, namespace, remap, block_size = self.args

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import msgs, outputs
-from ..core.fusion import COLUMNS, ChainObserver, FusionResult, SprintFusion
+from ..core.fusion import COLUMNS, ChainObserver, FusionResult, SprintFusion, warm_up
 from ..core.params import FilterParams
 from ..core.samples import GnssFix
 from ..files import claim, staged
@@ -107,6 +107,15 @@ class ReplayResult:
     damage: BagError | None = None  # the input was damaged here; everything before it was replayed
     trials: list = field(default_factory=list)  # the sprint trials found (sprint_analyzer's results)
     unmatched: list = field(default_factory=list)  # --topics patterns that matched no topic there was
+
+
+def start_up(params: FilterParams | None = None) -> None:
+    """What a replay loads before its first block, for a caller that has the time while something
+    else runs (the replay command, while its child measures the lag): the compiled steps from
+    numba's cache (compiled where it is cold) and the trial fit's scipy.optimize."""
+    import scipy.optimize  # noqa: F401
+
+    warm_up(params)
 
 
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",

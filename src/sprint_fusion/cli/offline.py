@@ -37,18 +37,28 @@ def cmd_demo(args) -> int:
 
 
 def cmd_replay(args) -> int:
+    import functools
+
     from ..bags.read_ahead import ReadAhead
-    from ..bags.reader import parse_remap
-    from ..bags.replay import replay
+    from ..bags.reader import bag_params, parse_remap
 
     claim([args.output, args.csv or str(args.output).rstrip("/") + ".csv"], args.force)
     remap = parse_remap(args.remap)
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
-    with ReadAhead(args.bag, args.namespace, remap) as source, progress(None, "replaying") as bar:
-        params = bag_filter_params(args)  # the lag's pre-pass, while the child reads the bag's blocks
-        done = replay(args.bag, args.output, params, args.namespace, remap, args.storage, csv_path,
-                      progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force,
-                      compression=args.compression, topics=args.topics, source=source)
+    # a child process measures the lag on the bag's starts, then reads its blocks, while this one
+    # starts up (the replay modules, the compiled steps)
+    prepare = functools.partial(bag_params, filter_params(args), args.bag, args.namespace, remap)
+    with ReadAhead(args.bag, args.namespace, remap, prepare=prepare) as source:
+        from ..bags.replay import replay, start_up
+
+        start_up()
+        params, said = source.prepared()
+        if said:
+            print(said)
+        with progress(None, "replaying") as bar:
+            done = replay(args.bag, args.output, params, args.namespace, remap, args.storage, csv_path,
+                          progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force,
+                          compression=args.compression, topics=args.topics, source=source)
     print(f"{shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
     for pattern in done.unmatched:  # a typo writes nothing of what was meant: say so
         print(f"sprint-fusion: warning: --topics {pattern} matched no topic of this replay", file=sys.stderr)
