@@ -20,6 +20,9 @@ import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+
+from ..core.samples import ImuBlock
 from .chunk_writer import Group
 from .reader import read_blocks
 
@@ -39,6 +42,23 @@ def _unpacked(packed: tuple) -> Group:
     return Group.with_room(conn, log_ns, whole) if with_room else Group(conn, log_ns, whole)
 
 
+def _packed_block(block: list) -> tuple:
+    """A block's ImuBlocks (one per run between fixes: thousands of small arrays a block) as one set
+    of columns and their lengths, the fixes as they are, and the order of the two."""
+    imu = [item for item in block if isinstance(item, ImuBlock)]
+    order = bytes(isinstance(item, ImuBlock) for item in block)
+    return (order, ImuBlock.concat(imu) if imu else None, [len(b) for b in imu],
+            [item for item in block if not isinstance(item, ImuBlock)])
+
+
+def _unpacked_block(packed: tuple) -> list:
+    order, columns, lengths, fixes = packed
+    ends = np.cumsum(lengths).tolist()
+    imu = iter([columns.take(slice(a, b)) for a, b in zip([0, *ends[:-1]], ends, strict=True)])
+    fix = iter(fixes)
+    return [next(imu) if is_imu else next(fix) for is_imu in order]
+
+
 def _child(out, prepare, path, namespace, remap, block_size) -> None:
     def put(item) -> None:  # pickled here: an item the queue's feeder thread failed on would be lost
         out.put(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
@@ -48,7 +68,7 @@ def _child(out, prepare, path, namespace, remap, block_size) -> None:
             put((_PREPARED, prepare()))
         for block, inputs in read_blocks(path, namespace, remap=remap, on_damage=lambda e: put((_DAMAGE, e)),
                                          block_size=block_size, with_inputs=True):
-            put((_BLOCK, block, [_packed(g) for g in inputs]))
+            put((_BLOCK, _packed_block(block), [_packed(g) for g in inputs]))
         put((_END,))
     except BaseException as error:  # handed to the parent, which raises it
         try:
@@ -104,7 +124,7 @@ class ReadAhead:
         while True:
             item = self._next()
             if item[0] == _BLOCK:
-                yield item[1], [_unpacked(g) for g in item[2]]
+                yield _unpacked_block(item[1]), [_unpacked(g) for g in item[2]]
             elif item[0] == _DAMAGE:
                 if on_damage is None:
                     raise item[1]

@@ -195,11 +195,12 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             last = analyzer.finish()
             found.extend(last)
             writing.submit(functools.partial(write, [], recorder.take(), flushed + last))
-            count = writing.finish()
             # the smoothed track, once the whole bag went through the filters: after everything
-            # else in the file, at the log times of the samples it describes
+            # else in the file, at the log times of the samples it describes; smoothed here while
+            # the writer catches up, packed and written there
             for states in fusion.smoothed_blocks(SMOOTHED_SLICE):  # the messages of a whole session are GBs
-                count += writer.write_groups(columns.smoothed(states))
+                writing.submit(functools.partial(lambda s: writer.write_groups(columns.smoothed(s)), states))
+            count = writing.finish()
         finally:
             writing.close()
             writer.close()
