@@ -23,16 +23,17 @@ def test_launch_file_declares_its_arguments(launch_file):
     description = PythonLaunchDescriptionSource(str(REPO / "launch" / launch_file)).get_launch_description(
         launch.LaunchContext())
     names = {a.name for a in description.get_launch_arguments()}
-    expected = {"filters", "sprint", "namespace", "use_sim_time", "one_process", "fix_delay"}
+    expected = {"filters", "sprint", "namespace", "use_sim_time", "one_process", "local_delivery", "fix_delay"}
     if launch_file == "sprint_fusion.launch.py":
         expected |= {"sensors", "gnss_path", "imu_path", "imu_tag"}
     assert names == expected
 
 
-@pytest.mark.parametrize("one_process", ["true", "false"])
-def test_launch_runs_the_graph_in_a_namespace(ros, tmp_path, one_process):
-    """One process holding every node (the default), or a process per node (drivers on a pod,
-    fusion on a laptop): the same nodes, the same topics."""
+@pytest.mark.parametrize(("one_process", "local_delivery"), [("true", "true"), ("true", "false"), ("false", "true")])
+def test_launch_runs_the_graph_in_a_namespace(ros, tmp_path, one_process, local_delivery):
+    """One process holding every node (the default; its nodes handing each other their messages in
+    memory, or over DDS), or a process per node (drivers on a pod, fusion on a laptop): the same
+    nodes, the same topics."""
     from geometry_msgs.msg import PoseWithCovarianceStamped
     from launch.actions import IncludeLaunchDescription
     from launch.launch_description_sources import PythonLaunchDescriptionSource
@@ -50,6 +51,7 @@ def test_launch_runs_the_graph_in_a_namespace(ros, tmp_path, one_process):
     include = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(REPO / "launch" / "sprint_fusion.launch.py")),
         launch_arguments={"sensors": str(sensors), "namespace": "athlete7", "one_process": one_process,
+                          "local_delivery": local_delivery,
                           "filters": str(REPO / "config" / "filters" / "paper.yaml"), "fix_delay": "0.04"}.items())
     service = launch.LaunchService()
     service.include_launch_description(launch.LaunchDescription([include]))

@@ -10,6 +10,9 @@ DRIVER_ARGUMENTS = ("sensors", "gnss_path", "imu_path", "imu_tag")
 ARGUMENTS = (
     ("one_process", "true", "run every node in one process (the graph executable; about half the CPU of "
                             "nine) — false: each node in its own process, e.g. drivers on a pod, fusion on a laptop"),
+    ("local_delivery", "true", "in one process, the nodes hand each other their messages in memory and DDS "
+                               "carries what a subscriber elsewhere listens to (nodes/local_bus.py) — false: every "
+                               "hop over DDS"),
     ("sensors", ["config", "sensors", "f9p_external_imu.yaml"], "sensor config (config/sensors/*.yaml)"),
     ("filters", ["config", "filters", "accurate.yaml"],
      "filter profile (config/filters/*.yaml; paper.yaml: the published model)"),
@@ -60,7 +63,9 @@ def graph_nodes(context, drivers: bool) -> list:
         # no name: a name would rename every node of the process
         return [Node(package="sprint_fusion", executable="graph", namespace=value["namespace"],
                      parameters=[*files, {**changed, "use_sim_time": sim_time}],
-                     arguments=[] if drivers else ["--no-drivers"], output="screen", emulate_tty=True)]
+                     arguments=([] if drivers else ["--no-drivers"])
+                     + ([] if _true(value["local_delivery"]) else ["--all-dds"]),
+                     output="screen", emulate_tty=True)]
     actions = []
     for spec in nodes(drivers):
         parameters = [value["filters"], {**changed, "use_sim_time": sim_time}, dict(spec.parameters)]

@@ -19,11 +19,12 @@ from .msgs import UNKNOWN_VARIANCE
 from .sprint.quality import BRIDGED, UNUSABLE, USABLE
 
 
-def yaw_bias_outputs(types, row, accel_cov) -> list:
+def yaw_bias_outputs(types, row, accel_cov, wanted=None) -> list:
     """fusion/accel_enu of a row (columns.Col) — an acceleration not measured (before a heading,
     kf5.before_heading 'gnss') as 0 with unknown variance, so the axis filters move to its time; a
     provisional one with its direction's uncertainty (yaw_bias.provisional_variance) —
-    and, where it was aligned, fusion/yaw and fusion/yaw_bias."""
+    and, where it was aligned, fusion/yaw and fusion/yaw_bias. `wanted(topic)`: build only those
+    (a live node skips what nobody listens to); default all."""
     t = float(row[Col.t])
     accel = row[Col.accel_east:Col.accel_east + 3]
     if np.isnan(accel).any():
@@ -31,16 +32,20 @@ def yaw_bias_outputs(types, row, accel_cov) -> list:
     elif np.isnan(row[Col.yaw]):  # provisional: along a guessed direction
         accel_cov = accel_cov.copy()
         accel_cov[0, 0] = accel_cov[1, 1] = provisional_variance(accel_cov[0, 0], accel[0], accel[1])
-    out = [(topics.ACCEL_ENU, msgs.accel_msg(types, t, accel, accel_cov))]
+    out = [(topics.ACCEL_ENU, msgs.accel_msg(types, t, accel, accel_cov))] if _wanted(wanted, topics.ACCEL_ENU) else []
     if np.isnan(row[Col.yaw]):
         return out
-    return [
-        *out,
-        (topics.YAW, msgs.yaw_msg(types, t, float(row[Col.yaw]), float(row[Col.yaw_var]), float(row[Col.yaw_rate]),
-                                  float(row[Col.yaw_rate_var]))),
-        (topics.YAW_BIAS, msgs.yaw_msg(types, t, float(row[Col.bias]), float(row[Col.bias_var]),
-                                       float(row[Col.bias_rate]), float(row[Col.bias_rate_var]))),
-    ]
+    if _wanted(wanted, topics.YAW):
+        out.append((topics.YAW, msgs.yaw_msg(types, t, float(row[Col.yaw]), float(row[Col.yaw_var]),
+                                             float(row[Col.yaw_rate]), float(row[Col.yaw_rate_var]))))
+    if _wanted(wanted, topics.YAW_BIAS):
+        out.append((topics.YAW_BIAS, msgs.yaw_msg(types, t, float(row[Col.bias]), float(row[Col.bias_var]),
+                                                  float(row[Col.bias_rate]), float(row[Col.bias_rate_var]))))
+    return out
+
+
+def _wanted(wanted, topic: str) -> bool:
+    return wanted is None or wanted(topic)
 
 
 def datum_output(types, fix: GnssFix, datum) -> list:
@@ -58,20 +63,25 @@ def gnss_enu_output(types, fix: GnssFix, enu, velocity: bool = False) -> list:
     return out
 
 
-def axis_outputs(types, row, axis: str) -> list:
-    """fusion/axis/AXIS and its accel, from the axis filter's columns of the row."""
+def axis_outputs(types, row, axis: str, wanted=None) -> list:
+    """fusion/axis/AXIS and its accel, from the axis filter's columns of the row (`wanted`: as
+    yaw_bias_outputs)."""
     i = topics.AXES.index(axis)
     t = float(row[Col.t])
-    position, velocity = np.zeros(3), np.zeros(3)
-    pvar, vvar = np.full(3, UNKNOWN_VARIANCE), np.full(3, UNKNOWN_VARIANCE)
-    position[i], velocity[i] = row[Col.kf5_east + i], row[Col.kf5_v_east + i]
-    pvar[i], vvar[i] = row[Col.kf5_east_var + i], row[Col.kf5_v_east_var + i]
-    accel = np.zeros(3)
-    accel[i] = row[Col.kf5_a_east + i]
-    acov = np.diag(np.full(3, UNKNOWN_VARIANCE))
-    acov[i, i] = row[Col.kf5_a_east_var + i]
-    return [(topics.axis_state(axis), msgs.odometry_msg(types, t, position, velocity, pvar, vvar)),
-            (topics.axis_accel(axis), msgs.accel_msg(types, t, accel, acov))]
+    out = []
+    if _wanted(wanted, topics.axis_state(axis)):
+        position, velocity = np.zeros(3), np.zeros(3)
+        pvar, vvar = np.full(3, UNKNOWN_VARIANCE), np.full(3, UNKNOWN_VARIANCE)
+        position[i], velocity[i] = row[Col.kf5_east + i], row[Col.kf5_v_east + i]
+        pvar[i], vvar[i] = row[Col.kf5_east_var + i], row[Col.kf5_v_east_var + i]
+        out.append((topics.axis_state(axis), msgs.odometry_msg(types, t, position, velocity, pvar, vvar)))
+    if _wanted(wanted, topics.axis_accel(axis)):
+        accel = np.zeros(3)
+        accel[i] = row[Col.kf5_a_east + i]
+        acov = np.diag(np.full(3, UNKNOWN_VARIANCE))
+        acov[i, i] = row[Col.kf5_a_east_var + i]
+        out.append((topics.axis_accel(axis), msgs.accel_msg(types, t, accel, acov)))
+    return out
 
 
 def speed_outputs(types, row) -> list:

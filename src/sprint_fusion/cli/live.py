@@ -19,7 +19,7 @@ def cmd_graph(args) -> int:
     node_overrides = {node: {k: v for k, v in values.items() if v} for node, values in paths.items()}
     return run_graph(None if args.no_drivers else args.sensors, args.filters, args.namespace, args.use_sim_time,
                      drivers=not args.no_drivers, overrides=overrides, executor=args.executor, sprint=args.sprint,
-                     node_overrides=node_overrides)
+                     node_overrides=node_overrides, local=not args.all_dds)
 
 
 def _ros_args(use_sim_time: bool) -> list[str]:
@@ -91,6 +91,9 @@ def add_parsers(sub) -> None:
                        ("--imu-tag", "RTKLIB .tag of the IMU log")):
         graph.add_argument(name, default="", help=f"{what}, for file-based sensor configs (as the launch "
                                                   f"argument {name[2:].replace('-', '_')}:=)")
+    graph.add_argument("--all-dds", action="store_true",
+                       help="every hop between the graph's nodes over DDS (by default they hand each other their "
+                            "messages in memory, and DDS carries what a subscriber elsewhere listens to)")
     graph.add_argument("--executor", choices=("events", "single", "multi"), default="events",
                        help="rclpy executor (see README: the multi-threaded one cannot keep up here)")
     graph.set_defaults(func=cmd_graph)

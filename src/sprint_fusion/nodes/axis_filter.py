@@ -33,10 +33,8 @@ class AxisFilterNode(FusionNode):
         self.axis = self.p["axis"]
         self.i = topics.AXES.index(self.axis)
         self.filter = axis_filter(self.fp)
-        self.state_pub = self.create_publisher(self.types(topics.TYPES[topics.axis_state(self.axis)]),
-                                               topics.axis_state(self.axis), STAGE_QOS)
-        self.accel_pub = self.create_publisher(self.types(topics.TYPES[topics.axis_accel(self.axis)]),
-                                               topics.axis_accel(self.axis), STAGE_QOS)
+        names = (topics.axis_state(self.axis), topics.axis_accel(self.axis))
+        self.pubs = {t: self.create_publisher(self.types(topics.TYPES[t]), t, STAGE_QOS) for t in names}
         self.create_subscription(PoseWithCovarianceStamped, topics.GNSS_ENU, self._on_position, STAGE_QOS)
         self.create_subscription(TwistWithCovarianceStamped, topics.GNSS_ENU_VELOCITY, self._on_velocity, STAGE_QOS)
         self.create_subscription(AccelWithCovarianceStamped, topics.ACCEL_ENU, self._on_accel, STAGE_QOS)
@@ -77,9 +75,8 @@ class AxisFilterNode(FusionNode):
         row = np.full(WIDTH, np.nan)
         row[Col.t] = stamp
         write_axis(row, self.i, self.filter.filter)
-        (_, state), (_, accel_msg) = outputs.axis_outputs(self.reused(), row, self.axis)
-        self.state_pub.publish(state)
-        self.accel_pub.publish(accel_msg)
+        for topic, msg in outputs.axis_outputs(self.reused(), row, self.axis, self.wanted):
+            self.pubs[topic].publish(msg)
 
     def status(self):
         level, message = self.input_status()

@@ -8,7 +8,6 @@ import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import TwistWithCovarianceStamped
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Imu, NavSatFix
 from std_msgs.msg import UInt8
@@ -19,6 +18,7 @@ from ..core.fusion import warm_up
 from ..core.params import FILTER_PARAMS, FilterParams, Param
 from ..core.samples import FixType
 from ..core.timeline import RESET, InputTimeline, StampOrder
+from .local_bus import BusNode, listened
 from .parameters import declare
 from .presence import OK, Presence
 
@@ -61,7 +61,7 @@ def stage_order(fp: FilterParams, streams: tuple[str, ...]) -> StampOrder:
                       fp["time.fix_delay"], probation=0.0)
 
 
-class FusionNode(Node):
+class FusionNode(BusNode):
     """Subclasses implement setup_node(), on_sample(kind, item), reset_filters(), status().
     Sensor nodes (sensor_inputs) order their inputs with an InputTimeline, downstream stages
     (whose inputs come from one upstream node) with a StampOrder over time.stage_window."""
@@ -90,6 +90,11 @@ class FusionNode(Node):
         except Exception:
             self.destroy_node()
             raise
+
+    def wanted(self, topic: str) -> bool:
+        """Whether a message on one of this node's per-sample topics (self.pubs) reaches anyone: a
+        node of this process or a DDS subscriber. Those nobody listens to are not even built."""
+        return listened(self.pubs[topic])
 
     @property
     def counts(self) -> dict[str, int]:

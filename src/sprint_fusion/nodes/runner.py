@@ -20,6 +20,7 @@ from rclpy.signals import SignalHandlerOptions
 
 from ..core.params import ParameterError
 from ..graph import nodes
+from .local_bus import BusNode, LocalBus
 
 
 def ros_arguments(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bool = False,
@@ -37,15 +38,22 @@ def ros_arguments(sensors: str | None, filters: str, namespace: str = "", use_si
     return args
 
 
-def build(context, drivers: bool = True, node_overrides: dict | None = None) -> list:
+def build(context, drivers: bool = True, node_overrides: dict | None = None, local: bool = True) -> list:
     """Instantiate the graph's nodes in `context` (node_overrides: {node name: {parameter: value}},
-    e.g. a driver's log path); a refused parameter destroys what was built."""
+    e.g. a driver's log path); a refused parameter destroys what was built. `local`: the fusion
+    and analysis nodes hand each other their messages in memory (nodes/local_bus.py), and onto
+    DDS only what a subscriber elsewhere listens to; else every hop goes over DDS."""
     built = []
+    bus = LocalBus() if local else None
     try:
         for spec in nodes(drivers):
             values = {**spec.parameters, **(node_overrides or {}).get(spec.name, {})}
             overrides = [Parameter(k, value=v) for k, v in values.items()]
-            built.append(spec.node_class()(node_name=spec.name, context=context, parameter_overrides=overrides))
+            cls = spec.node_class()
+            on_bus = {"bus": bus} if issubclass(cls, BusNode) else {}  # the drivers publish from their own threads
+            built.append(cls(node_name=spec.name, context=context, parameter_overrides=overrides, **on_bus))
+        if bus is not None:
+            bus.connect()
     except Exception:
         for n in built:
             n.destroy_node()
@@ -117,25 +125,27 @@ def run_node(factory, args=None) -> int:
 
 def run(sensors: str | None, filters: str, namespace: str = "", use_sim_time: bool = False, drivers: bool = True,
         overrides: dict | None = None, executor: str = "events", sprint: str | None = None,
-        node_overrides: dict | None = None) -> int:
+        node_overrides: dict | None = None, local: bool = True) -> int:
     """`sprint-fusion graph`: the whole graph in this process."""
     stop = init(ros_arguments(sensors, filters, namespace, use_sim_time, overrides, sprint))
-    return serve(lambda: build(None, drivers, node_overrides), executor, "sprint-fusion graph: error", stop)
+    return serve(lambda: build(None, drivers, node_overrides, local), executor, "sprint-fusion graph: error", stop)
 
 
 def main(args: list[str] | None = None) -> int:
     """The `graph` executable (lib/sprint_fusion/graph): the whole graph in one process, as the
-    launch files start it by default (one_process:=true). Its own flag, before --ros-args:
-    --no-drivers (the fusion only, for a bag player). Parameter files and namespace come the ROS
-    way (--ros-args --params-file … -r __ns:=…); node-specific sections (/**/gnss_driver) apply
-    to their node."""
+    launch files start it by default (one_process:=true). Its own flags, before --ros-args:
+    --no-drivers (the fusion only, for a bag player), --all-dds (every hop between the nodes over
+    DDS, not in memory). Parameter files and namespace come the ROS way (--ros-args --params-file …
+    -r __ns:=…); node-specific sections (/**/gnss_driver) apply to their node."""
     import sys
 
     argv = list(sys.argv[1:] if args is None else args)
     own = argv[: argv.index("--ros-args")] if "--ros-args" in argv else argv
-    unknown = [a for a in own if a != "--no-drivers"]
+    unknown = [a for a in own if a not in ("--no-drivers", "--all-dds")]
     if unknown:
-        print(f"graph: unknown argument(s) {' '.join(unknown)} (only --no-drivers, then --ros-args …)", flush=True)
+        print(f"graph: unknown argument(s) {' '.join(unknown)} (only --no-drivers and --all-dds, then --ros-args …)",
+              flush=True)
         return 2
     stop = init(argv)
-    return serve(lambda: build(None, "--no-drivers" not in own), "events", "graph: error", stop)
+    return serve(lambda: build(None, "--no-drivers" not in own, local="--all-dds" not in own), "events",
+                 "graph: error", stop)

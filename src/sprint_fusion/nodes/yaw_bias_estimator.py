@@ -51,7 +51,7 @@ class YawBiasNode(FusionNode):
     def on_imu(self, s: ImuSample) -> None:
         row = self.estimator.on_imu(s)
         if row is not None:
-            self.publish(outputs.yaw_bias_outputs(self.reused(), row, self.accel_cov))
+            self.publish(outputs.yaw_bias_outputs(self.reused(), row, self.accel_cov, self.wanted))
 
     def on_gnss(self, fix: GnssFix) -> None:
         new_datum = self.frame.datum is None
