@@ -11,6 +11,7 @@ from sprint_fusion.bags.reader import read_samples, read_truth
 from sprint_fusion.core.fusion import run
 from sprint_fusion.core.params import FilterParams, ParameterError
 from sprint_fusion.nodes.axis_filter import AxisFilterNode
+from sprint_fusion.nodes.local_bus import LocalBus
 from sprint_fusion.nodes.runner import build, make_executor, spin
 from sprint_fusion.paths import config_file
 
@@ -26,7 +27,7 @@ BAG = REPO / "bags" / "sprint_40m"
 class Graph:
     """Fusion nodes + a player + a listener in one executor, spun in a background thread."""
 
-    def __init__(self, context, namespaces=("",), params: dict | None = None):
+    def __init__(self, context, namespaces=("",), params: dict | None = None, local: bool = True):
         from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
         from geometry_msgs.msg import TwistWithCovarianceStamped
         from nav_msgs.msg import Odometry
@@ -34,7 +35,8 @@ class Graph:
         self.context = context
         self.nodes, self.players, self.got = [], {}, {}
         for ns in namespaces:
-            built = build(context, drivers=False) if not (ns or params) else self._namespaced(ns, params or {})
+            built = (build(context, drivers=False, local=local) if not (ns or params) else
+                     self._namespaced(ns, params or {}, local))
             self.nodes += built
             self.players[ns] = Player(context, ns)
             listener = Node("listener", namespace=ns, context=context)
@@ -55,15 +57,18 @@ class Graph:
         self.thread = threading.Thread(target=spin, args=(self.executor, context, self.stop), daemon=True)
         self.thread.start()
 
-    def _namespaced(self, ns, params=None):
+    def _namespaced(self, ns, params=None, local=True):
         built = []
         from sprint_fusion.graph import nodes
 
+        bus = LocalBus() if local else None  # as runner.build makes one
         for spec in nodes(drivers=False):
             given = {**spec.parameters, **(params if spec.role != "analysis" else {})}
             overrides = [Parameter(k, value=v) for k, v in given.items()]
             built.append(spec.node_class()(node_name=spec.name, namespace=ns, context=self.context,
-                                           parameter_overrides=overrides))
+                                           parameter_overrides=overrides, bus=bus))
+        if bus is not None:
+            bus.connect()
         return built
 
     def close(self):
@@ -78,8 +83,8 @@ class Graph:
 def graph(ros):
     graphs = []
 
-    def make(namespaces=("",), params=None):
-        g = Graph(ros, namespaces, params)
+    def make(namespaces=("",), params=None, local=True):
+        g = Graph(ros, namespaces, params, local)
         graphs.append(g)
         return g
 
@@ -100,18 +105,20 @@ def settle(got, key, timeout=3.0):
         time.sleep(0.3)
 
 
-# profile → (parameter file, values changed); time.fix_delay: no IMU sample waits for a fix, each
-# node's CJ filters go back to it in their history — and still the very numbers of offline
-PROFILES = {"paper": (None, {}), "accurate": ("accurate.yaml", {}),
-            "accurate, fixes used 50 ms late": ("accurate.yaml", {"time.fix_delay": 0.05})}
+# profile → (parameter file, values changed, messages between the nodes in memory or over DDS);
+# time.fix_delay: no IMU sample waits for a fix, each node's CJ filters go back to it in their
+# history — and still the very numbers of offline
+PROFILES = {"paper": (None, {}, True), "accurate": ("accurate.yaml", {}, True),
+            "accurate, fixes used 50 ms late": ("accurate.yaml", {"time.fix_delay": 0.05}, True),
+            "accurate, every hop over DDS": ("accurate.yaml", {}, False)}
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_live_graph_equals_the_offline_core_and_meets_the_truth_bound(graph, profile):
-    path, values = PROFILES[profile]
+    path, values, local = PROFILES[profile]
     params = FilterParams.from_yaml(config_file("filters", path), values) if path else FilterParams()
     changed = {k: v for k, v in params.items() if v != FilterParams()[k]}
-    g = graph(params=changed or None)
+    g = graph(params=changed or None, local=local)
     player = g.players[""]
     assert player.wait_for_graph(subscribers_per_topic=2)  # yaw_bias_estimator and kf2_filter
     player.play(sensor_records(BAG)).join()
