@@ -62,3 +62,70 @@ class Player:
 
 
 
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def played_into_graph(context, bag: Path, env: dict, graph_ready: float = 60.0) -> dict[str, list]:
+    """`sprint-fusion play BAG --clock` (a process) into a graph already starting elsewhere (a
+    process of its own, launched or not): the graph's fusion/speed and fusion/kf2/speed as this
+    listener receives them, once the graph has gone quiet. The player starts only when the graph's
+    two sensor nodes subscribe to imu/data and its outputs reach the listener."""
+    import subprocess
+    import sys
+
+    from geometry_msgs.msg import TwistWithCovarianceStamped
+    from rclpy.executors import SingleThreadedExecutor
+
+    listener = Node("played_listener", context=context)
+    got = {"speed": [], "kf2": []}
+    listener.create_subscription(TwistWithCovarianceStamped, "/fusion/speed", got["speed"].append, 10_000)
+    listener.create_subscription(TwistWithCovarianceStamped, "/fusion/kf2/speed", got["kf2"].append, 10_000)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(listener)
+    try:
+        end = time.monotonic() + graph_ready
+        while time.monotonic() < end and not (listener.count_subscribers("/imu/data") >= 2
+                                              and listener.count_publishers("/fusion/speed") >= 1
+                                              and listener.count_publishers("/fusion/kf2/speed") >= 1):
+            executor.spin_once(timeout_sec=0.1)
+        time.sleep(1.0)  # the graph's publishers match the listener
+        player = subprocess.Popen([sys.executable, "-m", "sprint_fusion.cli", "play", str(bag), "--clock"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while player.poll() is None:
+            executor.spin_once(timeout_sec=0.05)
+        assert player.returncode == 0, player.stderr.read()
+        quiet, count = time.monotonic(), -1
+        while time.monotonic() - quiet < 3.0:  # what the graph's windows still hold, flushed when idle
+            executor.spin_once(timeout_sec=0.1)
+            if len(got["speed"]) + len(got["kf2"]) != count:
+                quiet, count = time.monotonic(), len(got["speed"]) + len(got["kf2"])
+    finally:
+        executor.shutdown()
+        listener.destroy_node()
+    return got
+
+
+def offline_topics(out: Path) -> dict[str, list]:
+    """fusion/speed and fusion/kf2/speed of a replayed bag, as the listener above collects them."""
+    wanted = {"/fusion/speed": "speed", "/fusion/kf2/speed": "kf2"}
+    got = {"speed": [], "kf2": []}
+    with AnyReader([out], default_typestore=typestore()) as reader:
+        conns = [c for c in reader.connections if c.topic in wanted]
+        for conn, _, raw in reader.messages(connections=conns):
+            got[wanted[conn.topic]].append(reader.deserialize(raw, conn.msgtype))
+    return got
+
+
+def assert_same_messages(live: dict[str, list], offline: dict[str, list]) -> None:
+    """Every message offline replay wrote, live, at the same stamp with the same numbers."""
+    for key in ("speed", "kf2"):
+        def stamps(messages):
+            return [m.header.stamp.sec * 1_000_000_000 + m.header.stamp.nanosec for m in messages]
+
+        assert len(offline[key]) > 500, key
+        assert stamps(live[key]) == stamps(offline[key]), key  # none lost, none extra, in order
+        for a, b in zip(live[key], offline[key], strict=True):
+            assert abs(a.twist.twist.linear.x - b.twist.twist.linear.x) <= 1e-9, key
+            assert abs(a.twist.covariance[0] - b.twist.covariance[0]) <= 1e-9, key

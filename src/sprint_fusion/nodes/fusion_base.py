@@ -8,6 +8,7 @@ import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import TwistWithCovarianceStamped
+from rclpy.clock import Clock, ClockType
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Imu, NavSatFix
 from std_msgs.msg import UInt8
@@ -86,7 +87,10 @@ class FusionNode(BusNode):
             self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
             self.setup_node()
             self.create_timer(self.p["diagnostics_period"], self.publish_diagnostics)
-            self.create_timer(max(self.timeline.window, 0.01), self.flush_if_idle)
+            # wall time: with use_sim_time the bag's /clock stops with the bag, and what the timeline
+            # still held would wait for the node's stop
+            self.create_timer(max(self.timeline.window, 0.01), self.flush_if_idle,
+                              clock=Clock(clock_type=ClockType.STEADY_TIME))
         except Exception:
             self.destroy_node()
             raise
