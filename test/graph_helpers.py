@@ -125,7 +125,11 @@ def assert_same_messages(live: dict[str, list], offline: dict[str, list]) -> Non
             return [m.header.stamp.sec * 1_000_000_000 + m.header.stamp.nanosec for m in messages]
 
         assert len(offline[key]) > 500, key
-        assert stamps(live[key]) == stamps(offline[key]), key  # none lost, none extra, in order
-        for a, b in zip(live[key], offline[key], strict=True):
-            assert abs(a.twist.twist.linear.x - b.twist.twist.linear.x) <= 1e-9, key
-            assert abs(a.twist.covariance[0] - b.twist.covariance[0]) <= 1e-9, key
+        got, want = stamps(live[key]), stamps(offline[key])
+        lost, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+        assert got == want, (f"{key}: {len(got)} live, {len(want)} offline; lost {len(lost)} {lost[:3]}…{lost[-3:]}, "
+                             f"extra {len(extra)} {extra[:3]}")  # none lost, none extra, in order
+        for k, (a, b) in enumerate(zip(live[key], offline[key], strict=True)):
+            speeds = (a.twist.twist.linear.x, b.twist.twist.linear.x)
+            assert abs(speeds[0] - speeds[1]) <= 1e-9, (key, k, got[k] * 1e-9, speeds)
+            assert abs(a.twist.covariance[0] - b.twist.covariance[0]) <= 1e-9, (key, k, got[k] * 1e-9)

@@ -362,13 +362,18 @@ class GnssEpochs:
     until their fix is completed; parts of older epochs whose fix never came are dropped then."""
 
     def __init__(self):
-        self.parts: dict[str, dict[int, dict[str, Any]]] = {"velocity": {}, "heading": {}}
+        self.parts: dict[str, dict[int, dict[str, Any]]] = {"velocity": {}, "heading": {}, "fix_type": {}}
 
     def velocity(self, key: int, velocity: np.ndarray, covariance: np.ndarray) -> None:
         self.parts["velocity"][key] = {"velocity": velocity, "velocity_covariance": covariance}
 
     def heading(self, key: int, heading: float, accuracy: float) -> None:
         self.parts["heading"][key] = {"heading": heading, "heading_accuracy": accuracy}
+
+    def fix_type(self, key: int, fix_type) -> None:
+        """The solution type of the epoch's fix, where it came after the fix (gnss/fix_type has no
+        stamp: a live node pairs it with the fix it came beside)."""
+        self.parts["fix_type"][key] = {"fix_type": fix_type}
 
     def has(self, part: str, key: int) -> bool:
         return key in self.parts[part]

@@ -142,7 +142,12 @@ class FusionNode(BusNode):
                                  self._on_part(msgs.add_velocity_part, "gnss_vel"), qos)
         self.create_subscription(Imu, topics.GNSS_HEADING, self._on_part(msgs.add_heading_part, "gnss_heading"), qos)
         self.create_subscription(UInt8, topics.GNSS_FIX_TYPE, self._on_fix_type, qos)
-        self.fix_type: FixType | None = None
+        self.fix_type: FixType | None = None  # the latest received
+        # gnss/fix_type comes just before its gnss/fix (the drivers publish it so), but DDS does not
+        # order two topics: a type not yet used waits for its fix, a fix that came first waits (by
+        # its stamp, in the timeline's epoch parts) for the type that follows it
+        self.type_ahead: FixType | None = None
+        self.typeless: int | None = None
 
     def _on_part(self, add, kind: str):
         """A part of a receiver epoch (velocity, heading): kept for its fix, and its stream's clock
@@ -169,12 +174,21 @@ class FusionNode(BusNode):
 
     def _on_fix_type(self, msg) -> None:
         self.fix_type = FixType(int(msg.data)) if int(msg.data) in FixType._value2member_map_ else None
+        if self.typeless is not None and self.fix_type is not None:  # its fix came first
+            self.timeline.epochs.fix_type(self.typeless, self.fix_type)
+            self.typeless = None
+        else:
+            self.type_ahead = self.fix_type
 
     def _on_fix(self, msg) -> None:
         self.last_input_wall = time.monotonic()
         self.presence.seen("GNSS", self.last_input_wall)
-        fix = msgs.fix_part(msg, self.fix_type)
-        self._process(self.timeline.gnss(fix, msgs.stamp_to_ns(fix.stamp)))
+        key = msgs.stamp_to_ns(msgs.stamp_of(msg))
+        if self.type_ahead is not None:  # the type that came before this fix: its own
+            fix, self.type_ahead, self.typeless = msgs.fix_part(msg, self.type_ahead), None, None
+        else:  # the latest type until its own comes (without gnss/fix_type at all: NavSatStatus's)
+            fix, self.typeless = msgs.fix_part(msg, self.fix_type), key
+        self._process(self.timeline.gnss(fix, key))
 
     # --- diagnostics -------------------------------------------------------------------------
     def publish_diagnostics(self) -> None:

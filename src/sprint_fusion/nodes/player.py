@@ -22,6 +22,7 @@ from ..bags.reader import BagSource
 from ..core.params import ParameterError
 from .matching import wait_for_matching
 
+BEST_EFFORT_LINGER = 0.3  # s
 PLAY_QOS = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)  # matches reliable and best-effort
 
 
@@ -97,6 +98,9 @@ class BagPlayer(Node):
         deadline = time.monotonic() + timeout  # for all of them: a dead reader does not stall the exit
         for pub in [*publishers, *([self.clock_pub] if self.clock_pub else [])]:
             pub.wait_for_all_acked(Duration(seconds=max(deadline - time.monotonic(), 0.0)))
+        # a best-effort reader (the graph's sensor subscriptions) acks nothing: its last messages
+        # get a moment on their way before this participant goes (seen: a bag's last IMU sample lost)
+        time.sleep(BEST_EFFORT_LINGER)
 
     def _tick(self, origin, at: float) -> float | None:
         """Publish /clock for wall time `at`; return when the next tick is due."""
