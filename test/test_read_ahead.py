@@ -105,3 +105,13 @@ def test_the_lag_is_measured_in_the_child_before_it_reads():
     with ReadAhead(bag, prepare=lambda: bag_params(params, REPO / "bags" / "nothing_here")) as source, \
             pytest.raises(BagError):
         source.prepared()  # the pre-pass's error, raised here
+
+
+def test_blocks_of_fixes_alone_or_of_imu_alone_cross_as_they_are():
+    from sprint_fusion.bags.read_ahead import _packed_block, _unpacked_block
+
+    blocks = [b for b, _ in read_blocks(REPO / "bags" / "sprint_40m", with_inputs=True)]
+    fixes = [item for b in blocks for item in b if isinstance(item, GnssFix)]
+    imu = [item for b in blocks for item in b if isinstance(item, ImuBlock)]
+    for block in (fixes[:5], imu[:5], [], blocks[0]):  # a GNSS-only bag's, an IMU-only bag's, none, mixed
+        assert flattened([(_unpacked_block(_packed_block(block)), [])]) == flattened([(block, [])])

@@ -54,7 +54,8 @@ def _packed_block(block: list) -> tuple:
 def _unpacked_block(packed: tuple) -> list:
     order, columns, lengths, fixes = packed
     ends = np.cumsum(lengths).tolist()
-    imu = iter([columns.take(slice(a, b)) for a, b in zip([0, *ends[:-1]], ends, strict=True)])
+    starts = [0, *ends[:-1]] if ends else []  # no IMU run: a GNSS-only block
+    imu = iter([columns.take(slice(a, b)) for a, b in zip(starts, ends, strict=True)])
     fix = iter(fixes)
     return [next(imu) if is_imu else next(fix) for is_imu in order]
 

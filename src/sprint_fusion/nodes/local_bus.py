@@ -54,6 +54,8 @@ class LocalSubscription:
 
 
 class LocalBus:
+    """The topics this process's nodes publish, and the local callbacks of each."""
+
     def __init__(self):
         self.callbacks: dict[str, list] = defaultdict(list)  # resolved topic → local callbacks
         self.types: dict[str, object] = {}  # resolved topic → the message type its local publishers send
