@@ -136,7 +136,7 @@ class FusionNode(BusNode):
         the timeline releases it, with the latest gnss/fix_type."""
         qos = SENSOR_QOS
         self.create_subscription(Imu, topics.IMU_DATA, self._on_imu_data, qos)
-        self.raw_sub = self.create_subscription(Imu, topics.IMU_RAW, self._imu, qos)
+        self.raw_sub = self.create_subscription(Imu, topics.IMU_RAW, self._on_imu_raw, qos)
         self.create_subscription(NavSatFix, topics.GNSS_FIX, self._on_fix, qos)
         self.create_subscription(TwistWithCovarianceStamped, topics.GNSS_VEL,
                                  self._on_part(msgs.add_velocity_part, "gnss_vel"), qos)
@@ -165,6 +165,11 @@ class FusionNode(BusNode):
             self.raw_sub = None
             # raw copies still held give way to their imu/data twins
             self.timeline.discard_imu(lambda sample: sample.orientation is None)
+        self._imu(msg)
+
+    def _on_imu_raw(self, msg) -> None:
+        if self.raw_sub is None:  # imu/data came: a raw sample still on its way (taken before the
+            return  # unsubscribe) would stand in for its imu/data twin, which then looks a duplicate
         self._imu(msg)
 
     def _imu(self, msg) -> None:
