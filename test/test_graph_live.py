@@ -11,7 +11,6 @@ from sprint_fusion.bags.reader import read_samples, read_truth
 from sprint_fusion.core.fusion import run
 from sprint_fusion.core.params import FilterParams, ParameterError
 from sprint_fusion.nodes.axis_filter import AxisFilterNode
-from sprint_fusion.nodes.local_bus import LocalBus
 from sprint_fusion.nodes.runner import build, make_executor, spin
 from sprint_fusion.paths import config_file
 
@@ -58,18 +57,10 @@ class Graph:
         self.thread.start()
 
     def _namespaced(self, ns, params=None, local=True):
-        built = []
         from sprint_fusion.graph import nodes
 
-        bus = LocalBus() if local else None  # as runner.build makes one
-        for spec in nodes(drivers=False):
-            given = {**spec.parameters, **(params if spec.role != "analysis" else {})}
-            overrides = [Parameter(k, value=v) for k, v in given.items()]
-            built.append(spec.node_class()(node_name=spec.name, namespace=ns, context=self.context,
-                                           parameter_overrides=overrides, bus=bus))
-        if bus is not None:
-            bus.connect()
-        return built
+        overrides = {spec.name: params for spec in nodes(drivers=False) if spec.role != "analysis"}
+        return build(self.context, drivers=False, node_overrides=overrides, local=local, namespace=ns)
 
     def close(self):
         self.stop.set()

@@ -28,6 +28,7 @@ from .samples import GnssFix, ImuSample
 # whether the device's own heading stands in until then (kf5.provisional_heading: HEADING_CHOICES).
 Align = namedtuple("Align", "attitude yaw bias r_rate r_bias gravity provisional direction device_heading")
 HEADING_CHOICES = ("none", "device", "auto")  # auto: the device's when it reports an orientation of its own
+NO_HEADING, DEVICE_HEADING, AUTO_HEADING = range(len(HEADING_CHOICES))  # Align.device_heading
 
 
 def trusted_heading(fix: GnssFix, min_speed: float, max_accuracy: float) -> float | None:
@@ -77,7 +78,7 @@ def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q
     if not attitude_step(a.attitude, t, accel, gyro, orientation, has_orientation):
         return kf.NOT_STARTED
     if not kf.started(a.yaw):
-        device = a.device_heading == 1 or (a.device_heading == 2 and has_orientation)
+        device = a.device_heading == DEVICE_HEADING or (a.device_heading == AUTO_HEADING and has_orientation)
         if a.provisional and (device or not math.isnan(a.direction[0])):
             provisional_accel(a, accel, out_accel)
             return kf.PROVISIONAL

@@ -38,11 +38,13 @@ def ros_arguments(sensors: str | None, filters: str, namespace: str = "", use_si
     return args
 
 
-def build(context, drivers: bool = True, node_overrides: dict | None = None, local: bool = True) -> list:
+def build(context, drivers: bool = True, node_overrides: dict | None = None, local: bool = True,
+          namespace: str | None = None) -> list:
     """Instantiate the graph's nodes in `context` (node_overrides: {node name: {parameter: value}},
     e.g. a driver's log path); a refused parameter destroys what was built. `local`: the fusion
     and analysis nodes hand each other their messages in memory (nodes/local_bus.py), and onto
-    DDS only what a subscriber elsewhere listens to; else every hop goes over DDS."""
+    DDS only what a subscriber elsewhere listens to; else every hop goes over DDS. `namespace`:
+    the nodes' own (default: the process's, from its ROS arguments)."""
     built = []
     bus = LocalBus() if local else None
     try:
@@ -51,7 +53,8 @@ def build(context, drivers: bool = True, node_overrides: dict | None = None, loc
             overrides = [Parameter(k, value=v) for k, v in values.items()]
             cls = spec.node_class()
             on_bus = {"bus": bus} if issubclass(cls, BusNode) else {}  # the drivers publish from their own threads
-            built.append(cls(node_name=spec.name, context=context, parameter_overrides=overrides, **on_bus))
+            where = {"namespace": namespace} if namespace is not None else {}
+            built.append(cls(node_name=spec.name, context=context, parameter_overrides=overrides, **on_bus, **where))
         if bus is not None:
             bus.connect()
     except Exception:
