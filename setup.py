@@ -54,6 +54,7 @@ setup(
         "mcap>=1.1",  # crash-safe recording, salvage of damaged files
         "matplotlib>=3.5",  # the sprint report's plots
         "tqdm>=4",
+        "orjson>=3.9",  # replay's CSV: shortest round-trip float digits, 7× Python's repr
         "pynmeagps>=1.0",
         "pyserial>=3.5",
         # The per-sample filter steps compiled (core/jit.py); without it they run as plain Python.

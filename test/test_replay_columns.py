@@ -203,3 +203,32 @@ def test_the_csv_helper_dying_is_an_error_not_a_short_file(tmp_path):
         for _ in range(200):  # the pipe takes some bytes before it breaks
             writer.write(np.ones((1000, 2)))
         writer.close()
+
+
+@pytest.mark.parametrize("process", [True, False], ids=["helper", "in place"])
+def test_the_csv_reads_back_every_float_exactly(tmp_path, process):
+    """Python's csv and float() give back the very floats written, whatever their size — NaN, signed
+    zero, subnormals, infinities (which JSON cannot write) included."""
+    import csv
+
+    from sprint_fusion.bags.csv_writer import CsvWriter
+
+    rng = np.random.default_rng(7)
+    plain = rng.normal(size=(3000, 4)) * np.array([1.0, 1e-9, 1e12, 1.7e9])
+    tricky = np.array([[np.nan, -0.0, 5e-324, 1.7976931348623157e308], [0.1, 1e16, -123456789.0123456, 2.0 / 3.0]])
+    with_inf = np.array([[np.inf, -np.inf, np.nan, 1.5]])
+    blocks = [plain[:1000], tricky, plain[1000:], with_inf]
+    path = tmp_path / "rows.csv"
+    writer = CsvWriter(path, ("a", "b", "c", "d"), process=process)
+    for block in blocks:
+        writer.write(block)
+    writer.close()
+    with open(path, newline="") as fh:
+        lines = list(csv.reader(fh))
+    assert lines[0] == ["a", "b", "c", "d"]
+    back = np.array([[float(x) for x in line] for line in lines[1:]])
+    expected = np.concatenate(blocks)
+    assert back.shape == expected.shape
+    assert np.array_equal(back, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(back), np.signbit(expected))
+    assert path.read_bytes().count(b"\r\n") == len(expected) + 1
