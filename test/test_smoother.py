@@ -149,3 +149,35 @@ def test_the_spilled_smoother_is_the_in_memory_one_window_by_window():
         assert np.array_equal(np.concatenate([b[name] for b in blocks]), column, equal_nan=True), name
     assert len(whole["t"]) > 3 * spilled.smoother.WINDOW and np.any(np.diff(whole["t"]) < 0)
     assert SpilledTrackSmoother.WINDOW == 100_000  # the class's own window was left alone
+
+
+def test_states_kept_a_block_at_a_time_are_those_kept_one_by_one():
+    """Offline, the smoother takes a block's fused rows and epochs in one go (settle): the same
+    states in the same order — each epoch's state between the rows before and after it — as when
+    the samples come one by one."""
+    from sprint_fusion.core.fusion import SprintFusion
+    from sprint_fusion.core.samples import ImuBlock
+
+    from .sprint_cases import ramp_sprint
+
+    samples = list(ramp_sprint(seed=2).merged())
+    items, run = [], []  # IMU runs between fixes, as the bag reader gives them
+    for kind, s in samples:
+        if kind == "imu":
+            run.append(s)
+            continue
+        items += [ImuBlock.of(run), s] if run else [s]
+        run = []
+    items += [ImuBlock.of(run)] if run else []
+    one_by_one, in_blocks = SprintFusion(smooth=True), SprintFusion(smooth=True)
+    for kind, s in samples:
+        one_by_one.push(kind, s)
+    one_by_one.flush()
+    for k in range(0, len(items), 150):
+        in_blocks.push_block(items[k:k + 150])
+    in_blocks.flush()
+    for a, b in zip(one_by_one.smoother.smoothed(), in_blocks.smoother.smoothed(), strict=True):
+        assert np.array_equal(a, b)
+    kept = [np.concatenate(f.smoother.from_row) for f in (one_by_one, in_blocks)]
+    assert np.array_equal(*kept) and kept[0].any() and not kept[0].all()
+    assert np.array_equal(np.concatenate(one_by_one.smoother.row_kept), np.concatenate(in_blocks.smoother.row_kept))

@@ -108,6 +108,8 @@ class SprintFusion:
                 self._gnss(item)
             elif kind == RESET:
                 self.reset()
+        if self.smoother is not None:
+            self.smoother.settle()
         return np.concatenate(tables) if tables else np.empty((0, len(COLUMNS)))
 
     def _gnss(self, fix: GnssFix) -> None:

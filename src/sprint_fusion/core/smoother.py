@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 from . import kalman as kf
-from .columns import KF2_STATE, Col
+from .columns import KF2_STATE, WIDTH, Col
 from .jit import jit
 
 SMOOTHED = ("smoothed_distance", "smoothed_speed", "smoothed_speed_var")
@@ -71,31 +71,61 @@ class TrackSmoother:
         self.P: list[np.ndarray] = []
         self.from_row: list[np.ndarray] = []  # per kept state: from a fused row (else an epoch)
         self.row_kept: list[np.ndarray] = []  # per fused row: its state was kept
+        self.pending: list = []  # row tables and epoch states (t, x, P) in the order they came
 
     def add_rows(self, rows: np.ndarray) -> None:
-        """Fused rows (columns.Col) as the chain wrote them."""
-        updated = rows[:, Col.kf2_updated] == 1.0
-        kept = rows[updated]  # copies of the columns kept, not views holding every column of the row
-        covariance = kept[:, Col.kf2_P00:Col.kf2_P00 + 16].reshape(-1, 4, 4).copy()
-        self.add_states(kept[:, Col.t].copy(), kept[:, KF2_STATE], covariance, True)
-        self.row_kept.append(updated)
+        """Fused rows (columns.Col) as the chain wrote them (kept by reference until settle())."""
+        self.pending.append(rows)
 
     def add_fix(self, f: kf.Filter) -> None:
         """The track filter after a GNSS epoch (once started)."""
         if kf.is_started(f):
-            self.add_states(f.t.copy(), f.x[None].copy(), f.P[None].copy(), False)
+            self.pending.append((f.t[0], f.x.copy(), f.P.copy()))
 
-    def add_states(self, t, x, P, from_row: bool = False) -> None:
-        """Filtered states: times (n,), states (n, 4), covariances (n, 4, 4)."""
+    def settle(self) -> None:
+        """What add_rows and add_fix gave since the last settle, kept in the order it came in one
+        add_states: offline, a run of rows between two epochs is a few dozen samples, and keeping
+        each run on its own cost a tenth of replay's main thread (measured)."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        tables, epochs, epoch_after = [], [], []  # epoch_after: the rows that came before each epoch
+        rows_so_far = 0
+        for item in pending:
+            if isinstance(item, np.ndarray):
+                tables.append(item)
+                rows_so_far += len(item)
+            else:
+                epochs.append(item)
+                epoch_after.append(rows_so_far)
+        rows = np.concatenate(tables) if tables else np.empty((0, WIDTH))
+        updated = rows[:, Col.kf2_updated] == 1.0
+        self.row_kept.append(updated)
+        kept = rows[updated]
+        kept_before = np.concatenate([[0], np.cumsum(updated)])[epoch_after].astype(int)
+        from_row = np.ones(len(kept) + len(epochs), dtype=bool)
+        from_row[kept_before + np.arange(len(epochs))] = False
+        t, x, P = np.empty(len(from_row)), np.empty((len(from_row), 4)), np.empty((len(from_row), 4, 4))
+        t[from_row], x[from_row] = kept[:, Col.t], kept[:, KF2_STATE]
+        P[from_row] = kept[:, Col.kf2_P00:Col.kf2_P00 + 16].reshape(-1, 4, 4)
+        if epochs:
+            t[~from_row] = [e[0] for e in epochs]
+            x[~from_row], P[~from_row] = np.array([e[1] for e in epochs]), np.array([e[2] for e in epochs])
+        self.add_states(t, x, P, from_row)
+
+    def add_states(self, t, x, P, from_row=False) -> None:
+        """Filtered states: times (n,), states (n, 4), covariances (n, 4, 4); from_row, one for all
+        or per state."""
         if not len(t):
             return
         self.t.append(np.asarray(t, dtype=float))
         self.x.append(np.asarray(x, dtype=float))
         self.P.append(np.asarray(P, dtype=float))
-        self.from_row.append(np.full(len(t), from_row))
+        self.from_row.append(np.broadcast_to(np.asarray(from_row, dtype=bool), (len(t),)).copy())
 
     def smoothed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(t, xs, Ps) of every kept state, each interval smoothed on its own."""
+        self.settle()
         if not self.t:
             return np.empty(0), np.empty((0, 4)), np.empty((0, 4, 4))
         t, x, P = np.concatenate(self.t), np.concatenate(self.x), np.concatenate(self.P)
@@ -118,6 +148,7 @@ class TrackSmoother:
     def smoothed_rows(self, n_rows: int) -> dict[str, np.ndarray]:
         """The SMOOTHED columns for every fused row so far (n_rows of them, to check), NaN where KF2
         did not run."""
+        self.settle()
         kept = np.concatenate(self.row_kept) if self.row_kept else np.zeros(0, dtype=bool)
         if len(kept) != n_rows:
             raise ValueError(f"{n_rows} rows given, {len(kept)} fused")
@@ -148,17 +179,18 @@ class SpilledTrackSmoother(TrackSmoother):
         self.states = open(f"{self.folder.name}/states", "w+b")  # noqa: SIM115 — closed by close()
         self.count = 0
 
-    def add_states(self, t, x, P, from_row: bool = False) -> None:
+    def add_states(self, t, x, P, from_row=False) -> None:
         if not len(t):
             return
         block = np.empty(len(t), STATE)
-        block["t"], block["x"], block["P"], block["from_row"] = t, x, P, float(from_row)
+        block["t"], block["x"], block["P"], block["from_row"] = t, x, P, from_row
         self.states.write(block.tobytes())
         self.count += len(t)
 
     def smoothed_blocks(self, size: int = 20_000):
         """The smoothed track at the fused rows where KF2 ran, in time order, `size` rows at a
         time: dicts as smoothed_states()."""
+        self.settle()
         self.states.flush()
         with open(f"{self.folder.name}/smoothed", "w+b") as out:
             self._backward(out)

@@ -490,10 +490,12 @@ class InputTimeline(StampOrder):
         items = [dataclasses.replace(i, stamp=i.stamp - self.latency) if isinstance(i, GnssFix) and self.latency
                  else i for i in items]
         held = self.reorder.take()
-        held_imu = ImuBlock.of([item for _, kind, item in held if kind == IMU])
         held_fixes = [item for _, kind, item in held if kind == GNSS]
-        if self._clean(held_imu, held_fixes, items):
-            return self._runs(held_imu, held_fixes, items)
+        held_imu = ImuBlock.of([item for _, kind, item in held if kind == IMU])
+        # the held IMU samples and the block's, concatenated once (a block holds hundreds of runs)
+        imu = ImuBlock.concat([held_imu, *(i for i in items if isinstance(i, ImuBlock))])
+        if self._clean(imu, len(held_imu), held_fixes, items):
+            return self._runs(imu, held_fixes, items)
         self.reorder.hold(held)
         events = []
         for item in items:
@@ -507,13 +509,13 @@ class InputTimeline(StampOrder):
     def _place(self, fix: GnssFix) -> float:
         return self.reorder.at(GNSS, fix.stamp)
 
-    def _clean(self, held_imu: ImuBlock, held_fixes: list, items) -> bool:
-        imu = [i for i in items if isinstance(i, ImuBlock)]
+    def _clean(self, imu: ImuBlock, n_held: int, held_fixes: list, items) -> bool:
+        """imu: the n_held IMU samples held, then the block's."""
         fixes = [i for i in items if isinstance(i, GnssFix)]
-        if not all(block.valid().all() for block in [held_imu, *imu]):
+        if not imu.valid().all():
             return False
         # what a block that was not clean left held may be already due (late: to be dropped)
-        held_stamps = np.concatenate([held_imu.stamps, [self._place(f) for f, _ in held_fixes]])
+        held_stamps = np.concatenate([imu.stamps[:n_held], [self._place(f) for f, _ in held_fixes]])
         if not (held_stamps > self.reorder.horizon).all() or any(key is not None for _, key in held_fixes):
             return False
         stamps = np.concatenate([[self._place(i)] if isinstance(i, GnssFix) else i.stamps for i in items] or [[]])
@@ -524,13 +526,11 @@ class InputTimeline(StampOrder):
         if not (stamps > horizon[:-1]).all():
             return False
         # duplicates (stamp, kind): the reorder buffer drops them
-        imu_stamps = np.concatenate([held_imu.stamps, *(i.stamps for i in imu)])
         fix_stamps = np.array([self._place(f) for f, _ in held_fixes] + [self._place(f) for f in fixes])
-        return all(len(np.unique(s)) == len(s) for s in (imu_stamps, fix_stamps))
+        return all(len(np.unique(s)) == len(s) for s in (imu.stamps, fix_stamps))
 
-    def _runs(self, held_imu: ImuBlock, held_fixes: list, items) -> list[tuple[str, Any]]:
+    def _runs(self, imu: ImuBlock, held_fixes: list, items) -> list[tuple[str, Any]]:
         fixes = [f for f, _ in held_fixes] + [i for i in items if isinstance(i, GnssFix)]
-        imu = ImuBlock.concat([held_imu, *(i for i in items if isinstance(i, ImuBlock))])
         newest = max((self._place(i) if isinstance(i, GnssFix) else i.stamps.max(initial=-np.inf) for i in items),
                      default=-np.inf)
         horizon = max(self.reorder.horizon, newest - self.reorder.window)

@@ -154,9 +154,12 @@ class SessionAnalyzer:
         extra = extra or {}
         rows = np.asarray(rows, dtype=float).reshape(-1, len(COLUMNS))
 
+        named = rows[:, list(_ROW_INDEX.values())]  # one row's values: one tolist, not a float() per name
+        extra_columns = [np.asarray(column, dtype=float) for column in extra.values()]
+
         def values_of(k: int) -> dict[str, float]:
-            values = {name: float(rows[k, i]) for name, i in _ROW_INDEX.items()}
-            values.update({name: float(column[k]) for name, column in extra.items()})
+            values = dict(zip(_ROW_INDEX, named[k].tolist(), strict=True))
+            values.update(zip(extra, [float(column[k]) for column in extra_columns], strict=True))
             return values
 
         t, speed = rows[:, 0], self._detection_speed(rows, extra)
