@@ -10,6 +10,10 @@ its own.
     python bench/replay_throughput.py --minutes 60          # the issue's case (makes the bag once)
     python bench/replay_throughput.py --minutes 5 --minutes 60   # memory against bag length
     python bench/replay_throughput.py --minutes 60 --phases read,chain
+    python bench/replay_throughput.py --minutes 10 --phases read,replay --repeat 5   # a noisy machine
+
+--repeat N runs the phases in turn N times and reports each phase's median and the median of the
+rounds' ratios to the read: a machine whose speed drifts within minutes moves both phases of a round.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from common import ROOT, cpu_seconds, peak_rss_mb, session_bag
 
 
@@ -76,6 +81,7 @@ def main() -> None:
     parser.add_argument("--phases", default="read,chain,replay", help="which phases (default: all three)")
     parser.add_argument("--all-cores", action="store_true",
                         help="do not pin each phase to one core (replay compresses and writes its CSV beside itself)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the phases, run in turn (default 1)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--bag", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -89,17 +95,24 @@ def main() -> None:
     run_blocks(read_blocks(ROOT / "bags" / "sprint_40m"))  # numba's cache filled before timing
     for minutes in args.minutes or [60.0]:
         bag = session_bag(minutes)
-        results = {}
-        for name in args.phases.split(","):
-            pin = [] if args.all_cores else ["taskset", "-c", "0"]
-            out = subprocess.run([*pin, sys.executable, __file__, "--phase", name, "--bag", str(bag)],
-                                 capture_output=True, text=True, env=env, check=True)
-            results[name] = json.loads(out.stdout.strip().splitlines()[-1])
-        read = results["read"]["wall_s"]
-        print(f"{minutes:g} min bag ({results['read']['imu_samples']} IMU samples):")
-        for name, r in results.items():
-            print(f"  {name:7} {r['wall_s']:8.1f} s  {r['imu_per_s']:9.0f} IMU samples/s  "
-                  f"×{r['wall_s'] / read:4.1f} the bare read  peak RSS {r['peak_rss_mb']:6.0f} MB")
+        rounds = []
+        for _ in range(args.repeat):
+            results = {}
+            for name in args.phases.split(","):
+                pin = [] if args.all_cores else ["taskset", "-c", "0"]
+                out = subprocess.run([*pin, sys.executable, __file__, "--phase", name, "--bag", str(bag)],
+                                     capture_output=True, text=True, env=env, check=True)
+                results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+            rounds.append(results)
+        print(f"{minutes:g} min bag ({rounds[0]['read']['imu_samples']} IMU samples)"
+              + (f", median of {len(rounds)} rounds:" if len(rounds) > 1 else ":"))
+        for name in rounds[0]:
+            wall = np.median([r[name]["wall_s"] for r in rounds])
+            ratios = [r[name]["wall_s"] / r["read"]["wall_s"] for r in rounds]
+            spread = f" ({min(ratios):.1f}–{max(ratios):.1f})" if len(rounds) > 1 else ""
+            print(f"  {name:7} {wall:8.1f} s  {rounds[0][name]['imu_samples'] / wall:9.0f} IMU samples/s  "
+                  f"×{np.median(ratios):4.1f}{spread} the bare read  "
+                  f"peak RSS {max(r[name]['peak_rss_mb'] for r in rounds):6.0f} MB")
 
 
 if __name__ == "__main__":
