@@ -52,18 +52,21 @@ def cmd_replay(args) -> int:
     # what is loaded by now (and the compiled steps, below) lives as long as the command: frozen, the
     # garbage collector stops walking it at every full collection (~5 % of replay's time, measured)
     gc.freeze()
-    with ReadAhead(args.bag, args.namespace, remap, prepare=prepare) as source:
-        from ..bags.replay import replay, start_up
+    try:
+        with ReadAhead(args.bag, args.namespace, remap, prepare=prepare) as source:
+            from ..bags.replay import replay, start_up
 
-        start_up()
-        gc.freeze()
-        params, said = source.prepared()
-        if said:
-            print(said)
-        with progress(None, "replaying") as bar:
-            done = replay(args.bag, args.output, params, args.namespace, remap, args.storage, csv_path,
-                          progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force,
-                          compression=args.compression, topics=args.topics, source=source)
+            start_up()
+            gc.freeze()
+            params, said = source.prepared()
+            if said:
+                print(said)
+            with progress(None, "replaying") as bar:
+                done = replay(args.bag, args.output, params, args.namespace, remap, args.storage, csv_path,
+                              progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force,
+                              compression=args.compression, topics=args.topics, source=source)
+    finally:
+        gc.unfreeze()  # a caller in this process (a script, a test) has its whole collector back
     print(f"{shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
     for pattern in done.unmatched:  # a typo writes nothing of what was meant: say so
         print(f"sprint-fusion: warning: --topics {pattern} matched no topic of this replay", file=sys.stderr)
