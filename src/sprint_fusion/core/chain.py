@@ -42,12 +42,15 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
     write_align(row, k5.align, code)
     measured = code == kf.UPDATED or code == kf.PROVISIONAL
     updated = measured or k5.unaligned
-    axes, histories = k5.axes, k5.histories  # indexed by constants below: a tuple indexed by a
-    # loop variable is copied whole (~0.4 µs an access, a quarter of the chain's time, measured)
+    axes, histories, r_axis = k5.axes, k5.histories, k5.r_axis  # indexed by constants below: a tuple
+    # indexed by a loop variable is copied whole (~0.4 µs an access, a quarter of the chain's time)
     if updated:  # unaligned: an acceleration not measured (0, variance unknown) moves the filters to t
-        if (_axis_step(axes[0], histories[0], k5.r_axis, 0, t, row, code, measured) == kf.TIME_BACK
-                or _axis_step(axes[1], histories[1], k5.r_axis, 1, t, row, code, measured) == kf.TIME_BACK
-                or _axis_step(axes[2], histories[2], k5.r_axis, 2, t, row, code, measured) == kf.TIME_BACK):
+        a0, r0 = _axis_input(row, 0, r_axis, code, measured)
+        a1, r1 = _axis_input(row, 1, r_axis, code, measured)
+        a2, r2 = _axis_input(row, 2, r_axis, code, measured)
+        if (aligned_acceleration_step(axes[0], histories[0], r_axis, t, a0, r0) == kf.TIME_BACK
+                or aligned_acceleration_step(axes[1], histories[1], r_axis, t, a1, r1) == kf.TIME_BACK
+                or aligned_acceleration_step(axes[2], histories[2], r_axis, t, a2, r2) == kf.TIME_BACK):
             return kf.TIME_BACK
         east, north = axes[0], axes[1]
         both = kf.started(north) and kf.started(east)
@@ -66,12 +69,13 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
 
 
 @jit
-def _axis_step(f, h, r_axis, i, t, row, code, measured) -> int:
-    """Axis filter i takes the sample's aligned acceleration, as fusion/accel_enu carries it."""
+def _axis_input(row, i, r_axis, code, measured):
+    """What axis filter i takes at this sample: the aligned acceleration and its variance, as
+    fusion/accel_enu carries them."""
     a, r = (row[Col.accel_east + i], r_axis) if measured else (0.0, UNKNOWN_VARIANCE)
     if code == kf.PROVISIONAL and i < 2:
         r = provisional_variance(r, row[Col.accel_east], row[Col.accel_east + 1])
-    return aligned_acceleration_step(f, h, r_axis, t, a, r)
+    return a, r
 
 
 @jit

@@ -40,31 +40,35 @@ GATE_AFTER_GAP = 0.5  # s
 
 
 @jit
-def acceleration_step(f, h, r, t, a) -> int:
-    """IMU acceleration a [m/s²] with variance r at t into the CJ filter f (its history h);
-    ignored until a first displacement started it."""
-    hist.received(h, t, a, r)
+def aligned_acceleration_step(f, h, r_imu, t, a, r) -> int:
+    """IMU acceleration a [m/s²] at t into the CJ filter f (its history h), with variance r: r_imu
+    measured, unknown (≥ UNMEASURED) not measured, in between a provisional one's
+    (yaw_bias.provisional_variance: its direction a guess) — weighed by r_imu (the speed is its size
+    integrated), carrying no lagging velocity. Ignored until a first displacement started the
+    filter. KF2 (r = r_imu), the chain's axis filters and the axis nodes all go through here.
+
+    The history's steps are called only where it keeps something (time.fix_delay, a carried lag):
+    each compiled call passes the record's twelve arrays through numba's atomic reference counts,
+    and this runs three or four times a sample (with the axis step's own level, a fifth of the
+    chain's time, measured)."""
+    provisional = r_imu < r < hist.UNMEASURED
+    if provisional:
+        r = r_imu
+    if h.at.shape[0] > 0:
+        hist.received(h, t, a, r)
+        if provisional:
+            hist.forget(h)
+    kept = h.t.shape[0] > 0
     if not kf.started(f):
-        hist.remember(h, f, t, ACCEL, a, NO_ROW, r)  # a first fix used later starts f before t
+        if kept:
+            hist.remember(h, f, t, ACCEL, a, NO_ROW, r)  # a first fix used later starts f before t
         return kf.NOT_STARTED
     if not kf.advance(f, t):
         return kf.TIME_BACK
     hist.apply(f, ACCEL, a, NO_ROW, r)
-    hist.remember(h, f, t, ACCEL, a, NO_ROW, r)
+    if kept:
+        hist.remember(h, f, t, ACCEL, a, NO_ROW, r)
     return kf.UPDATED
-
-
-@jit
-def aligned_acceleration_step(f, h, r_imu, t, a, r) -> int:
-    """An aligned acceleration as fusion/accel_enu carries it into an axis filter: variance r_imu
-    measured, unknown not measured, in between a provisional one's (yaw_bias.provisional_variance:
-    its direction a guess) — weighed by r_imu (the speed is its size integrated), carrying no
-    lagging velocity. The chain and the axis nodes both go through here."""
-    provisional = r_imu < r < hist.UNMEASURED
-    code = acceleration_step(f, h, r_imu if provisional else r, t, a)
-    if provisional:
-        hist.forget(h)
-    return code
 
 
 GATED, LAST_FIX, OUTLIERS = range(3)  # CjFuser.gnss_state
