@@ -232,3 +232,30 @@ def test_the_csv_reads_back_every_float_exactly(tmp_path, process):
     assert np.array_equal(back, expected, equal_nan=True)
     assert np.array_equal(np.signbit(back), np.signbit(expected))
     assert path.read_bytes().count(b"\r\n") == len(expected) + 1
+
+
+def test_replay_on_the_calling_thread_alone_writes_what_its_helpers_write(tmp_path, monkeypatch):
+    """batch's workers replay with helpers=False — the CSV, the packing and the compression on the
+    calling thread (one core a worker): no thread or process started, and the same bag, message for
+    message, and the same CSV as with the helpers."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    bag = REPO / "bags" / "sprint_40m"
+    replay(bag, tmp_path / "helped", csv_path=tmp_path / "helped.csv")
+
+    def refused(*args, **kwargs):
+        raise AssertionError("helpers=False started a helper")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(subprocess, "Popen", refused)
+        patch.setattr(ThreadPoolExecutor, "__init__", refused)
+        replay(bag, tmp_path / "alone", csv_path=tmp_path / "alone.csv", helpers=False)
+
+    def messages(path):
+        with AnyReader([path], default_typestore=typestore()) as reader:
+            return [(conn.topic, log_ns, bytes(raw)) for conn, log_ns, raw in reader.messages()]
+
+    helped, alone = messages(tmp_path / "helped"), messages(tmp_path / "alone")
+    assert len(helped) > 10_000 and alone == helped
+    assert (tmp_path / "alone.csv").read_bytes() == (tmp_path / "helped.csv").read_bytes()

@@ -155,7 +155,7 @@ def _replay_and_report(job: BagJob, target: Path, settings: dict) -> JobResult:
     if job.height:
         sprint["athlete.bodyheight"] = job.height
     replayed = replay(job.bag, target / "replay", params, csv_path=target / "replay.csv",
-                      analyzer=analyzer_from(sprint), keep_table=False)
+                      analyzer=analyzer_from(sprint), keep_table=False, helpers=False)  # a worker: one core
     damage: list = []  # a killed recording: everything before the damage, as the commands read it
     session, report = report_bag(job.bag, params, analyzer_from(sprint), on_damage=damage.append)
     paths = write_report(report, target / "report", figures=True)

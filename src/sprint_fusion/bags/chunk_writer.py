@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections import defaultdict, deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -76,12 +76,13 @@ class _ChunkedMcap(McapWriter):
 
     compression_method = "zstd"
     compression_level = ZSTD_LEVEL
+    threaded = True  # chunks compressed on a thread of their own (False: in write_records)
 
     def __init__(self, path, compression):
         super().__init__(path, compression)
         self.method = self.compression_method if self.compression_method in ("zstd", "lz4") else ""
         self.squeeze = _compress(self.method, self.compression_level)
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="mcap-chunks")
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="mcap-chunks") if self.threaded else None
         self.queue: deque = deque()
 
     def write_records(self, data: np.ndarray, channels: np.ndarray, log_ns: np.ndarray, starts: np.ndarray) -> None:
@@ -89,7 +90,11 @@ class _ChunkedMcap(McapWriter):
         and start offset in `data`. Schema and channel records added since the last chunk go first."""
         prefix = self.chunk.bio.getvalue()  # the schemas and channels rosbags wrote into its pending chunk
         self.chunk = PendingChunk(2**63 - 1, 0, BytesIO(), defaultdict(list))
-        job = self.pool.submit(self._pack, prefix, data)
+        if self.pool is not None:
+            job = self.pool.submit(self._pack, prefix, data)
+        else:
+            job = Future()
+            job.set_result(self._pack(prefix, data))
         indexes = {}
         for cid in np.unique(channels):
             mine = channels == cid
@@ -134,21 +139,25 @@ class _ChunkedMcap(McapWriter):
     def close(self, version: int, metadata: str) -> None:
         while self.queue:
             self._finish_one()
-        self.pool.shutdown()
+        if self.pool is not None:
+            self.pool.shutdown()
         super().close(version, metadata)
 
 
 class ColumnWriter(Writer):
     """rosbags' Writer taking Groups: `write_groups` merges them in log-time order (stable: for
     one log time, in the order given); MCAP: chunks of about CHUNK_BYTES, compressed with
-    `compression` (zstd, lz4 or none); sqlite3: message by message through rosbags."""
+    `compression` (zstd, lz4 or none) on a thread of their own unless not `threaded`; sqlite3:
+    message by message through rosbags."""
 
-    def __init__(self, path, storage: str = "mcap", compression: str = "zstd", level: int = ZSTD_LEVEL):
+    def __init__(self, path, storage: str = "mcap", compression: str = "zstd", level: int = ZSTD_LEVEL,
+                 threaded: bool = True):
         if compression not in ("zstd", "lz4", "none"):
             raise ValueError(f"compression {compression!r}: zstd, lz4 or none")
         plugin = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}[storage]
         super().__init__(path, version=9, storage_plugin=plugin)
-        chunked = type("_Storage", (_ChunkedMcap,), {"compression_method": compression, "compression_level": level})
+        chunked = type("_Storage", (_ChunkedMcap,), {"compression_method": compression, "compression_level": level,
+                                                     "threaded": threaded})
         self.STORAGE_PLUGINS = {**Writer.STORAGE_PLUGINS, StoragePlugin.MCAP: chunked}
 
     def write_groups(self, groups: list[Group | None]) -> int:

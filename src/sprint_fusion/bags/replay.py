@@ -122,7 +122,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
            progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True,
            force: bool = False, compression: str = "zstd", topics: list[str] | None = None,
-           csv_process: bool = True, source: ReadAhead | None = None) -> ReplayResult:
+           helpers: bool = True, source: ReadAhead | None = None) -> ReplayResult:
     """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length.
     An existing output (bag or CSV) is refused before anything is written, unless force; each is
     moved into place only once complete. The bag is read and written in blocks of a few thousand
@@ -131,7 +131,11 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     message by message). `topics`: write only the topics matching one of these patterns (fnmatch,
     with or without the leading '/', e.g. 'fusion/speed' 'fusion/kf2/*'); default every topic.
     `source`: the bag's blocks as a ReadAhead entered for this bag, namespace and remap (the
-    replay command's: read in a child process, beside the chain); default: read here, in turn."""
+    replay command's: read in a child process, beside the chain); default: read here, in turn.
+    `helpers`: the CSV formatted by a helper process, blocks packed and chunks compressed on threads
+    of their own, beside the chain (~1.4 cores); False: all of it on the calling thread, one core —
+    for a batch whose workers are the parallelism (two single-core replays on two cores beat two
+    that each want 1.4)."""
     claim([out, csv_path], force)
     wanted = _topic_filter(topics)
     params = params or FilterParams()
@@ -145,7 +149,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     if csv_path:
         Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
         tmp = outputs_done.enter_context(staged(csv_path))
-        csv_file = CsvWriter(tmp, COLUMNS, process=csv_process)
+        csv_file = CsvWriter(tmp, COLUMNS, process=helpers)
         outputs_done.callback(csv_file.abort)  # after close() a no-op; on an error, the helper goes
     found = []
     running = StreamingSummary()
@@ -154,7 +158,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     if source is None:
         source = outputs_done.enter_context(ReadAhead(bag, namespace, remap, process=False))
     with outputs_done, staged_bag(out, force) as target:
-        writer = ColumnWriter(target, storage, compression)
+        writer = ColumnWriter(target, storage, compression, threaded=helpers)
         writer.open()
         connections: dict[str, object] = {}
 
@@ -181,7 +185,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             return writer.write_groups(_input_groups(inputs, connection) + recorder.groups(taken)
                                        + columns.trials(results))
 
-        writing = _Writing(threaded=storage == "mcap")
+        writing = _Writing(threaded=helpers and storage == "mcap")
         try:
             for block, inputs in source.blocks(on_damage=damage.append):
                 for item in block:
