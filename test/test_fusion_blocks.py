@@ -192,7 +192,7 @@ def test_session_analysis_on_blocks_finds_the_same_trials(bag):
     assert np.array_equal(per_sample.fused.table, blocks.fused.table, equal_nan=True)
 
 
-STEPS = ("yaw_bias.align_step", "yaw_bias.angle_step", "cj_fuser.aligned_acceleration_step", "speed.speed_step",
+STEPS = ("yaw_bias.align_step", "yaw_bias.angle_step", "cj_fuser.acceleration_step", "speed.speed_step",
          "kf2.forward_step", "cj_fuser.gnss_step", "cj_fuser.velocity_step", "kalman.start", "history.restart",
          "chain.chain_run")
 

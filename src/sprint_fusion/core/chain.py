@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from . import kalman as kf
-from .cj_fuser import aligned_acceleration_step
+from .cj_fuser import acceleration_step
 from .columns import Col, write_align, write_axis, write_direct_speed, write_kf2, write_speed
 from .jit import jit
 from .kf2 import forward_step
@@ -48,9 +48,9 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
         a0, r0 = _axis_input(row, 0, r_axis, code, measured)
         a1, r1 = _axis_input(row, 1, r_axis, code, measured)
         a2, r2 = _axis_input(row, 2, r_axis, code, measured)
-        if (aligned_acceleration_step(axes[0], histories[0], r_axis, t, a0, r0) == kf.TIME_BACK
-                or aligned_acceleration_step(axes[1], histories[1], r_axis, t, a1, r1) == kf.TIME_BACK
-                or aligned_acceleration_step(axes[2], histories[2], r_axis, t, a2, r2) == kf.TIME_BACK):
+        if (acceleration_step(axes[0], histories[0], r_axis, t, a0, r0) == kf.TIME_BACK
+                or acceleration_step(axes[1], histories[1], r_axis, t, a1, r1) == kf.TIME_BACK
+                or acceleration_step(axes[2], histories[2], r_axis, t, a2, r2) == kf.TIME_BACK):
             return kf.TIME_BACK
         east, north = axes[0], axes[1]
         both = kf.started(north) and kf.started(east)

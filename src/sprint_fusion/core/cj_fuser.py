@@ -40,7 +40,7 @@ GATE_AFTER_GAP = 0.5  # s
 
 
 @jit
-def aligned_acceleration_step(f, h, r_imu, t, a, r) -> int:
+def acceleration_step(f, h, r_imu, t, a, r) -> int:
     """IMU acceleration a [m/s²] at t into the CJ filter f (its history h), with variance r: r_imu
     measured, unknown (≥ UNMEASURED) not measured, in between a provisional one's
     (yaw_bias.provisional_variance: its direction a guess) — weighed by r_imu (the speed is its size
@@ -215,7 +215,7 @@ class CjFuser:
     def acceleration(self, t: float, a: float, r: float | None = None) -> bool:
         """IMU acceleration [m/s²] (variance r, else r_imu); ignored (False) until a first
         displacement started the filter. A variance above r_imu, short of unknown, is a provisional
-        acceleration's (aligned_acceleration_step)."""
+        acceleration's (acceleration_step)."""
         r = self.r_imu if r is None else float(r)
-        return kf.checked(aligned_acceleration_step(self.filter, self.history, self.r_imu, float(t), float(a), r), t)
+        return kf.checked(acceleration_step(self.filter, self.history, self.r_imu, float(t), float(a), r), t)
 

@@ -16,7 +16,7 @@ from . import kalman as kf
 from . import quaternion
 from .angles import quat_yaw_deg, rotate_yaw
 from .attitude import attitude_from_params, attitude_step, sample_arrays
-from .cj_fuser import CjFuser, aligned_acceleration_step
+from .cj_fuser import CjFuser, acceleration_step
 from .columns import WIDTH, Col, write_kf2
 from .jit import jit
 from .samples import GnssFix, ImuSample
@@ -38,8 +38,7 @@ def forward_step(k, t, accel, gyro, orientation, has_orientation) -> int:
     """KF2's IMU step: the orientation, the forward acceleration, the CJ filter's correction."""
     if not attitude_step(k.attitude, t, accel, gyro, orientation, has_orientation):
         return kf.NOT_STARTED
-    return aligned_acceleration_step(k.track, k.history, k.r_imu, t, forward_acceleration(k.attitude.q, accel),
-                                     k.r_imu)
+    return acceleration_step(k.track, k.history, k.r_imu, t, forward_acceleration(k.attitude.q, accel), k.r_imu)
 
 
 class AlongTrack:
