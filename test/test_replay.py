@@ -184,6 +184,35 @@ def test_a_replay_keeping_no_table_summarises_as_the_whole_table_does(tmp_path):
         assert got.top_speed == pytest.approx(s.top_speed, rel=1e-9) and got.top_speed_time == s.top_speed_time
 
 
+def test_replay_given_the_reports_analyzer_finds_what_report_finds(tmp_path, monkeypatch):
+    """batch's one pass: replay(report=…) ends with the sprint report's analysis (trials on the
+    track smoothed over the whole bag) — equal to report_bag's own reading and filtering of the
+    bag, with the spilled smoother's windows small enough that several are seeded one from the next."""
+    from sprint_fusion.core.params import FilterParams
+    from sprint_fusion.core.smoother import SMOOTHED, SpilledTrackSmoother
+    from sprint_fusion.sprint.analysis import SessionAnalyzer
+    from sprint_fusion.sprint.session import report_bag
+
+    monkeypatch.setattr(SpilledTrackSmoother, "WINDOW", 700)
+    done = replay(BAG, tmp_path / "out", report=SessionAnalyzer())
+    want, _ = report_bag(BAG, FilterParams(), SessionAnalyzer())
+    got = done.session
+    assert len(want.trials) == len(got.trials) == 1
+    assert "smoothed" not in done.trials[0].estimators  # replay's own trials: the live analyzer's
+    for a, b in zip(got.trials, want.trials, strict=True):
+        assert set(a.estimators) == set(b.estimators) >= {"smoothed", "kf2", "kf5"}
+        assert (a.onset, a.end, a.quality.verdict) == (b.onset, b.end, b.quality.verdict)
+        for name, e in b.estimators.items():
+            assert a.estimators[name].top_speed == pytest.approx(e.top_speed, rel=1e-12)
+            assert [s.time for s in a.estimators[name].splits] == pytest.approx([s.time for s in e.splits], rel=1e-12)
+    np.testing.assert_allclose(got.fused.table, want.fused.table, rtol=1e-12)
+    for name in SMOOTHED:
+        np.testing.assert_allclose(got.fused[name], want.fused[name], rtol=1e-12)
+    assert (got.in_situ is None) == (want.in_situ is None)
+    if want.in_situ is not None:
+        assert (got.in_situ.mss, got.in_situ.mac) == pytest.approx((want.in_situ.mss, want.in_situ.mac), rel=1e-9)
+
+
 def test_missing_inputs_are_refused_with_the_topics_found_and_the_remap_that_fits(shared_data, tmp_path, capsys):
     # robot_localization's bag: its fix is /fix, not gnss/fix
     assert main(["replay", str(shared_data / "bags" / "test1.bag"), "-o", str(tmp_path / "husky")]) == 2

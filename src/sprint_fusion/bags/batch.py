@@ -142,7 +142,7 @@ def _replay_and_report(job: BagJob, target: Path, settings: dict) -> JobResult:
     from ..sprint.analysis import trusted
     from ..sprint.params import SPRINT_PARAMS, analyzer_from
     from ..sprint.report import write_report
-    from ..sprint.session import report_bag
+    from ..sprint.session import session_report
     from .reader import bag_params
     from .replay import replay
 
@@ -154,13 +154,15 @@ def _replay_and_report(job: BagJob, target: Path, settings: dict) -> JobResult:
         sprint["athlete.bodymass"] = job.mass
     if job.height:
         sprint["athlete.bodyheight"] = job.height
+    # one pass for both: the report's analysis (the trials on the smoothed track, as `report`
+    # finds them) rides along the replay instead of reading and filtering the bag again
+    report = analyzer_from(sprint)
     replayed = replay(job.bag, target / "replay", params, csv_path=target / "replay.csv",
-                      analyzer=analyzer_from(sprint), keep_table=False, helpers=False)  # a worker: one core
-    damage: list = []  # a killed recording: everything before the damage, as the commands read it
-    session, report = report_bag(job.bag, params, analyzer_from(sprint), on_damage=damage.append)
-    paths = write_report(report, target / "report", figures=True)
+                      analyzer=analyzer_from(sprint), helpers=False, report=report)  # a worker: one core
+    session = replayed.session
+    paths = write_report(session_report(Path(job.bag).name, session, report), target / "report", figures=True)
     tops = [tr.estimators[trusted(tr)[0]].top_speed for tr in session.trials if trusted(tr)]
-    damaged = replayed.damage or (damage[0] if damage else None)
+    damaged = replayed.damage  # a killed recording: everything before the damage, as the commands read it
     return JobResult(job.name, job.bag, "damaged" if damaged else "done", str(damaged or ""),
                      trials=len(session.trials),
                      verdicts=[tr.quality.verdict for tr in session.trials],

@@ -23,8 +23,10 @@ from .. import msgs, outputs
 from ..core.fusion import COLUMNS, ChainObserver, FusionResult, SprintFusion, warm_up
 from ..core.params import FilterParams
 from ..core.samples import GnssFix
+from ..core.smoother import SMOOTHED
 from ..files import claim, staged
 from ..sprint.analysis import SessionAnalyzer
+from ..sprint.session import SessionResult, smoothed_session
 from ..summary import StreamingSummary
 from .chunk_writer import ColumnWriter, Group
 from .column_outputs import ColumnOutputs
@@ -41,8 +43,8 @@ class BlockRecorder(ChainObserver):
     fixes for ColumnOutputs (and hands the fixes to the sprint analysis, as sprint_analyzer
     receives them); the datum, once, is built as outputs.py builds it."""
 
-    def __init__(self, columns: ColumnOutputs, types, analyzer: SessionAnalyzer):
-        self.columns, self.types, self.analyzer = columns, types, analyzer
+    def __init__(self, columns: ColumnOutputs, types, analyzers: list[SessionAnalyzer]):
+        self.columns, self.types, self.analyzers = columns, types, analyzers
         self.tables: list[np.ndarray] = []
         self.placed: list = []
         self.single: list = []  # (topic, message) built one by one
@@ -52,7 +54,8 @@ class BlockRecorder(ChainObserver):
 
     def gnss_enu(self, fix, enu):
         self.placed.append((fix, enu))
-        self.analyzer.push_fix(fix, enu)
+        for analyzer in self.analyzers:
+            analyzer.push_fix(fix, enu)
 
     def rows(self, table):
         self.tables.append(table)
@@ -107,6 +110,7 @@ class ReplayResult:
     damage: BagError | None = None  # the input was damaged here; everything before it was replayed
     trials: list = field(default_factory=list)  # the sprint trials found (sprint_analyzer's results)
     unmatched: list = field(default_factory=list)  # --topics patterns that matched no topic there was
+    session: SessionResult | None = None  # with replay(report=…): the report's analysis of the bag
 
 
 def start_up(params: FilterParams | None = None) -> None:
@@ -122,7 +126,8 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
            remap: dict | None = None, storage: str = "mcap", csv_path: str | Path | None = None,
            progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True,
            force: bool = False, compression: str = "zstd", topics: list[str] | None = None,
-           helpers: bool = True, source: ReadAhead | None = None) -> ReplayResult:
+           helpers: bool = True, source: ReadAhead | None = None,
+           report: SessionAnalyzer | None = None) -> ReplayResult:
     """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length.
     An existing output (bag or CSV) is refused before anything is written, unless force; each is
     moved into place only once complete. The bag is read and written in blocks of a few thousand
@@ -135,14 +140,20 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     `helpers`: the CSV formatted by a helper process, blocks packed and chunks compressed on threads
     of their own, beside the chain (~1.4 cores); False: all of it on the calling thread, one core —
     for a batch whose workers are the parallelism (two single-core replays on two cores beat two
-    that each want 1.4)."""
+    that each want 1.4).
+    `report`: a second analyzer, fresh, for the sprint report's analysis from this same pass — the
+    trials on the track smoothed over the whole bag, as `report` finds them (sprint/session.py)
+    — in ReplayResult.session; the fused rows are then kept in memory (keep_table)."""
     claim([out, csv_path], force)
     wanted = _topic_filter(topics)
     params = params or FilterParams()
     store = typestore()
     analyzer = analyzer or SessionAnalyzer()
-    for t in read_start_signals(bag, namespace):
-        analyzer.start_signal(t)
+    analyzers = [analyzer] + ([report] if report is not None else [])
+    keep_table = keep_table or report is not None
+    for t in sorted(read_start_signals(bag, namespace)):
+        for each in analyzers:
+            each.start_signal(t)
     rows: list[np.ndarray] = []
     outputs_done = contextlib.ExitStack()  # closes the CSV, then moves it into place (or removes it)
     csv_file = None
@@ -168,7 +179,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             return connections[topic]
 
         columns = ColumnOutputs(store, params, namespace, connection)
-        recorder = BlockRecorder(columns, msgs.bag_types(store), analyzer)
+        recorder = BlockRecorder(columns, msgs.bag_types(store), analyzers)
         fusion = SprintFusion(params, recorder, smooth=True, spill=True)
 
         def keep(new_rows: np.ndarray) -> list:
@@ -190,7 +201,8 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             for block, inputs in source.blocks(on_damage=damage.append):
                 for item in block:
                     if isinstance(item, GnssFix):
-                        analyzer.push_sample("gnss", item)
+                        for each in analyzers:
+                            each.push_sample("gnss", item)
                 results = keep(fusion.push_block(block))
                 writing.submit(functools.partial(write, inputs, recorder.take(), results))
                 if progress:
@@ -202,19 +214,27 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             # the smoothed track, once the whole bag went through the filters: after everything
             # else in the file, at the log times of the samples it describes; smoothed here while
             # the writer catches up, packed and written there
+            smoothed = []
             for states in fusion.smoothed_blocks(SMOOTHED_SLICE):  # the messages of a whole session are GBs
                 writing.submit(functools.partial(lambda s: writer.write_groups(columns.smoothed(s)), states))
+                if report is not None:
+                    smoothed.append(states)
             count = writing.finish()
+            table = np.concatenate(rows) if rows else np.empty((0, len(COLUMNS)))
+            session = None
+            if report is not None:
+                states = {name: np.concatenate([s[name] for s in smoothed]) if smoothed else np.empty(0)
+                          for name in SMOOTHED}
+                session = smoothed_session(report, table, fusion.smoother.per_row(states, len(table)), fusion.stats)
         finally:
             writing.close()
             writer.close()
             fusion.close()
         if csv_file:
             csv_file.close()  # the helper has written every row
-    table = np.concatenate(rows) if rows else np.empty((0, len(COLUMNS)))
     unmatched = [p for p in topics or [] if not any(_topic_filter([p])(t) for t in connections)]
     return ReplayResult(count, FusionResult(table, fusion.stats), running.result(), running.t0,
-                        damage[0] if damage else None, found, unmatched)
+                        damage[0] if damage else None, found, unmatched, session)
 
 
 def _input_groups(runs: list[Group], connection) -> list[Group]:

@@ -149,10 +149,15 @@ class TrackSmoother:
         """The SMOOTHED columns for every fused row so far (n_rows of them, to check), NaN where KF2
         did not run."""
         self.settle()
+        return self.per_row(self.smoothed_states(), n_rows)
+
+    def per_row(self, states: dict[str, np.ndarray], n_rows: int) -> dict[str, np.ndarray]:
+        """The SMOOTHED columns for every fused row so far (n_rows of them, to check), NaN where KF2
+        did not run, from the smoothed states at the rows where it ran (smoothed_states(), or
+        smoothed_blocks() put together)."""
         kept = np.concatenate(self.row_kept) if self.row_kept else np.zeros(0, dtype=bool)
         if len(kept) != n_rows:
             raise ValueError(f"{n_rows} rows given, {len(kept)} fused")
-        states = self.smoothed_states()
         out = {name: np.full(n_rows, np.nan) for name in SMOOTHED}
         for name in SMOOTHED:
             out[name][kept] = states[name]

@@ -31,14 +31,20 @@ def report_bag(bag, params: FilterParams, analyzer: SessionAnalyzer, namespace: 
     """A bag's session through the filters and the sprint analysis, as `report` runs it: the
     SessionResult and its SessionReport (ready for write_report)."""
     from ..bags.reader import read_blocks, read_start_signals
-    from .report import SessionReport
 
     blocks = read_blocks(bag, namespace, remap=remap, on_damage=on_damage)
     session = analyze_blocks(blocks, params, analyzer, read_start_signals(bag, namespace))
+    return session, session_report(Path(bag).name, session, analyzer, timezone)
+
+
+def session_report(name: str, session: SessionResult, analyzer: SessionAnalyzer, timezone: str | None = None):
+    """The SessionReport (ready for write_report) of a session the analyzer went through."""
+    from .report import SessionReport
+
     kf2 = session.fused["kf2_speed"]
     fastest = float(np.nanmax(kf2)) if np.isfinite(kf2).any() else None  # to say why no trial was found
-    return session, SessionReport(Path(bag).name, session.trials, analyzer.conditions, session.in_situ,
-                                  analyzer.distances, fastest, timezone)
+    return SessionReport(name, session.trials, analyzer.conditions, session.in_situ, analyzer.distances, fastest,
+                         timezone)
 
 
 @dataclass
@@ -99,9 +105,19 @@ def _analyze(feed, params, analyzer, start_signals, smooth: bool) -> SessionResu
         take(rows)
     take(fusion.flush())
     table = np.concatenate(tables) if tables else np.empty((0, len(COLUMNS)))
-    smoothed = fusion.smoothed(table) if smooth else None
     if smooth:
-        trials.extend(analyzer.push_rows(table, {k: smoothed[k] for k in ("smoothed_speed", "smoothed_distance")}))
+        return smoothed_session(analyzer, table, fusion.smoothed(table), fusion.stats)
     trials.extend(analyzer.finish())
-    fused = FusionResult(table, fusion.stats, smoothed)
+    fused = FusionResult(table, fusion.stats)
+    return SessionResult(trials, fused, session_profile(fused["t"], fused["kf2_speed"]))
+
+
+def smoothed_session(analyzer: SessionAnalyzer, table: np.ndarray, smoothed: dict[str, np.ndarray],
+                     stats) -> SessionResult:
+    """The session once the whole recording went through the filters: the fused rows with their
+    smoothed speed and distance through an analyzer that has had the recording's start signals
+    and GNSS epochs (and no row yet) — every trial with its 'smoothed' estimator."""
+    trials = analyzer.push_rows(table, {k: smoothed[k] for k in ("smoothed_speed", "smoothed_distance")})
+    trials += analyzer.finish()
+    fused = FusionResult(table, stats, smoothed)
     return SessionResult(trials, fused, session_profile(fused["t"], fused["kf2_speed"]))
