@@ -30,7 +30,9 @@ SMOOTHED = ("smoothed_distance", "smoothed_speed", "smoothed_speed_var")
 
 @jit
 def rts(t, x, P, noise, xs, Ps) -> None:
-    """xs, Ps ← the smoothed states of the filtered (t, x, P) of one interval, in time order."""
+    """xs, Ps ← the smoothed states of the filtered (t, x, P) of one interval, in time order.
+    Each step's small products and solve are written out over preallocated arrays: numpy's
+    would allocate five temporaries a step, most of the backward pass's time (measured)."""
     n = x.shape[0]
     if n == 0:
         return
@@ -40,6 +42,10 @@ def rts(t, x, P, noise, xs, Ps) -> None:
     dim = x.shape[1]
     f = kf.Filter(np.zeros(dim), np.zeros((dim, dim)), np.zeros(1), noise, 1.0)
     A = np.zeros((dim, dim))
+    C = np.empty((dim, dim))  # A·Pₖ, then solved in place: (P⁻ₖ₊₁)⁻¹·A·Pₖ = Cₖᵀ
+    lu = np.empty((dim, dim))
+    D = np.empty((dim, dim))  # Cₖ·(Pˢₖ₊₁ − P⁻ₖ₊₁)
+    dx = np.empty(dim)
     A_dt = -1.0  # the step A was built for: IMU steps mostly share one, so it is rebuilt rarely
     for k in range(n - 2, -1, -1):
         dt = t[k + 1] - t[k]
@@ -54,9 +60,60 @@ def rts(t, x, P, noise, xs, Ps) -> None:
         f.P[:, :] = P[k]
         if dt > 0.0:
             kf.predict(f, dt)  # x⁻ₖ₊₁ = A·xₖ, P⁻ₖ₊₁ = A·Pₖ·Aᵀ + Q
-        C = np.linalg.solve(f.P, A @ P[k]).T  # Pₖ·Aᵀ·(P⁻)⁻¹, P⁻ and Pₖ symmetric
-        xs[k] = x[k] + C @ (xs[k + 1] - f.x)
-        Ps[k] = P[k] + C @ (Ps[k + 1] - f.P) @ C.T
+        for i in range(dim):
+            for j in range(dim):
+                s = 0.0
+                for m in range(dim):
+                    s += A[i, m] * P[k, m, j]
+                C[i, j] = s
+        _solve(f.P, C, lu)  # Cₖᵀ = (Pₖ·Aᵀ·(P⁻)⁻¹)ᵀ, P⁻ and Pₖ symmetric: C[m, i] is Cₖ's (i, m)
+        for i in range(dim):
+            dx[i] = xs[k + 1, i] - f.x[i]
+        for i in range(dim):  # xˢₖ = xₖ + Cₖ·(xˢₖ₊₁ − x⁻ₖ₊₁)
+            s = x[k, i]
+            for m in range(dim):
+                s += C[m, i] * dx[m]
+            xs[k, i] = s
+        for i in range(dim):  # D = Cₖ·(Pˢₖ₊₁ − P⁻ₖ₊₁)
+            for j in range(dim):
+                s = 0.0
+                for m in range(dim):
+                    s += C[m, i] * (Ps[k + 1, m, j] - f.P[m, j])
+                D[i, j] = s
+        for i in range(dim):  # Pˢₖ = Pₖ + D·Cₖᵀ
+            for j in range(dim):
+                s = P[k, i, j]
+                for m in range(dim):
+                    s += D[i, m] * C[m, j]
+                Ps[k, i, j] = s
+
+
+@jit
+def _solve(M, B, lu) -> None:
+    """B ← M⁻¹·B by Gaussian elimination with partial pivoting (lu: room for M's factors)."""
+    dim = M.shape[0]
+    lu[:, :] = M
+    for c in range(dim):
+        p = c
+        for r in range(c + 1, dim):
+            if abs(lu[r, c]) > abs(lu[p, c]):
+                p = r
+        if p != c:
+            for j in range(dim):
+                lu[c, j], lu[p, j] = lu[p, j], lu[c, j]
+                B[c, j], B[p, j] = B[p, j], B[c, j]
+        for r in range(c + 1, dim):
+            g = lu[r, c] / lu[c, c]
+            for j in range(c, dim):
+                lu[r, j] -= g * lu[c, j]
+            for j in range(dim):
+                B[r, j] -= g * B[c, j]
+    for c in range(dim - 1, -1, -1):
+        for j in range(dim):
+            s = B[c, j]
+            for m in range(c + 1, dim):
+                s -= lu[c, m] * B[m, j]
+            B[c, j] = s / lu[c, c]
 
 
 class TrackSmoother:
