@@ -91,3 +91,19 @@ def test_first_fix_datum():
     assert frame.to_enu(fix(10.0, 20.0, 525.0))[2] == pytest.approx(5.0, abs=1e-6)
     frame.reset()
     assert frame.to_enu(fix(11.0, 21.0)) == pytest.approx([0, 0, 0], abs=1e-9)
+
+
+def test_enu_is_pymap3ds_about_each_datum():
+    """The frame keeps its datum's ECEF position and axes: every fix still converts as
+    pymap3d.geodetic2enu does (the peer library), kilometres away and after a new datum."""
+    import pymap3d
+
+    rng = np.random.default_rng(3)
+    frame = LocalFrame("first_fix")
+    for datum in ((48.137, 11.575, 520.0), (-33.9, 151.2, 40.0)):
+        frame.reset()
+        frame.to_enu(fix(*datum))
+        for _ in range(200):
+            lat, lon, alt = datum[0] + rng.normal() * 0.05, datum[1] + rng.normal() * 0.05, datum[2] + rng.normal() * 50
+            want = pymap3d.geodetic2enu(lat, lon, alt, *datum)
+            assert frame.to_enu(fix(lat, lon, alt)) == pytest.approx(want, abs=1e-6)
