@@ -101,6 +101,7 @@ def main() -> None:
         time.sleep(0.1)
     time.sleep(1.0)
     cpu0 = [cpu_of(g.pid) for g in graphs]
+    own0 = cpu_of(os.getpid())
     t0 = time.perf_counter()
     imu_stamps = []
     for topic, t, raw, _ in data:
@@ -116,6 +117,7 @@ def main() -> None:
             imu_stamps.append(t)
     wall = time.perf_counter() - t0  # CPU use over the publishing time
     cpu = [(cpu_of(g.pid) - c) / wall for g, c in zip(graphs, cpu0, strict=True)]
+    own = (cpu_of(os.getpid()) - own0) / wall
     # a graph that fell behind is still working: what has not come after 2 s of quiet is lost
     quiet_since, count = time.monotonic(), len(got)
     while time.monotonic() - quiet_since < 2.0:
@@ -147,7 +149,8 @@ def main() -> None:
             print(f"  after the first 2 s: p50 {p50:.2f} ms, p90 {p90:.2f} ms, p99 {p99:.2f} ms, "
                   f"max {steady.max():.2f} ms")
     print(f"  fusion/speed messages: {len(got)} of {expected} expected once KF5 ran ({expected - len(got)} missing)")
-    print(f"  graph CPU: {', '.join(f'{c:.0%}' for c in cpu)} of one core")
+    print(f"  graph CPU: {', '.join(f'{c:.0%}' for c in cpu)} of one core; this bench's own (publishing, "
+          f"receiving): {own:.0%}")
 
 
 if __name__ == "__main__":

@@ -188,7 +188,10 @@ class ReorderBuffer:
         if self.clocks is None or not math.isfinite(stamp):
             return
         stamp = self.at(kind, stamp)
-        self.clocks.setdefault(kind, StreamClock(kind != IMU, self.probation)).seen(stamp)
+        clock = self.clocks.get(kind)
+        if clock is None:  # (not setdefault: that would build a clock at every item)
+            clock = self.clocks[kind] = StreamClock(kind != IMU, self.probation)
+        clock.seen(stamp)
         clocks = self.clocks.values()
         running = all(k in self.clocks for k in self.expect) and all(c.trusted for c in clocks)
         self.watermark = min(c.bound() for c in clocks) if running else -math.inf
