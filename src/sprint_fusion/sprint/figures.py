@@ -14,6 +14,10 @@ from .model import velocity_at
 COLORS = {"kf5": "#1f77b4", "kf2": "#ff7f0e", "smoothed": "#2ca02c"}
 SIZE = (4.6, 3.2)  # in: ~440 px wide, so a 390 px phone shows its 10 pt text at ~9 px or more
 MAX_POINTS = 800  # a curve is drawn through at most this many samples (a 400 Hz sprint has thousands)
+# The axes' place in a figure of SIZE, room kept for four-digit tick labels (a force in N), the axis
+# labels and the split marks above the speed plot. Fixed rather than tight_layout(), which draws
+# each figure once more to measure its text: half of a figure's time (72 → 36 ms, measured).
+MARGINS = {"left": 0.15, "right": 0.97, "bottom": 0.15, "top": 0.92}
 
 
 def pyplot():
@@ -29,7 +33,7 @@ def pyplot():
 
 def svg_of(plt, fig) -> str:
     buf = io.StringIO()
-    fig.tight_layout()
+    fig.subplots_adjust(**MARGINS)
     fig.savefig(buf, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
