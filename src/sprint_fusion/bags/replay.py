@@ -223,9 +223,9 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             table = np.concatenate(rows) if rows else np.empty((0, len(COLUMNS)))
             session = None
             if report is not None:
-                states = {name: np.concatenate([s[name] for s in smoothed]) if smoothed else np.empty(0)
-                          for name in SMOOTHED}
-                session = smoothed_session(report, table, fusion.smoother.per_row(states, len(table)), fusion.stats)
+                at_rows = {name: np.concatenate([s[name] for s in smoothed]) if smoothed else np.empty(0)
+                           for name in SMOOTHED}  # the smoothed track at the rows KF2 updated
+                session = smoothed_session(report, table, fusion.smoother.per_row(at_rows, len(table)), fusion.stats)
         finally:
             writing.close()
             writer.close()

@@ -27,7 +27,7 @@ class LocalFrame:
 
     def to_enu(self, fix: GnssFix) -> np.ndarray:
         """pymap3d.geodetic2enu of the fix about the datum, the datum's ECEF position and ENU axes
-        computed once (not again at each fix: two thirds of the conversion's time, 20 Hz, measured)."""
+        computed once (not again at each fix: half the conversion's time, 13 → 6.5 µs, measured)."""
         if self.datum is None:
             self.datum = (fix.latitude, fix.longitude, fix.altitude)
         if self._origin is None:
