@@ -114,3 +114,23 @@ def test_a_manifest_without_its_columns_is_refused(tmp_path, capsys):
     manifest.write_text("path,who\nx,y\n")
     assert main(["batch", str(manifest), "-o", str(tmp_path / "out")]) == 2
     assert "manifest without column(s) bag, athlete, date" in capsys.readouterr().err
+
+
+def test_a_job_is_redone_when_its_filter_file_or_the_code_changed(tmp_path, monkeypatch):
+    """Up to date means made from this bag, these settings, this filter file's contents (edited in
+    place it keeps its path) and this code: a change to either redoes the job."""
+    from sprint_fusion.bags import batch
+
+    filters = tmp_path / "filters.yaml"
+    shutil.copy(REPO / "config" / "filters" / "accurate.yaml", filters)
+    job = batch.discover(str(REPO / "bags" / "sprint_40m"))[0]
+    settings = {"filters": str(filters), "set": [], "sprint": {}, "force": False}
+
+    def status() -> str:
+        return batch.run_job(job, str(tmp_path / "out"), settings).status
+
+    assert [status(), status()] == ["done", "skipped"]
+    filters.write_text(filters.read_text().replace("fix_delay: 0.0", "fix_delay: 0.05"))
+    assert [status(), status()] == ["done", "skipped"]
+    monkeypatch.setattr(batch, "code_version", lambda: "a newer sprint_fusion")
+    assert [status(), status()] == ["done", "skipped"]

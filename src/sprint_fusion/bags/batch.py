@@ -4,12 +4,14 @@ index page of them all. No Dask here: the command (cli/batch.py) schedules the j
 
 A job's outputs go to OUT/<name>/: replay/ (the bag with every graph topic), replay.csv, report/
 (sprint.json, trials.csv, report.html and plots) and done.json (what was done, from which input
-and settings). A job whose done.json matches its bag and settings is up to date and skipped.
+and settings). A job whose done.json matches its bag, settings, filter file and this package's
+code (signature) is up to date and skipped.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import glob
 import hashlib
 import html
@@ -103,7 +105,9 @@ def _named(jobs: list[BagJob]) -> list[BagJob]:
 
 
 def signature(bag: str | Path, settings: dict) -> str:
-    """What a job's outputs depend on: the bag's files (names, sizes, times) and the settings."""
+    """What a job's outputs depend on: the bag's files (names, sizes, times), the settings, the
+    filter parameter file's contents (edited in place, it is the same path) and this package's
+    code (an upgrade redoes what an older version wrote)."""
     bag = Path(bag)
     files = sorted(bag.rglob("*")) if bag.is_dir() else [bag]
     h = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
@@ -111,6 +115,19 @@ def signature(bag: str | Path, settings: dict) -> str:
         if f.is_file():
             st = f.stat()
             h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    filters = Path(settings.get("filters") or "")
+    h.update(filters.read_bytes() if filters.is_file() else b"")
+    h.update(code_version().encode())
+    return h.hexdigest()
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of this package's Python sources (once per process)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
 
 
