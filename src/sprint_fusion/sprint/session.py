@@ -107,9 +107,7 @@ def _analyze(feed, params, analyzer, start_signals, smooth: bool) -> SessionResu
     table = np.concatenate(tables) if tables else np.empty((0, len(COLUMNS)))
     if smooth:
         return smoothed_session(analyzer, table, fusion.smoothed(table), fusion.stats)
-    trials.extend(analyzer.finish())
-    fused = FusionResult(table, fusion.stats)
-    return SessionResult(trials, fused, session_profile(fused["t"], fused["kf2_speed"]))
+    return _session(trials + analyzer.finish(), FusionResult(table, fusion.stats))
 
 
 def smoothed_session(analyzer: SessionAnalyzer, table: np.ndarray, smoothed: dict[str, np.ndarray],
@@ -118,6 +116,8 @@ def smoothed_session(analyzer: SessionAnalyzer, table: np.ndarray, smoothed: dic
     smoothed speed and distance through an analyzer that has had the recording's start signals
     and GNSS epochs (and no row yet) — every trial with its 'smoothed' estimator."""
     trials = analyzer.push_rows(table, {k: smoothed[k] for k in ("smoothed_speed", "smoothed_distance")})
-    trials += analyzer.finish()
-    fused = FusionResult(table, stats, smoothed)
+    return _session(trials + analyzer.finish(), FusionResult(table, stats, smoothed))
+
+
+def _session(trials: list[TrialResult], fused: FusionResult) -> SessionResult:
     return SessionResult(trials, fused, session_profile(fused["t"], fused["kf2_speed"]))
