@@ -13,6 +13,7 @@ Several --athletes run one graph process per namespace, each fed its own stream.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -148,6 +149,12 @@ def main() -> None:
             p50, p90, p99 = np.percentile(steady, [50, 90, 99])
             print(f"  after the first 2 s: p50 {p50:.2f} ms, p90 {p90:.2f} ms, p99 {p99:.2f} ms, "
                   f"max {steady.max():.2f} ms")
+        # where the start's latency lies: by time since the first output
+        since = np.array([(k[1] - first) * 1e-9 for k in sent if k in got])
+        edges = [0.0, 0.25, 0.5, 1.0, 2.0]
+        parts = [f"{a:g}–{b:g} s {np.percentile(latencies[(since >= a) & (since < b)], 99):.0f}"
+                 for a, b in itertools.pairwise(edges) if ((since >= a) & (since < b)).any()]
+        print(f"  p99 [ms] in the first seconds: {', '.join(parts)}")
     print(f"  fusion/speed messages: {len(got)} of {expected} expected once KF5 ran ({expected - len(got)} missing)")
     print(f"  graph CPU: {', '.join(f'{c:.0%}' for c in cpu)} of one core; this bench's own (publishing, "
           f"receiving): {own:.0%}")

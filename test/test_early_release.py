@@ -49,12 +49,29 @@ def test_the_same_events_in_the_same_order_released_sooner(arrivals):
     early, held = feed(InputTimeline(window=WINDOW, early=True), arrivals)
     assert signature(early) == signature(window) and len(window) == len(arrivals)
     first = arrivals[0][0]
-    steady = [h for t, h in held.items() if t > first + 1.0]  # clocks on probation the first 0.5 s
+    steady = [h for t, h in held.items() if t > first + 1.0]  # the receiver's period learnt by then
     # an IMU sample waits at most for the next epoch's fix: its latency and the share of the period
     # the clock cannot promise (20 %), plus one IMU sample
     bound = LATENCY + (1 - StreamClock.PERIODIC_SHARE) / GNSS_RATE + 1 / IMU_RATE + 1e-9
     assert max(steady) <= bound < WINDOW
     assert sum(h == 0 for h in steady) > 0.15 * len(steady)  # those after the fix's arrival go at once
+
+
+def test_the_receivers_first_fix_lets_the_imu_go_early_at_once(arrivals):
+    """The IMU runs while the receiver acquires; from its first fix on, an IMU sample waits for the
+    next epoch's fix, not for the window: a receiver's epochs are trusted to come in order from the
+    first (an IMU stream proves it for StreamClock.PROBATION first) — the live graph's first
+    outputs are not a window late."""
+    acquired = arrivals[0][0] + 1.0
+    later = [a for a in arrivals if a[1] == IMU or a[0] >= acquired]
+    events, held = feed(InputTimeline(window=WINDOW, early=True), later)
+    assert len(events) == len(later)  # nothing lost
+    first_fix = min(s.stamp for _, kind, s in later if kind == GNSS)
+    after = [h for t, h in held.items() if t > first_fix]
+    # before its period is learnt (four intervals) the clock promises nothing past the newest
+    # epoch: a sample waits for the fix of the next one — its period and latency, one IMU sample
+    bound = LATENCY + 1 / GNSS_RATE + 1 / IMU_RATE + 1e-9
+    assert after and max(after) <= bound < WINDOW
 
 
 def test_a_fix_waits_for_its_velocity(arrivals):
@@ -148,7 +165,7 @@ def test_after_a_time_jump_early_release_comes_back():
 
 def test_a_downstream_stage_trusts_its_streams_from_the_first_rows():
     """A stage's inputs come from the graph's own nodes, each in release order: nothing to prove
-    first, so a stage's rows go at once from the start — a sensor stream waits 0.5 s of its stamps
+    first, so a stage's rows go at once from the start — a sensor IMU stream waits 0.1 s of its stamps
     (StreamClock.PROBATION) before it is trusted."""
     from sprint_fusion.core.params import FilterParams
     from sprint_fusion.nodes.fusion_base import stage_order

@@ -107,14 +107,16 @@ class StreamClock:
 
     PERIODIC_SHARE = 0.8  # epochs are regular (GNSS time); a host-stamped receiver jitters a little
     INTERVALS = 8
-    # A stream is trusted to keep its order once it kept it this long: an item out of order after
-    # early releases would be too late for its place (dropped, counted), so jittery inputs must
-    # show themselves first.
-    PROBATION = 0.5  # s of its own stamps
+    # A dense stream is trusted to keep its order once it kept it this long: an item out of order
+    # after early releases would be too late for its place (dropped, counted), so a jittery IMU
+    # must show itself first (at 100–400 Hz, 10–40 samples). A receiver's epochs are 50–1000 ms
+    # apart, far beyond any stamp jitter: trusted from the first, or every IMU sample after a first
+    # fix would wait the window (the live graph's first outputs 100–250 ms late, measured).
+    PROBATION = 0.1  # s of its own stamps
 
     def __init__(self, periodic: bool, probation: float | None = None):
         self.periodic = periodic
-        self.probation = self.PROBATION if probation is None else probation
+        self.probation = 0.0 if periodic else self.PROBATION if probation is None else probation
         self.first = self.newest = -math.inf
         self.intervals: collections.deque = collections.deque(maxlen=self.INTERVALS)
         self.ordered = True
