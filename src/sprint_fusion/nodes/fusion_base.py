@@ -19,6 +19,7 @@ from ..core.fusion import warm_up
 from ..core.params import FILTER_PARAMS, FilterParams, Param
 from ..core.samples import FixType
 from ..core.timeline import RESET, InputTimeline, StampOrder
+from .fix_latency import FixLatency
 from .local_bus import BusNode, listened
 from .parameters import declare
 from .presence import OK, Presence
@@ -85,6 +86,7 @@ class FusionNode(BusNode):
             self.last_input_wall = time.monotonic()
             warm_up_once(self.fp)
             self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+            self.fix_latency: FixLatency | None = None  # a sensor node's (subscribe_sensors)
             self.setup_node()
             self.create_timer(self.p["diagnostics_period"], self.publish_diagnostics)
             # wall time: with use_sim_time the bag's /clock stops with the bag, and what the timeline
@@ -148,6 +150,7 @@ class FusionNode(BusNode):
         # its stamp, in the timeline's epoch parts) for the type that follows it
         self.type_ahead: FixType | None = None
         self.typeless: int | None = None
+        self.fix_latency = FixLatency()  # what time.fix_delay should cover, in /diagnostics
 
     def _on_part(self, add, kind: str):
         """A part of a receiver epoch (velocity, heading): kept for its fix, and its stream's clock
@@ -189,6 +192,7 @@ class FusionNode(BusNode):
         self.last_input_wall = time.monotonic()
         self.presence.seen("GNSS", self.last_input_wall)
         key = msgs.stamp_to_ns(msgs.stamp_of(msg))
+        self.fix_latency.arrived(self.get_clock().now().nanoseconds * 1e-9, key * 1e-9)
         if self.type_ahead is not None:  # the type that came before this fix: its own
             fix, self.type_ahead, self.typeless = msgs.fix_part(msg, self.type_ahead), None, None
         else:  # the latest type until its own comes (without gnss/fix_type at all: NavSatStatus's)
@@ -204,8 +208,13 @@ class FusionNode(BusNode):
         if any(fresh.values()):
             level = max(level, DiagnosticStatus.WARN)
             message += "; since the last report: " + ", ".join(f"{k} {v}" for k, v in fresh.items() if v)
+        latency = self.fix_latency
+        late = latency.note(self.fp["time.fix_delay"]) if latency else None
+        if late:
+            level, message = max(level, DiagnosticStatus.WARN), f"{message}; {late}"
         values = {**values, **{k: str(v) for k, v in self.counts.items()},
-                  "release": self.timeline.reorder.release_mode()}  # why samples wait, when they do
+                  "release": self.timeline.reorder.release_mode(),  # why samples wait, when they do
+                  **(latency.values() if latency else {})}
         status = DiagnosticStatus(level=level, name=f"{self.get_fully_qualified_name()}", message=message,
                                   hardware_id="sprint_fusion",
                                   values=[KeyValue(key=k, value=v) for k, v in values.items()])

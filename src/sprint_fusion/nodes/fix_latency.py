@@ -1,0 +1,59 @@
+"""How late the receiver's fixes reach a node: its clock at a fix's arrival minus the fix's stamp,
+over the latest fixes — the number `time.fix_delay` is set from (docs/filters.md: the receiver's
+latency plus its jitter). Where the receiver stamps in GNSS time, the figure holds the host clock's
+offset from it too (NTP keeps that to milliseconds); under use_sim_time the clock moves in /clock's
+ticks, so it reads low by up to a tick (25 ms at `play --clock`'s 40 Hz). Stamps seconds away
+from the clock (a recorded log paced on the wall clock, an unsynchronised host) say nothing of
+the latency: it is then reported unknown. Pure: no rclpy."""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import numpy as np
+
+
+class FixLatency:
+    LATEST = 200  # fixes: 10 s at 20 Hz, 40 s at 5 Hz
+    CLOCKS_APART = 2.0  # s: a median further from 0 is two clocks' offset, not a receiver's latency
+
+    def __init__(self):
+        self.recent: collections.deque = collections.deque(maxlen=self.LATEST)
+
+    def arrived(self, now: float, stamp: float) -> None:
+        """A fix stamped `stamp` arrived at `now` (the node's clock; sim time under use_sim_time)."""
+        if math.isfinite(now) and math.isfinite(stamp):
+            self.recent.append(now - stamp)
+
+    def percentiles(self) -> tuple[float, float, float] | None:
+        """(p50, p95, max) of the latest latencies in seconds; None before a fix."""
+        if not self.recent:
+            return None
+        p50, p95 = np.percentile(self.recent, [50, 95])
+        return float(p50), float(p95), float(max(self.recent))
+
+    def apart(self) -> bool:
+        """The stamps come from another clock than the node's (their median seconds away)."""
+        got = self.percentiles()
+        return got is not None and abs(got[0]) > self.CLOCKS_APART
+
+    def values(self) -> dict[str, str]:
+        """/diagnostics key-values: the latency's median, 95th percentile and maximum in ms."""
+        got = self.percentiles()
+        if got is None:
+            return {}
+        if self.apart():
+            return {"gnss latency": f"unknown: the fixes' stamps are {got[0]:.0f} s from this node's clock "
+                                    "(a log paced on the wall clock, or clocks not synchronised)"}
+        p50, p95, top = (f"{1e3 * v:.0f}" for v in got)
+        return {"gnss latency p50 [ms]": p50, "gnss latency p95 [ms]": p95, "gnss latency max [ms]": top}
+
+    def note(self, fix_delay: float) -> str | None:
+        """A sentence when time.fix_delay is set but the fixes come later than it (their 95th
+        percentile): the IMU samples then wait for them, as with no delay at all."""
+        got = self.percentiles()
+        if got is None or fix_delay <= 0.0 or got[1] <= fix_delay or self.apart():
+            return None
+        return (f"fixes arrive {1e3 * got[1]:.0f} ms after their stamp (p95), later than time.fix_delay "
+                f"{1e3 * fix_delay:.0f} ms: IMU samples wait for them")
