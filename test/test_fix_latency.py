@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from rclpy.parameter import Parameter
 
-from sprint_fusion.nodes.fix_latency import FixLatency
+from sprint_fusion.sensors.fix_latency import FixLatency
 
 from .test_sensor_arrival_order import fix_msg
 

@@ -192,6 +192,12 @@ def parse_remap(rules) -> dict[str, str]:
     return out
 
 
+def resolved_remap(remap: dict | None, namespace: str = "") -> dict[str, str]:
+    """parse_remap's rules with their targets as full topic names (in the namespace, unless absolute)."""
+    return {src: topics.resolve(dst, namespace) if not dst.startswith("/") else dst
+            for src, dst in (remap or {}).items()}
+
+
 END = object()  # _Stream.groups()' last log time
 
 
@@ -201,8 +207,7 @@ class _Stream:
 
     def __init__(self, path, namespace: str, imu_topic: str | None, remap, on_damage, require_inputs: bool = True):
         self.path, self.on_damage = path, on_damage
-        self.remap = {src: topics.resolve(dst, namespace) if not dst.startswith("/") else dst
-                      for src, dst in (remap or {}).items()}
+        self.remap = resolved_remap(remap, namespace)
         self.reader = BagSource(path)
         present = {self.name(c) for c in self.reader.connections}
         if imu_topic is None:

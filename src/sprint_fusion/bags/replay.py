@@ -25,14 +25,16 @@ from ..core.params import FilterParams
 from ..core.samples import GnssFix
 from ..core.smoother import SMOOTHED
 from ..files import claim, staged
+from ..sensors.fix_latency import FixLatency
 from ..sprint.analysis import SessionAnalyzer
 from ..sprint.session import SessionResult, smoothed_session
 from ..summary import StreamingSummary
+from ..topics import GNSS_FIX, resolve
 from .chunk_writer import ColumnWriter, Group
 from .column_outputs import ColumnOutputs
 from .csv_writer import CsvWriter
 from .read_ahead import ReadAhead
-from .reader import read_start_signals
+from .reader import read_start_signals, resolved_remap
 from .writer import BagError, staged_bag, typestore
 
 SMOOTHED_SLICE = 20_000  # smoothed samples packed and written at a time
@@ -111,6 +113,7 @@ class ReplayResult:
     trials: list = field(default_factory=list)  # the sprint trials found (sprint_analyzer's results)
     unmatched: list = field(default_factory=list)  # --topics patterns that matched no topic there was
     session: SessionResult | None = None  # with replay(report=…): the report's analysis of the bag
+    fix_latency: FixLatency | None = None  # how late the bag's fixes were logged after their stamp
 
 
 def start_up(params: FilterParams | None = None) -> None:
@@ -166,6 +169,9 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     running = StreamingSummary()
     cols = [COLUMNS.index(c) for c in ("t", "kf5_speed", "kf2_speed", "kf2_distance")]
     damage: list[BagError] = []
+    fix_topic = resolve(GNSS_FIX, namespace)  # (`topics` here: the --topics patterns)
+    ours = resolved_remap(remap, namespace)
+    latency = FixLatency(latest=None)
     if source is None:
         source = outputs_done.enter_context(ReadAhead(bag, namespace, remap, process=False))
     with outputs_done, staged_bag(out, force) as target:
@@ -199,6 +205,9 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
         writing = _Writing(threaded=helpers and storage == "mcap")
         try:
             for block, inputs in source.blocks(on_damage=damage.append):
+                for run in inputs:
+                    if ours.get(run.connection.topic, run.connection.topic) == fix_topic:
+                        latency.logged(run.log_ns, _header_stamps_ns(run.data))
                 for item in block:
                     if isinstance(item, GnssFix):
                         for each in analyzers:
@@ -234,7 +243,18 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             csv_file.close()  # the helper has written every row
     unmatched = [p for p in topics or [] if not any(_topic_filter([p])(t) for t in connections)]
     return ReplayResult(count, FusionResult(table, fusion.stats), running.result(), running.t0,
-                        damage[0] if damage else None, found, unmatched, session)
+                        damage[0] if damage else None, found, unmatched, session,
+                        latency if latency.recent else None)
+
+
+def _header_stamps_ns(data: np.ndarray) -> np.ndarray:
+    """The header stamps (ns) of messages whose CDR starts with a std_msgs/Header (n rows of
+    bytes): after the 4-byte encapsulation, sec (int32) and nanosec (uint32); big-endian ones
+    (rare) as such."""
+    little = data[:, 1] == 1
+    sec = np.where(little, data[:, 4:8].copy().view("<i4")[:, 0], data[:, 4:8].copy().view(">i4")[:, 0])
+    nanosec = np.where(little, data[:, 8:12].copy().view("<u4")[:, 0], data[:, 8:12].copy().view(">u4")[:, 0])
+    return sec.astype(np.int64) * 1_000_000_000 + nanosec.astype(np.int64)
 
 
 def _input_groups(runs: list[Group], connection) -> list[Group]:

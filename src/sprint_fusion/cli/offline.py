@@ -72,6 +72,8 @@ def cmd_replay(args) -> int:
         print(f"sprint-fusion: warning: --topics {pattern} matched no topic of this replay", file=sys.stderr)
     print(f"fused state: {shown(csv_path)}")
     print_summary(args.bag, done.summary, done.result.stats, done.first_stamp, args.namespace)
+    if done.fix_latency is not None:
+        print(done.fix_latency.advice())
     print_trials(done.trials)
     return damaged([done.damage] if done.damage else [], "replayed up to there")
 

@@ -19,7 +19,7 @@ from ..core.fusion import warm_up
 from ..core.params import FILTER_PARAMS, FilterParams, Param
 from ..core.samples import FixType
 from ..core.timeline import RESET, InputTimeline, StampOrder
-from .fix_latency import FixLatency
+from ..sensors.fix_latency import FixLatency
 from .local_bus import BusNode, listened
 from .parameters import declare
 from .presence import OK, Presence

@@ -18,13 +18,19 @@ class FixLatency:
     LATEST = 200  # fixes: 10 s at 20 Hz, 40 s at 5 Hz
     CLOCKS_APART = 2.0  # s: a median further from 0 is two clocks' offset, not a receiver's latency
 
-    def __init__(self):
-        self.recent: collections.deque = collections.deque(maxlen=self.LATEST)
+    def __init__(self, latest: int | None = LATEST):
+        """latest: how many of the latest fixes count (None: all, as offline over a whole bag)."""
+        self.recent: collections.deque = collections.deque(maxlen=latest)
 
     def arrived(self, now: float, stamp: float) -> None:
         """A fix stamped `stamp` arrived at `now` (the node's clock; sim time under use_sim_time)."""
         if math.isfinite(now) and math.isfinite(stamp):
             self.recent.append(now - stamp)
+
+    def logged(self, log_ns: np.ndarray, stamp_ns: np.ndarray) -> None:
+        """Fixes as a bag holds them: logged at log_ns (the recorder's clock at arrival), stamped
+        stamp_ns."""
+        self.recent.extend(((np.asarray(log_ns, np.int64) - np.asarray(stamp_ns, np.int64)) * 1e-9).tolist())
 
     def percentiles(self) -> tuple[float, float, float] | None:
         """(p50, p95, max) of the latest latencies in seconds; None before a fix."""
@@ -57,3 +63,17 @@ class FixLatency:
             return None
         return (f"fixes arrive {1e3 * got[1]:.0f} ms after their stamp (p95), later than time.fix_delay "
                 f"{1e3 * fix_delay:.0f} ms: IMU samples wait for them")
+
+    def advice(self) -> str | None:
+        """One line for an offline summary: how late the bag's fixes were logged, and the
+        time.fix_delay that lets a live graph publish each sample without waiting for them."""
+        got = self.percentiles()
+        if got is None:
+            return None
+        if self.apart():
+            return (f"gnss/fix: stamps {got[0]:.0f} s from the log times (another clock): the receiver's "
+                    "latency is not known from this bag")
+        p50, p95, top = (1e3 * v for v in got)
+        delay = (math.floor(p95 / 10.0 + 1e-6) + 1) / 100.0  # the next 10 ms above p95: room for jitter
+        return (f"gnss/fix logged {p50:.0f} ms after its stamp (median; p95 {p95:.0f} ms, max {top:.0f} ms): "
+                f"live, time.fix_delay {max(delay, 0.0):.2f} publishes each sample without waiting for a fix")
