@@ -7,6 +7,7 @@ log time of any message once a waiting fix has waited its HOLD_NS)."""
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 import numpy as np
@@ -43,22 +44,22 @@ def column_blocks(stream, block_size: int, with_inputs: bool):
             events = _releases(stream, assembler, channels, chunk, kind, packers)
             imu = np.flatnonzero(kind == 1)
             imu_log = chunk.log_ns[imu]
+            imu_blocks = functools.partial(_imu_span, stream, channels, chunk, imu, _chunk_imu(chunk, imu))
             done = 0
             for at, fixes in events:  # the IMU logged before the release, then the fixes
                 upto = int(np.searchsorted(imu_log, at, side="left"))
-                block += _imu_blocks(stream, channels, chunk, imu[done:upto])
+                block += imu_blocks(done, upto)
                 block += fixes
                 done = upto
-            rest = imu[done:]
             count += len(chunk.log_ns)
             # the chunk's last IMU messages in runs of about block_size, cut between log times
-            while len(rest) > block_size:
-                cut = _cut(chunk.log_ns[rest], block_size)
-                block += _imu_blocks(stream, channels, chunk, rest[:cut])
-                rest = rest[cut:]
+            while len(imu) - done > block_size:
+                cut = done + _cut(imu_log[done:], block_size)
+                block += imu_blocks(done, cut)
+                done = cut
                 yield out(block)
-                block, count = [], len(rest)
-            block += _imu_blocks(stream, channels, chunk, rest)
+                block, count = [], len(imu) - done
+            block += imu_blocks(done, len(imu))
             if count >= block_size:
                 yield out(block)
                 block, count = [], 0
@@ -189,6 +190,21 @@ def _light(msgtype: str, v: np.ndarray) -> list:
             out.append(SimpleNamespace(header=header(k), twist=SimpleNamespace(
                 twist=SimpleNamespace(linear=linear), covariance=cov)))
     return out
+
+
+def _imu_span(stream, channels: dict, chunk: ChunkMessages, imu: np.ndarray, decoded: ImuBlock | None,
+              lo: int, hi: int) -> list[ImuBlock]:
+    """The chunk's IMU messages imu[lo:hi]: a slice of the chunk's decoded columns (one decode a
+    chunk, not one a run between two fixes), else decoded run by run."""
+    if decoded is not None:
+        return [decoded.take(slice(lo, hi))] if hi > lo else []
+    return _imu_blocks(stream, channels, chunk, imu[lo:hi])
+
+
+def _chunk_imu(chunk: ChunkMessages, index: np.ndarray) -> ImuBlock | None:
+    """A chunk's IMU messages decoded at once, when they share one layout (else None: run by run)."""
+    rows = chunk.rows(index) if len(index) else None
+    return decode_imu_rows(rows) if rows is not None else None
 
 
 def _imu_blocks(stream, channels: dict, chunk: ChunkMessages, index: np.ndarray) -> list[ImuBlock]:

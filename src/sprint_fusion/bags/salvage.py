@@ -251,7 +251,17 @@ class ChunkMessages:
         if (size != size[0]).any():
             return None
         before = _RECORD_HEAD.size + _MESSAGE_HEAD.size if record else 0
-        return self.data[self.start[index][:, None] - before + np.arange(before + int(size[0]))]
+        return _rows_at(self.data, self.start[index] - before, before + int(size[0]))
+
+
+def _rows_at(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """(n, width) uint8: the bytes of data from each of `starts`, copied row by row from a view of
+    every window (an index of n × width positions cost 20× as much: measured 5.2 against 0.27 ms
+    for a chunk's 9000 IMU messages)."""
+    if not len(starts):  # (a chunk with no message may be shorter than one window)
+        return np.empty((0, width), dtype=np.uint8)
+    windows = np.ndarray((len(data) - width + 1, width), np.uint8, np.ascontiguousarray(data), 0, (1, 1))
+    return windows[starts]  # (built directly: sliding_window_view's checks cost 14 µs a call, 13 k calls)
 
 
 def _walk(data, opcodes, starts, lengths) -> int:
@@ -317,8 +327,8 @@ def _chunk_columns(scan: _Scan, content: bytes, offset: int) -> ChunkMessages:
     at = starts[opcodes == Opcode.MESSAGE]
     if (lengths[opcodes == Opcode.MESSAGE] < _MESSAGE_HEAD.size).any():
         raise scan.damage(offset, "a message record shorter than its header")
-    channel = data[at[:, None] + 9 + np.arange(2)].copy().view("<u2").ravel()
-    log_ns = data[at[:, None] + 15 + np.arange(8)].copy().view("<i8").ravel()
+    channel = _rows_at(data, at + 9, 2).view("<u2").ravel()
+    log_ns = _rows_at(data, at + 15, 8).view("<i8").ravel()
     unknown = set(np.unique(channel).tolist()) - set(scan.channels)
     if unknown:
         raise scan.damage(offset, f"message on channel {min(unknown)}, which was never defined")
