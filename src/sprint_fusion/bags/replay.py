@@ -42,11 +42,11 @@ SMOOTHED_SLICE = 20_000  # smoothed samples packed and written at a time
 
 class BlockRecorder(ChainObserver):
     """The SprintFusion observer replay runs with: it keeps each block's chain rows and placed
-    fixes for ColumnOutputs (and hands the fixes to the sprint analysis, as sprint_analyzer
-    receives them); the datum, once, is built as outputs.py builds it."""
+    fixes for ColumnOutputs (and the sprint analysis, which takes them with the block's rows);
+    the datum, once, is built as outputs.py builds it."""
 
-    def __init__(self, columns: ColumnOutputs, types, analyzers: list[SessionAnalyzer]):
-        self.columns, self.types, self.analyzers = columns, types, analyzers
+    def __init__(self, columns: ColumnOutputs, types):
+        self.columns, self.types = columns, types
         self.tables: list[np.ndarray] = []
         self.placed: list = []
         self.single: list = []  # (topic, message) built one by one
@@ -56,8 +56,6 @@ class BlockRecorder(ChainObserver):
 
     def gnss_enu(self, fix, enu):
         self.placed.append((fix, enu))
-        for analyzer in self.analyzers:
-            analyzer.push_fix(fix, enu)
 
     def rows(self, table):
         self.tables.append(table)
@@ -185,20 +183,31 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             return connections[topic]
 
         columns = ColumnOutputs(store, params, namespace, connection)
-        recorder = BlockRecorder(columns, msgs.bag_types(store), analyzers)
+        recorder = BlockRecorder(columns, msgs.bag_types(store))
         fusion = SprintFusion(params, recorder, smooth=True, spill=True)
 
-        def keep(new_rows: np.ndarray) -> list:
+        def keep(fixes: list, taken: tuple, new_rows: np.ndarray, last: bool = False) -> list:
+            """A block's rows kept, summarised, written to the CSV and through the sprint analysis —
+            which takes the block's fixes as they came, then those placed in the local frame, then
+            its rows, as the live analyzer receives them. The trials finished."""
+            for each in analyzers:
+                for fix in fixes:
+                    each.push_sample("gnss", fix)
+                for fix, enu in taken[1]:
+                    each.push_fix(fix, enu)
             if keep_table:
                 rows.append(new_rows)
             running.add_block(*(new_rows[:, i] for i in cols))
             if csv_file:
                 csv_file.write(new_rows)
-            results = analyzer.push_rows(new_rows)
+            results = analyzer.push_rows(new_rows) + (analyzer.finish() if last else [])
             found.extend(results)
             return results
 
-        def write(inputs, taken, results) -> int:  # on the writing thread: the writer and packers are its own
+        def write(inputs, fixes, taken, new_rows, last=False) -> int:
+            """On the writing thread, block after block: the analysis (off the chain's thread), the
+            writer and the packers are its own."""
+            results = keep(fixes, taken, new_rows, last)
             return writer.write_groups(_input_groups(inputs, connection) + recorder.groups(taken)
                                        + columns.trials(results))
 
@@ -208,18 +217,13 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                 for run in inputs:
                     if ours.get(run.connection.topic, run.connection.topic) == fix_topic:
                         latency.logged(run.log_ns, _header_stamps_ns(run.data))
-                for item in block:
-                    if isinstance(item, GnssFix):
-                        for each in analyzers:
-                            each.push_sample("gnss", item)
-                results = keep(fusion.push_block(block))
-                writing.submit(functools.partial(write, inputs, recorder.take(), results))
+                fixes = [item for item in block if isinstance(item, GnssFix)]
+                new_rows = fusion.push_block(block)
+                writing.submit(functools.partial(write, inputs, fixes, recorder.take(), new_rows))
                 if progress:
                     progress(sum(len(run.log_ns) for run in inputs))
-            flushed = keep(fusion.flush())
-            last = analyzer.finish()
-            found.extend(last)
-            writing.submit(functools.partial(write, [], recorder.take(), flushed + last))
+            new_rows = fusion.flush()
+            writing.submit(functools.partial(write, [], [], recorder.take(), new_rows, last=True))
             # the smoothed track, once the whole bag went through the filters: after everything
             # else in the file, at the log times of the samples it describes; smoothed here while
             # the writer catches up, packed and written there
