@@ -39,6 +39,13 @@ def decode_imus(raws: list[bytes]) -> ImuBlock | None:
     return decode_imu_rows(np.frombuffer(b"".join(raws), dtype=np.uint8).reshape(len(raws), len(raws[0])))
 
 
+def header_stamps(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sec, nanosec) of messages that begin with a std_msgs/Header, as the rows of their CDR
+    bytes (little-endian, as ROS 2 writes them): after the 4-byte encapsulation."""
+    return (np.ascontiguousarray(data[:, 4:8]).view("<i4").ravel(),
+            np.ascontiguousarray(data[:, 8:12]).view("<u4").ravel())
+
+
 def decode_imu_rows(data: np.ndarray) -> ImuBlock | None:
     """Messages of one length as the rows of a uint8 array: columns when they all share the first
     one's layout, else None."""
@@ -49,8 +56,7 @@ def decode_imu_rows(data: np.ndarray) -> ImuBlock | None:
         return None
     if not (data[:, :4] == data[0, :4]).all() or not (data[:, 12:16] == data[0, 12:16]).all():
         return None  # another encoding or another frame_id length somewhere: one by one
-    sec = np.ascontiguousarray(data[:, 4:8]).view("<i4").ravel()
-    nanosec = np.ascontiguousarray(data[:, 8:12]).view("<u4").ravel()
+    sec, nanosec = header_stamps(data)
     values = np.ascontiguousarray(data[:, offset:]).view("<f8").reshape(len(data), DOUBLES).astype(float)
     has = values[:, ORIENTATION_COV] != -1.0  # REP-145: covariance[0] = -1 means no orientation
     orientation = np.where(has[:, None], values[:, [3, 0, 1, 2]], 0.0)  # (x, y, z, w) → (w, x, y, z)

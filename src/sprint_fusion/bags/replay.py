@@ -33,6 +33,7 @@ from ..topics import GNSS_FIX, resolve
 from .chunk_writer import ColumnWriter, Group
 from .column_outputs import ColumnOutputs
 from .csv_writer import CsvWriter
+from .imu_columns import header_stamps
 from .read_ahead import ReadAhead
 from .reader import read_start_signals, resolved_remap
 from .writer import BagError, staged_bag, typestore
@@ -216,7 +217,8 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             for block, inputs in source.blocks(on_damage=damage.append):
                 for run in inputs:
                     if ours.get(run.connection.topic, run.connection.topic) == fix_topic:
-                        latency.logged(run.log_ns, _header_stamps_ns(run.data))
+                        sec, nanosec = header_stamps(run.data)
+                        latency.logged(run.log_ns, sec.astype(np.int64) * 1_000_000_000 + nanosec)
                 fixes = [item for item in block if isinstance(item, GnssFix)]
                 new_rows = fusion.push_block(block)
                 writing.submit(functools.partial(write, inputs, fixes, recorder.take(), new_rows))
@@ -250,15 +252,6 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                         damage[0] if damage else None, found, unmatched, session,
                         latency if latency.recent else None)
 
-
-def _header_stamps_ns(data: np.ndarray) -> np.ndarray:
-    """The header stamps (ns) of messages whose CDR starts with a std_msgs/Header (n rows of
-    bytes): after the 4-byte encapsulation, sec (int32) and nanosec (uint32); big-endian ones
-    (rare) as such."""
-    little = data[:, 1] == 1
-    sec = np.where(little, data[:, 4:8].copy().view("<i4")[:, 0], data[:, 4:8].copy().view(">i4")[:, 0])
-    nanosec = np.where(little, data[:, 8:12].copy().view("<u4")[:, 0], data[:, 8:12].copy().view(">u4")[:, 0])
-    return sec.astype(np.int64) * 1_000_000_000 + nanosec.astype(np.int64)
 
 
 def _input_groups(runs: list[Group], connection) -> list[Group]:

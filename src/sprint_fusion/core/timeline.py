@@ -116,7 +116,8 @@ class StreamClock:
 
     def __init__(self, periodic: bool, probation: float | None = None):
         self.periodic = periodic
-        self.probation = 0.0 if periodic else self.PROBATION if probation is None else probation
+        own = self.PROBATION if probation is None else probation
+        self.probation = 0.0 if periodic else own  # a receiver's epochs: trusted from the first
         self.first = self.newest = -math.inf
         self.intervals: collections.deque = collections.deque(maxlen=self.INTERVALS)
         self.ordered = True

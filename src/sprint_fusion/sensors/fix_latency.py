@@ -39,17 +39,16 @@ class FixLatency:
         p50, p95 = np.percentile(self.recent, [50, 95])
         return float(p50), float(p95), float(max(self.recent))
 
-    def apart(self) -> bool:
+    def _apart(self, got: tuple[float, float, float]) -> bool:
         """The stamps come from another clock than the node's (their median seconds away)."""
-        got = self.percentiles()
-        return got is not None and abs(got[0]) > self.CLOCKS_APART
+        return abs(got[0]) > self.CLOCKS_APART
 
     def values(self) -> dict[str, str]:
         """/diagnostics key-values: the latency's median, 95th percentile and maximum in ms."""
         got = self.percentiles()
         if got is None:
             return {}
-        if self.apart():
+        if self._apart(got):
             return {"gnss latency": f"unknown: the fixes' stamps are {got[0]:.0f} s from this node's clock "
                                     "(a log paced on the wall clock, or clocks not synchronised)"}
         p50, p95, top = (f"{1e3 * v:.0f}" for v in got)
@@ -59,7 +58,7 @@ class FixLatency:
         """A sentence when time.fix_delay is set but the fixes come later than it (their 95th
         percentile): the IMU samples then wait for them, as with no delay at all."""
         got = self.percentiles()
-        if got is None or fix_delay <= 0.0 or got[1] <= fix_delay or self.apart():
+        if got is None or fix_delay <= 0.0 or got[1] <= fix_delay or self._apart(got):
             return None
         return (f"fixes arrive {1e3 * got[1]:.0f} ms after their stamp (p95), later than time.fix_delay "
                 f"{1e3 * fix_delay:.0f} ms: IMU samples wait for them")
@@ -70,7 +69,7 @@ class FixLatency:
         got = self.percentiles()
         if got is None:
             return None
-        if self.apart():
+        if self._apart(got):
             return (f"gnss/fix: stamps {got[0]:.0f} s from the log times (another clock): the receiver's "
                     "latency is not known from this bag")
         p50, p95, top = (1e3 * v for v in got)
