@@ -2,7 +2,7 @@
 realistic receivers, the receiver's own speed against KF2 and KF5 of each filter profile.
 
     python bench/accuracy.py [--profiles paper,default] [--seeds 2] [--receivers rtk_fixed,...]
-    python bench/accuracy.py --profiles accurate,accurate@time.fix_delay=0.05   # a profile changed
+    python bench/accuracy.py --profiles accurate@time.fix_delay=0,accurate   # a profile changed
 
 Per receiver, the mean over runs of: speed RMSE from the start of motion, RMSE by phase (s after
 the start), the worst split-time error at 5/10/20/30 m, and the distance error at the end.

@@ -4,11 +4,12 @@ publication to the fusion/speed message with its stamp; messages dropped; the gr
 
     python bench/live_latency.py [--seconds 60] [--athletes 1] [--imu-every 2] [--set time.reorder_window=0 ...]
 
-Latency includes what the timeline waits for: with the defaults an IMU sample waits for the fix
-of the epoch that began before it (the receiver's latency, 30 ms here); with --set
-time.fix_delay=0.05 it waits for nothing (the filters take a fix from their state history when it
-comes). --gnss-on-time publishes GNSS at its stamp, as a receiver without latency: the processing
-alone. The first seconds are printed apart (the receiver's period still being learnt).
+Latency includes what the timeline waits for: with the defaults (the accurate profile,
+time.fix_delay 0.05) an IMU sample waits for nothing (the filters take a fix from their state
+history when it comes); with --set time.fix_delay=0 it waits for the fix of the epoch that began
+before it (the receiver's latency, 30 ms here). --gnss-on-time publishes GNSS at its stamp, as a
+receiver without latency: the processing alone. The first seconds are printed apart (the receiver's
+period still being learnt).
 Several --athletes run one graph process per namespace, each fed its own stream.
 """
 

@@ -130,7 +130,7 @@ def test_a_job_is_redone_when_its_filter_file_or_the_code_changed(tmp_path, monk
         return batch.run_job(job, str(tmp_path / "out"), settings).status
 
     assert [status(), status()] == ["done", "skipped"]
-    filters.write_text(filters.read_text().replace("fix_delay: 0.0", "fix_delay: 0.05"))
+    filters.write_text(filters.read_text().replace("fix_delay: 0.05 ", "fix_delay: 0.0 "))
     assert [status(), status()] == ["done", "skipped"]
     monkeypatch.setattr(batch, "code_version", lambda: "a newer sprint_fusion")
     assert [status(), status()] == ["done", "skipped"]

@@ -123,7 +123,7 @@ def test_kf2_holds_the_in_time_state_once_every_fix_is_used(sprint, profile):
     where no fix is in flight are the in-time run's."""
     samples, stamps = sprint
     params = FilterParams.from_yaml(config_file("filters", profile))
-    in_time = run(samples, params)
+    in_time = run(samples, FilterParams({**params, "time.fix_delay": 0.0}))  # the accurate profile's is 0.05
     late = run(samples, FilterParams({**params, "time.fix_delay": DELAY}))
     t = in_time["t"]
     assert np.array_equal(t, late["t"])
@@ -168,3 +168,28 @@ def test_no_imu_sample_waits_for_a_fix_in_flight(sprint):
 
 def no_fix(samples) -> int:
     return sum(1 for k, s in samples if k == GNSS and not s.fix_type.value)
+
+
+@pytest.mark.parametrize(("profile", "waits"), [("accurate.yaml", False), ("paper.yaml", True)])
+def test_the_default_profile_holds_no_imu_sample_for_a_receiver_30_ms_late(profile, waits):
+    """What the launch file and `sprint-fusion graph` run by default (the accurate profile): a node's
+    input timeline, built from the profile as a node builds it, lets every IMU sample go the moment
+    it arrives from a receiver whose fixes come 30 ms after their stamp; the paper profile (each fix
+    at its stamp) holds each for the fix of its epoch."""
+    latency = 0.03
+    truth = straight_sprint(ConstantAccelerationRamp(3.0, 9.0), duration=4.0, rate=IMU_RATE, standstill=1.0)
+    sim = simulate(truth, GnssModel(rate=GNSS_RATE, latency=latency), ImuModel(rate=IMU_RATE), seed=4)
+    arrivals = sorted([(e.fix.stamp + latency, GNSS, e.fix) for e in sim.epochs] + [(s.stamp, IMU, s) for s in sim.imu],
+                      key=lambda a: (a[0], a[1] != GNSS))
+    timeline = InputTimeline.from_params(FilterParams.from_yaml(config_file("filters", profile)), live=True)
+    released = {}
+    for now, kind, sample in arrivals:
+        events = timeline.imu(sample) if kind == IMU else timeline.gnss(sample)
+        released.update({s.stamp: now for k, s in events if k == IMU})
+    start, end = arrivals[0][0] + 1.0, arrivals[-1][0] - 0.2  # the streams' probation; the last fixes
+    held = np.array([released[s.stamp] - s.stamp for s in sim.imu if start < s.stamp < end])
+    assert len(held) > 2 * IMU_RATE
+    if waits:
+        assert np.percentile(held, 99) >= latency - 1e-9
+    else:
+        assert held.max() <= 1e-9

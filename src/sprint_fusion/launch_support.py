@@ -17,8 +17,9 @@ ARGUMENTS = (
     ("filters", ["config", "filters", "accurate.yaml"],
      "filter profile (config/filters/*.yaml; paper.yaml: the published model)"),
     ("sprint", ["config", "sprint", "analysis.yaml"], "sprint analysis parameters (config/sprint/*.yaml)"),
-    ("fix_delay", "", "time.fix_delay in s (empty: the filter profile's, 0): use each GNSS fix this long after "
-                      "its stamp so no IMU sample waits for it — about the receiver's latency; docs/filters.md"),
+    ("fix_delay", "", "time.fix_delay in s (empty: the filter profile's, 0.05 in accurate.yaml): use each GNSS "
+                      "fix this long after its stamp so no IMU sample waits for it — about the receiver's latency; "
+                      "0: each waits for its epoch's fix; docs/filters.md"),
     ("namespace", "", "namespace of this athlete's topics and nodes"),
     ("use_sim_time", None, "follow /clock (bag replay)"),
     ("gnss_path", "", "GNSS log/solution file, for file-based sensor configs (empty: the config's)"),

@@ -183,7 +183,7 @@ FILTER_PARAMS: tuple[Param, ...] = (
           "their state history, take it there and run the IMU steps since again (the yaw filter takes its heading "
           "as it comes). With about the receiver's output latency here the live graph publishes each sample at "
           "once, the samples of that delay after a fix without it (docs/filters.md: the cost); 0: every sample "
-          "waits for the fix of its epoch", "s", low=0.0, high=0.5),
+          "waits for the fix of its epoch (the paper profile; the accurate profile sets 0.05)", "s", low=0.0, high=0.5),
     Param("time.reset_jump_back", 1.0, "Stamps this far behind the filter time, five in a row, reset the "
           "filters (one stray old stamp is dropped); a smaller step back drops the sample", "s",
           low=0.0, high=3600.0),
