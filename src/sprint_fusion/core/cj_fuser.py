@@ -39,7 +39,7 @@ MAX_GATED_IN_A_ROW = 5
 GATE_AFTER_GAP = 0.5  # s
 
 
-@jit
+@jit(inline=True)
 def acceleration_step(f, h, r_imu, t, a, r) -> int:
     """IMU acceleration a [m/s²] at t into the CJ filter f (its history h), with variance r: r_imu
     measured, unknown (≥ UNMEASURED) not measured, in between a provisional one's

@@ -103,7 +103,7 @@ def gained(h, t, lag) -> float:
     return integral_at(h, t) - integral_at(h, t - lag)
 
 
-@jit
+@jit(inline=True)
 def apply(f, kind, z, row, r) -> None:
     """One measurement into f (already at its time)."""
     if kind == ACCEL:
@@ -117,27 +117,33 @@ def apply(f, kind, z, row, r) -> None:
         kf.reanchor(f, 0, z, r)
 
 
-@jit
+@jit(inline=True)
 def remember(h, f, t, kind, z, row, r) -> None:
-    """A measurement just applied to f at t, with f's state after it. Full: the older half goes."""
+    """A measurement just applied to f at t, with f's state after it. Full: the older half goes.
+    Element loops, not slices: in a compiled loop ~10 ns a call against ~190 ns with the slices,
+    even those on the branch not taken (measured); it runs after every step of every CJ filter."""
     cap = h.t.shape[0]
     if cap == 0:
         return
     k = h.n[0]
+    dim = h.x.shape[1]
     if k == cap:
         half = cap // 2
         k = cap - half
-        h.t[:k] = h.t[half:]
-        h.kind[:k] = h.kind[half:]
-        h.z[:k] = h.z[half:]
-        h.r[:k] = h.r[half:]
-        h.row[:k] = h.row[half:]
-        h.x[:k] = h.x[half:]
-        h.P[:k] = h.P[half:]
+        for j in range(k):
+            h.t[j], h.kind[j], h.z[j], h.r[j] = h.t[half + j], h.kind[half + j], h.z[half + j], h.r[half + j]
+            for a in range(dim):
+                h.row[j, a] = h.row[half + j, a]
+                h.x[j, a] = h.x[half + j, a]
+                for b in range(dim):
+                    h.P[j, a, b] = h.P[half + j, a, b]
     h.t[k], h.kind[k], h.z[k], h.r[k] = t, kind, z, r
-    h.row[k, :row.shape[0]] = row
-    h.x[k] = f.x
-    h.P[k] = f.P
+    for a in range(row.shape[0]):
+        h.row[k, a] = row[a]
+    for a in range(dim):
+        h.x[k, a] = f.x[a]
+        for b in range(dim):
+            h.P[k, a, b] = f.P[a, b]
     h.n[0] = k + 1
 
 

@@ -124,14 +124,21 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def jit(fn):
+def jit(fn=None, *, inline: bool = False):
     """Compile `fn` with numba when compiled kernels are in use, cached on disk (NUMBA_CACHE_DIR, by
     default ~/.cache/sprint_fusion/numba/<version of the filter sources>); where no cache location
-    is writable (a read-only install, no home), compiled afresh in each process instead of failing."""
+    is writable (a read-only install, no home), compiled afresh in each process instead of failing.
+    @jit(inline=True): numba inlines it into each compiled caller — for the steps a sample runs
+    through: a compiled call handing on a filter's record (its arrays, each reference-counted) cost
+    more than the step's arithmetic (the 10-minute chain 3.6 → 2.9 s, measured); inlined more
+    widely (the Kalman primitives too), the compilation took 55 s instead of 33 for 0.1 s more."""
+    if fn is None:
+        return lambda f: jit(f, inline=inline)
     _decide()
     if _numba is None:
         return fn
+    options = {"nogil": True, "inline": "always" if inline else "never"}  # nogil: replay writes on a thread
     try:
-        return _numba.njit(cache=True, nogil=True)(fn)  # nogil: replay writes on a thread meanwhile
+        return _numba.njit(cache=True, **options)(fn)
     except RuntimeError:  # numba: "cannot cache function …: no locator available"
-        return _numba.njit(nogil=True)(fn)
+        return _numba.njit(**options)(fn)

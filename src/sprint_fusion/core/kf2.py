@@ -33,7 +33,7 @@ def forward_acceleration(q, accel) -> float:
     return R[0, 0] * accel[0] + R[0, 1] * accel[1] + R[0, 2] * accel[2]
 
 
-@jit
+@jit(inline=True)
 def forward_step(k, t, accel, gyro, orientation, has_orientation) -> int:
     """KF2's IMU step: the orientation, the forward acceleration, the CJ filter's correction."""
     if not attitude_step(k.attitude, t, accel, gyro, orientation, has_orientation):

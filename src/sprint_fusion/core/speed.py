@@ -8,7 +8,7 @@ from . import kalman as kf
 from .jit import jit
 
 
-@jit
+@jit(inline=True)
 def speed_step(f, r, t, v_north, v_east) -> int:
     """v_h = √(v_N² + v_E²) as a velocity-only measurement; the filter starts at the first."""
     v_h = math.hypot(v_north, v_east)

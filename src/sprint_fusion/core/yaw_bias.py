@@ -45,7 +45,7 @@ def trusted_heading(fix: GnssFix, min_speed: float, max_accuracy: float) -> floa
     return math.degrees(math.atan2(fix.velocity[0], fix.velocity[1]))
 
 
-@jit
+@jit(inline=True)
 def angle_step(f, t, z, r) -> int:
     """An angle measurement (deg) of state 0; the innovation wrapped, the filter starts at the first."""
     if not kf.started(f):
@@ -59,7 +59,7 @@ def angle_step(f, t, z, r) -> int:
     return kf.UPDATED
 
 
-@jit
+@jit(inline=True)
 def rate_step(f, t, z, r) -> int:
     """An angular-rate measurement (deg/s) of state 1 of a started angle filter."""
     if not kf.advance(f, t):
@@ -69,7 +69,7 @@ def rate_step(f, t, z, r) -> int:
     return kf.UPDATED
 
 
-@jit
+@jit(inline=True)
 def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q) -> int:
     """Stages 1–3 for one IMU sample: the yaw filter takes the gyro's vertical rate, the bias
     filter yaw − device yaw, and the device orientation rotated by the bias gives the ENU
