@@ -71,9 +71,11 @@ def test_ca_gain_noise_filters_match_filterpy(seed, sigma_q, per):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_cj_filter_with_a_gauss_markov_acceleration_bias_matches_filterpy(seed):
+@pytest.mark.parametrize("form", ["update_row", "update_sum5"])
+def test_cj_filter_with_a_gauss_markov_acceleration_bias_matches_filterpy(seed, form):
     """The axis filters' fifth state (axis.accel_bias_tau): A = diag(A_cj, e^(−Δt/τ)), its noise
-    q₄·(1 − e^(−2Δt/τ)); the IMU measures a + b (H = 0 0 1 0 1), GNSS the position (H = 1 0 0 0 0)."""
+    q₄·(1 − e^(−2Δt/τ)); the IMU measures a + b (H = 0 0 1 0 1: the general row, or the sum of
+    two states the axis filters' IMU step uses), GNSS the position (H = 1 0 0 0 0)."""
     tau, q_bias = 30.0, 0.01
     q = [0.0, 0.01, 1.0, 100.0]
     ours = kf.new_filter(5, kf.diag_noise([*q, q_bias], "per_second", tau))
@@ -92,7 +94,10 @@ def test_cj_filter_with_a_gauss_markov_acceleration_bias_matches_filterpy(seed):
         ref.Q = np.diag([*np.diag(diag_q(q, "per_second")(dt)), q_bias * (1 - phi * phi)])
         ref.predict()
         a = rng.normal(0.3, 1.0)
-        kf.update_row(ours, a, row, 0.5)
+        if form == "update_row":
+            kf.update_row(ours, a, row, 0.5)
+        else:
+            kf.update_sum5(ours, a, 2, 4, 0.5)
         ref.update(np.array([[a]]), R=np.array([[0.5]]), H=row.reshape(1, 5))
         if rng.random() < 0.3:
             d = rng.normal(0.0, 2.0)

@@ -33,7 +33,6 @@ from .jit import jit
 # ring: its next slot and how many it holds.
 History = namedtuple("History", "t kind z r row x P n at a s ring")
 ACCEL, ROW, REANCHOR, START = 0, 1, 2, 3
-ACCEL_BIAS_ROW = np.array([0.0, 0.0, 1.0, 0.0, 1.0])  # the acceleration measured with its bias
 NO_ROW = np.zeros(0)  # what an ACCEL entry keeps as its row
 MAX_IMU_RATE = 2000.0  # Hz: the capacity covers time.fix_delay (+ margin) of IMU steps at up to this rate
 
@@ -108,7 +107,7 @@ def apply(f, kind, z, row, r) -> None:
     """One measurement into f (already at its time)."""
     if kind == ACCEL:
         if f.x.shape[0] == 5:
-            kf.update_row(f, z, ACCEL_BIAS_ROW, r)
+            kf.update_sum5(f, z, 2, 4, r)  # the acceleration measured with its bias: H = (0 0 1 0 1)
         else:
             kf.update(f, z, 2, r)
     elif kind == ROW:

@@ -213,6 +213,27 @@ def update_row(f, z, h, r) -> None:
 
 
 @jit
+def update_sum5(f, z, i, j, r) -> None:
+    """update_row for a 5-state filter and h = e_i + e_j (i < j): z measures x[i] + x[j] (the
+    acceleration with its bias, after every IMU step of the axis filters). The same sums in the
+    same order, with P·h in five locals instead of update_row's scratch array (94 → 21 ns)."""
+    x, P = f.x, f.P
+    ph = (P[0, i] + P[0, j], P[1, i] + P[1, j], P[2, i] + P[2, j], P[3, i] + P[3, j], P[4, i] + P[4, j])
+    s = r + ph[i] + ph[j]
+    innovation = z - x[i] - x[j]
+    for a in range(5):
+        K = ph[a] / s
+        x[a] += K * innovation
+        for b in range(5):
+            P[a, b] -= K * ph[b]
+    for a in range(5):
+        for b in range(a + 1, 5):
+            m = 0.5 * (P[a, b] + P[b, a])
+            P[a, b] = m
+            P[b, a] = m
+
+
+@jit
 def reanchor(f, i, z, r) -> None:
     """State entry i starts anew at z with variance r, uncorrelated with the rest (the others keep
     what they know): how a filter recovers from a measurement it had gated out too long."""
