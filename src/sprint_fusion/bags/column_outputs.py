@@ -30,6 +30,12 @@ def stamps(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ns // 1_000_000_000, ns % 1_000_000_000, ns
 
 
+def _kept(rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """rows[mask] — rows itself where every row is kept (a block once every stage runs: no copy of
+    the whole table for each topic)."""
+    return rows if mask.all() else rows[mask]
+
+
 def _covariance(prefix: str, entries) -> dict:
     return {f"c{k}": (f"{prefix}[{k}]", F8) for k in entries}
 
@@ -83,24 +89,24 @@ class ColumnOutputs:
         """What outputs.chain_outputs gives for each row, topic by topic in the order the stages
         publish (a stable merge by time then keeps that order within one sample)."""
         out = []
-        kf2 = rows[rows[:, Col.kf2_updated] == 1.0]
+        kf2 = _kept(rows, rows[:, Col.kf2_updated] == 1.0)
         if len(kf2):
             t = kf2[:, Col.t]
             out += [self._group(topics.KF2_SPEED, self.speed, t, v=kf2[:, Col.kf2_speed], c0=kf2[:, Col.kf2_speed_var]),
                     self._group(topics.KF2_DISTANCE, self.point, t, x=kf2[:, Col.kf2_distance])]
-        kf5 = rows[rows[:, Col.kf5_updated] == 1.0]
+        kf5 = _kept(rows, rows[:, Col.kf5_updated] == 1.0)
         if not len(kf5):
             return out
         out.append(self._accel_enu(kf5))
-        aligned = kf5[~np.isnan(kf5[:, Col.yaw])]
+        aligned = _kept(kf5, ~np.isnan(kf5[:, Col.yaw]))
         if len(aligned):
             out += [self._yaw(topics.YAW, aligned, Col.yaw, Col.yaw_var, Col.yaw_rate, Col.yaw_rate_var),
                     self._yaw(topics.YAW_BIAS, aligned, Col.bias, Col.bias_var, Col.bias_rate, Col.bias_rate_var)]
         for i, axis in enumerate(topics.AXES):
-            on = kf5[~np.isnan(kf5[:, Col.kf5_east + i])]
+            on = _kept(kf5, ~np.isnan(kf5[:, Col.kf5_east + i]))
             if len(on):
                 out += self._axis(on, i, axis)
-        moving = kf5[~np.isnan(kf5[:, Col.kf5_east]) & ~np.isnan(kf5[:, Col.kf5_north])]
+        moving = _kept(kf5, ~np.isnan(kf5[:, Col.kf5_east]) & ~np.isnan(kf5[:, Col.kf5_north]))
         if len(moving):
             out += self._speed(moving)
         return out
