@@ -175,3 +175,36 @@ def test_a_downstream_stage_trusts_its_streams_from_the_first_rows():
     assert [e[1] for t in rows for e in stage.push(t, IMU, t)] == rows
     sensor_like = StampOrder(WINDOW, early=True)
     assert [e for t in rows for e in sensor_like.push(t, IMU, t)] == []
+
+
+def test_a_stage_fed_in_its_upstreams_order_lets_each_row_go_at_once():
+    """time.fix_delay D: the yaw/bias node publishes a fix's fusion/gnss_enu when it uses it (its
+    stamp + D), before the acceleration rows from then on. An axis filter told so (in one process,
+    where a publish is a call: ReorderBuffer.passed) lets every row go the moment it comes; its
+    GNSS clock alone promises only 0.8 of a period past the last fix, and the rows beyond wait for
+    the next one. The same events in the same order either way."""
+    from sprint_fusion.core.params import FilterParams
+    from sprint_fusion.nodes.fusion_base import stage_order
+
+    delay, period = 0.05, 1.0 / GNSS_RATE
+    fixes = [10.0 + k * period for k in range(40)]
+    rows = [10.0 + k / IMU_RATE for k in range(int(2.0 * IMU_RATE))]
+    # the upstream's release order: a fix at its stamp + D, before a row of that place
+    published = sorted([(s + delay, 0, GNSS, s) for s in fixes] + [(u, 1, IMU, u) for u in rows])
+    params = FilterParams({"time.fix_delay": delay})
+    results = {}
+    for told in (True, False):
+        stage, events, held = stage_order(params, (IMU, GNSS)), [], []
+        for _, _, kind, stamp in published:
+            if kind == IMU and told:
+                stage.reorder.passed((GNSS, "gnss_vel"), stamp)
+            out = stage.push(stamp, kind, stamp)
+            if kind == IMU:
+                held.append(not any(k == IMU and s == stamp for k, s in out))
+            events += out
+        results[told] = (events + stage.flush(), held)
+    (told_events, told_held), (own_events, own_held) = results[True], results[False]
+    assert told_events == own_events and len(told_events) == len(fixes) + len(rows)
+    settled = int(0.5 * IMU_RATE)  # the receiver's period learnt (four intervals)
+    assert not any(told_held[settled:])
+    assert sum(own_held[settled:]) > len(rows[settled:]) // 10  # the test can tell

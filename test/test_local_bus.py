@@ -95,3 +95,23 @@ def test_what_nobody_listens_to_is_not_built():
     assert only[0][1] == everything[0][1]
     state = outputs.axis_outputs(types, row, "east", lambda t: t == topics.axis_state("east"))
     assert [t for t, _ in state] == [topics.axis_state("east")]
+
+
+def test_topics_in_publish_order_only_from_one_node_of_this_process(ros):
+    """What lets a stage advance one input's clock by another's (the axis filters' GNSS by their
+    acceleration): both local, both published by one node — in one process a publish is a call."""
+    bus = LocalBus()
+    upstream, other, sink = (BusNode(name, context=ros, bus=bus) for name in ("upstream", "other", "sink"))
+    for n in (upstream, other, sink):
+        ros.track(n)
+    subs = {topic: sink.create_subscription(Float64, topic, lambda m: None, 10) for topic in ("a", "b", "c", "d")}
+    upstream.create_publisher(Float64, "a", 10)
+    upstream.create_publisher(Float64, "b", 10)
+    other.create_publisher(Float64, "c", 10)  # another node: its messages interleave anyhow
+    bus.connect()  # "d": no node here publishes it, a DDS subscription
+    assert sink.in_order([subs["a"], subs["b"]])
+    assert not sink.in_order([subs["a"], subs["c"]])
+    assert not sink.in_order([subs["a"], subs["d"]])
+    plain = BusNode("plain", context=ros)
+    ros.track(plain)
+    assert not plain.in_order([plain.create_subscription(Float64, "a", lambda m: None, 10)])

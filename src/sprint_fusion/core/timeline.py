@@ -121,6 +121,7 @@ class StreamClock:
         self.first = self.newest = -math.inf
         self.intervals: collections.deque = collections.deque(maxlen=self.INTERVALS)
         self.ordered = True
+        self.passed = -math.inf  # known from elsewhere: nothing at or before here can still come
 
     def seen(self, stamp: float) -> None:
         if stamp < self.newest:
@@ -139,8 +140,9 @@ class StreamClock:
     def bound(self) -> float:
         """Every item of this stream that belongs at or before this stamp has arrived."""
         if self.periodic and len(self.intervals) >= 4:  # the next epoch, strictly later than this
-            return math.nextafter(self.newest + self.PERIODIC_SHARE * min(self.intervals), -math.inf)
-        return self.newest
+            return max(math.nextafter(self.newest + self.PERIODIC_SHARE * min(self.intervals), -math.inf),
+                       self.passed)
+        return max(self.newest, self.passed)
 
 
 class ReorderBuffer:
@@ -195,6 +197,21 @@ class ReorderBuffer:
         if clock is None:  # (not setdefault: that would build a clock at every item)
             clock = self.clocks[kind] = StreamClock(kind != IMU, self.probation)
         clock.seen(stamp)
+        self._watermark()
+
+    def passed(self, kinds: tuple[str, ...], place: float) -> None:
+        """Streams of `kinds` are known to have delivered everything whose place in the order
+        (at()) is at or before `place` — a node's topics that arrive as it published them, in its
+        release order, once a later one has come (a stage fed in memory, nodes/local_bus.py)."""
+        if self.clocks is None:
+            return
+        for kind in kinds:
+            clock = self.clocks.get(kind)
+            if clock is not None:
+                clock.passed = max(clock.passed, place)
+        self._watermark()
+
+    def _watermark(self) -> None:
         clocks = self.clocks.values()
         running = all(k in self.clocks for k in self.expect) and all(c.trusted for c in clocks)
         self.watermark = min(c.bound() for c in clocks) if running else -math.inf

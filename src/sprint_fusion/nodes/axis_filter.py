@@ -35,9 +35,12 @@ class AxisFilterNode(FusionNode):
         self.filter = axis_filter(self.fp)
         names = (topics.axis_state(self.axis), topics.axis_accel(self.axis))
         self.pubs = {t: self.create_publisher(self.types(topics.TYPES[t]), t, STAGE_QOS) for t in names}
-        self.create_subscription(PoseWithCovarianceStamped, topics.GNSS_ENU, self._on_position, STAGE_QOS)
-        self.create_subscription(TwistWithCovarianceStamped, topics.GNSS_ENU_VELOCITY, self._on_velocity, STAGE_QOS)
-        self.create_subscription(AccelWithCovarianceStamped, topics.ACCEL_ENU, self._on_accel, STAGE_QOS)
+        self.inputs = [
+            self.create_subscription(PoseWithCovarianceStamped, topics.GNSS_ENU, self._on_position, STAGE_QOS),
+            self.create_subscription(TwistWithCovarianceStamped, topics.GNSS_ENU_VELOCITY, self._on_velocity,
+                                     STAGE_QOS),
+            self.create_subscription(AccelWithCovarianceStamped, topics.ACCEL_ENU, self._on_accel, STAGE_QOS)]
+        self.in_publish_order: bool | None = None  # known once the graph's nodes are connected
 
     def _on_position(self, msg) -> None:
         self.presence.seen("GNSS", time.monotonic())
@@ -57,6 +60,13 @@ class AxisFilterNode(FusionNode):
         a = msg.accel.accel.linear
         stamp = msgs.stamp_of(msg)
         variance = msg.accel.covariance[7 * self.i]  # axis.r_imu, or unknown: not measured (a prediction)
+        if self.in_publish_order is None:
+            self.in_publish_order = self.in_order(self.inputs)
+        if self.in_publish_order:
+            # the yaw/bias node published every fix placed at or before this sample (its stamp +
+            # time.fix_delay) before the sample: none can still come, so the sample need not wait
+            # for the next one (which that node publishes only once it uses it)
+            self.timeline.reorder.passed(("gnss", "gnss_vel"), stamp)
         self.ingest(stamp, "imu", (stamp, (a.x, a.y, a.z)[self.i], variance))
 
     def reset_filters(self) -> None:

@@ -59,12 +59,25 @@ class LocalBus:
     def __init__(self):
         self.callbacks: dict[str, list] = defaultdict(list)  # resolved topic → local callbacks
         self.types: dict[str, object] = {}  # resolved topic → the message type its local publishers send
+        self.owners: dict[str, set] = defaultdict(set)  # resolved topic → the nodes publishing it here
         self.pending: list[LocalSubscription] | None = []
 
-    def publisher(self, publisher, msg_type) -> LocalPublisher:
+    def publisher(self, publisher, msg_type, owner: str = "") -> LocalPublisher:
         topic = publisher.topic_name
         self.types.setdefault(topic, msg_type)
+        self.owners[topic].add(owner)
         return LocalPublisher(publisher, msg_type, self.callbacks[topic])
+
+    def in_order(self, subs: list[LocalSubscription]) -> bool:
+        """Whether these subscriptions get their messages in the order they were published: each
+        local, and all published by one node of this process (a publish here is a call of the
+        callbacks, at once)."""
+        owners = set()
+        for sub in subs:
+            if not isinstance(sub, LocalSubscription) or not sub.local:
+                return False
+            owners |= self.owners[sub.topic]
+        return len(owners) == 1
 
     def subscribe(self, sub: LocalSubscription) -> LocalSubscription:
         if self.pending is not None:
@@ -104,7 +117,13 @@ class BusNode(Node):
 
     def create_publisher(self, msg_type, topic, qos_profile, **kwargs):
         publisher = super().create_publisher(msg_type, topic, qos_profile, **kwargs)
-        return publisher if self._bus is None else self._bus.publisher(publisher, msg_type)
+        return publisher if self._bus is None else self._bus.publisher(publisher, msg_type,
+                                                                     self.get_fully_qualified_name())
+
+    def in_order(self, subscriptions: list) -> bool:
+        """Whether these subscriptions deliver in the order one node of this process published
+        (LocalBus.in_order); never without a bus (DDS orders no two topics)."""
+        return self._bus is not None and self._bus.in_order(subscriptions)
 
     def create_subscription(self, msg_type, topic, callback, qos_profile, **kwargs):
         if self._bus is None:
