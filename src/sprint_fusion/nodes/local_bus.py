@@ -62,7 +62,8 @@ class LocalBus:
         self.owners: dict[str, set] = defaultdict(set)  # resolved topic → the nodes publishing it here
         self.pending: list[LocalSubscription] | None = []
 
-    def publisher(self, publisher, msg_type, owner: str = "") -> LocalPublisher:
+    def publisher(self, publisher, msg_type, owner: str) -> LocalPublisher:
+        """A node's publisher on the bus (`owner`: that node's name, for in_order)."""
         topic = publisher.topic_name
         self.types.setdefault(topic, msg_type)
         self.owners[topic].add(owner)
