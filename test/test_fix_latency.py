@@ -27,6 +27,8 @@ def test_the_latest_fixes_give_the_latency_and_an_overrun_delay_is_named():
                                 "gnss latency p95 [ms]": f"{p95 * 1e3:.0f}", "gnss latency max [ms]": "40"}
     assert latency.note(0.0) is None and latency.note(0.05) is None  # no delay set, or one that covers them
     assert "later than time.fix_delay 30 ms" in latency.note(0.03)
+    assert latency.advice(0.05).endswith("from time.fix_delay 0.04; this run's 0.05 covers it")
+    assert latency.advice(0.03).endswith("this run's 0.03 is shorter: live, IMU samples would wait for fixes")
     latency.arrived(float("nan"), 300.0)  # a stamp or a clock that is not a number counts for nothing
     assert latency.percentiles() == (p50, p95, top)
     assert FixLatency().values() == {} and FixLatency().note(0.05) is None  # no fix yet: nothing to say

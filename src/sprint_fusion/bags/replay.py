@@ -253,7 +253,6 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                         latency if latency.recent else None)
 
 
-
 def _input_groups(runs: list[Group], connection) -> list[Group]:
     """The input messages (read_blocks' Groups, on the input's connections), copied as they are
     (raw CDR) onto the output's connections."""

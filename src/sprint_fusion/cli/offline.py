@@ -73,7 +73,7 @@ def cmd_replay(args) -> int:
     print(f"fused state: {shown(csv_path)}")
     print_summary(args.bag, done.summary, done.result.stats, done.first_stamp, args.namespace)
     if done.fix_latency is not None:
-        print(done.fix_latency.advice())
+        print(done.fix_latency.advice(params["time.fix_delay"]))
     print_trials(done.trials)
     return damaged([done.damage] if done.damage else [], "replayed up to there")
 

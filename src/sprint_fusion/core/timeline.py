@@ -139,10 +139,10 @@ class StreamClock:
 
     def bound(self) -> float:
         """Every item of this stream that belongs at or before this stamp has arrived."""
+        own = self.newest
         if self.periodic and len(self.intervals) >= 4:  # the next epoch, strictly later than this
-            return max(math.nextafter(self.newest + self.PERIODIC_SHARE * min(self.intervals), -math.inf),
-                       self.passed)
-        return max(self.newest, self.passed)
+            own = math.nextafter(self.newest + self.PERIODIC_SHARE * min(self.intervals), -math.inf)
+        return max(own, self.passed)
 
 
 class ReorderBuffer:

@@ -63,9 +63,10 @@ class FixLatency:
         return (f"fixes arrive {1e3 * got[1]:.0f} ms after their stamp (p95), later than time.fix_delay "
                 f"{1e3 * fix_delay:.0f} ms: IMU samples wait for them")
 
-    def advice(self) -> str | None:
-        """One line for an offline summary: how late the bag's fixes were logged, and the
-        time.fix_delay that lets a live graph publish each sample without waiting for them."""
+    def advice(self, fix_delay: float) -> str | None:
+        """One line for an offline summary: how late the bag's fixes were logged, the time.fix_delay
+        that lets a live graph publish each sample without waiting for them (the next 10 ms above
+        their p95: room for jitter), and whether this run's `fix_delay` covers it."""
         got = self.percentiles()
         if got is None:
             return None
@@ -73,6 +74,8 @@ class FixLatency:
             return (f"gnss/fix: stamps {got[0]:.0f} s from the log times (another clock): the receiver's "
                     "latency is not known from this bag")
         p50, p95, top = (1e3 * v for v in got)
-        delay = (math.floor(p95 / 10.0 + 1e-6) + 1) / 100.0  # the next 10 ms above p95: room for jitter
+        needed = max((math.floor(p95 / 10.0 + 1e-6) + 1) / 100.0, 0.0)
+        verdict = "covers it" if fix_delay >= needed - 1e-9 else "is shorter: live, IMU samples would wait for fixes"
         return (f"gnss/fix logged {p50:.0f} ms after its stamp (median; p95 {p95:.0f} ms, max {top:.0f} ms): "
-                f"live, time.fix_delay {max(delay, 0.0):.2f} publishes each sample without waiting for a fix")
+                f"a live graph publishes each sample without waiting for a fix from time.fix_delay {needed:.2f}; "
+                f"this run's {fix_delay:.2f} {verdict}")
