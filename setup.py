@@ -55,6 +55,7 @@ setup(
         "matplotlib>=3.5",  # the sprint report's plots
         "tqdm>=4",
         "orjson>=3.9",  # replay's CSV: shortest round-trip float digits, 7× Python's repr
+        "isal>=1.6",  # replay's MCAP chunk CRCs: ISA-L's CRC-32, ~6× zlib's (zlib's where it is missing)
         "pynmeagps>=1.0",
         "pyserial>=3.5",
         # The per-sample filter steps compiled (core/jit.py); without it they run as plain Python.

@@ -33,6 +33,7 @@ from ..topics import GNSS_FIX, resolve
 from .chunk_writer import ColumnWriter, Group
 from .column_outputs import ColumnOutputs
 from .csv_writer import CsvWriter
+from .heap import keep_freed_memory
 from .imu_columns import header_stamps
 from .read_ahead import ReadAhead
 from .reader import read_start_signals, resolved_remap
@@ -147,6 +148,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     trials on the track smoothed over the whole bag, as `report` finds them (sprint/session.py)
     — in ReplayResult.session; the fused rows are then kept in memory (keep_table)."""
     claim([out, csv_path], force)
+    keep_freed_memory()
     wanted = _topic_filter(topics)
     params = params or FilterParams()
     store = typestore()

@@ -40,9 +40,11 @@ def cmd_replay(args) -> int:
     import functools
     import gc
 
+    from ..bags.heap import keep_freed_memory
     from ..bags.read_ahead import ReadAhead
     from ..bags.reader import bag_params, parse_remap
 
+    keep_freed_memory()  # before the read-ahead child forks: it inherits the setting
     claim([args.output, args.csv or str(args.output).rstrip("/") + ".csv"], args.force)
     remap = parse_remap(args.remap)
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"

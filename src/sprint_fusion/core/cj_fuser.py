@@ -28,7 +28,7 @@ import numpy as np
 from . import history as hist
 from . import kalman as kf
 from .history import ACCEL, NO_ROW, REANCHOR, ROW
-from .jit import jit
+from .jit import Direct, jit
 
 R_FLOOR = 1e-6  # a receiver reporting σ = 0 must not make R singular
 # A measurement the gate keeps out this many times in a row is taken after all: a jump that lasts
@@ -156,6 +156,7 @@ class CjFuser:
         # what the GNSS step keeps between fixes: positions kept out in a row (GATED), the time of
         # the last position received, taken or not (LAST_FIX), positions the gate kept out (OUTLIERS)
         self.gnss_state = np.array([0.0, -np.inf, 0.0])
+        self.gnss_step, self.velocity_step = Direct(gnss_step), Direct(velocity_step)  # a fix: four filters' calls
 
     @classmethod
     def from_params(cls, params, section: str) -> CjFuser:
@@ -198,7 +199,7 @@ class CjFuser:
     def velocity(self, t: float, v: float, variance: float) -> None:
         """GNSS velocity v [m/s] on this axis with its variance, once a position started the filter."""
         if self.initialized:
-            kf.checked(velocity_step(self.filter, self.history, float(t), float(v), float(variance),
+            kf.checked(self.velocity_step(self.filter, self.history, float(t), float(v), float(variance),
                                      self.velocity_rows, self.lag_sigma, self.carry), t)
 
     def fix(self, t: float, d: float, sigma: float, v: float = math.nan, variance: float = math.nan) -> None:
@@ -207,7 +208,7 @@ class CjFuser:
         if not self.initialized:
             kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
             hist.restart(self.history, self.filter)
-        code = gnss_step(self.filter, self.history, float(t), float(d), self.gnss_r(sigma), self.gate,
+        code = self.gnss_step(self.filter, self.history, float(t), float(d), self.gnss_r(sigma), self.gate,
                          self.position_row, float(v), float(variance), self.velocity_rows, self.lag_sigma, self.carry,
                          self.gnss_state)
         kf.checked(code, t)

@@ -71,6 +71,7 @@ class SprintFusion:
         self.kf2 = Kf2(self.params)
         self.kf5 = Kf5(self.params)
         self.chain = Chain(self.kf2.forward, self.kf5.record)
+        self.chain_run = jit.Direct(chain_run)  # one call per run of IMU samples: numba's dispatch cost more
         noise = self.kf2.cj.filter.noise
         self.smoother = (SpilledTrackSmoother(noise) if spill else TrackSmoother(noise)) if smooth else None
 
@@ -126,8 +127,8 @@ class SprintFusion:
 
     def _imu(self, block: ImuBlock) -> np.ndarray:
         rows = np.empty((len(block), WIDTH))
-        code = chain_run(self.chain, block.stamps, block.accel, block.gyro, block.orientation, block.has_orientation,
-                         rows)
+        code = self.chain_run(self.chain, block.stamps, block.accel, block.gyro, block.orientation,
+                              block.has_orientation, rows)
         if code == kf.TIME_BACK:
             raise RuntimeError("chain_run was given samples out of order")
         if self.observer:
