@@ -67,6 +67,11 @@ class Packer:
         self.msgtype, self.size = msgtype, len(base)
         self.base = np.frombuffer(base, dtype=np.uint8)
         self.dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": self.size})
+        # the fields side by side (fields()), and where each goes in the message (record_pack)
+        self.packed = np.dtype({"names": names, "formats": formats})
+        self.width = np.array([np.dtype(f).itemsize for f in formats], dtype=np.int64)
+        self.src = np.array([self.packed.fields[name][1] for name in names], dtype=np.int64)
+        self.dst = np.array(offsets, dtype=np.int64)
 
     def pack(self, n: int, headroom: int = 0, **columns) -> np.ndarray:
         """(n, headroom + size) uint8: message k's CDR bytes in row k, after `headroom` bytes left
@@ -79,6 +84,18 @@ class Packer:
         for name, values in columns.items():
             view[name] = values
         return out
+
+    def fields(self, n: int, **columns) -> np.ndarray:
+        """(n, bytes of the fields) uint8: message k's fields side by side in row k — what
+        record_pack.fill_records writes over the template (pack's bytes, in one pass later)."""
+        unknown = set(columns) - set(self.packed.names)
+        if unknown:
+            raise ValueError(f"{self.msgtype}: no field {sorted(unknown)}")
+        out = np.empty(n, self.packed)
+        template = self.unpack(self.base[None, :])
+        for name in self.packed.names:  # a field not given keeps the template's value, as in pack
+            out[name] = columns[name] if name in columns else template[name][0]
+        return out.view(np.uint8).reshape(n, self.packed.itemsize)
 
     def unpack(self, rows: np.ndarray) -> np.ndarray:
         """The fields of messages laid out as the template (rows of `size` bytes), as a structured

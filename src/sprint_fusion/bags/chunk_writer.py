@@ -24,6 +24,8 @@ except ImportError:  # a ROS install without python-isal: the same CRC, slower
     from zlib import crc32
 from rosbags.rosbag2.storage_mcap import McapWriter, PendingChunk
 
+from .record_pack import HEAD, OP_MESSAGE, fill_records
+
 CHUNK_BYTES = 4 << 20  # uncompressed records per chunk (rosbags and ros2 bag: about 1 MB)
 # One of zstd's fast levels: the 10-minute replay's 2.2 GB of records compress in 0.9 s of CPU
 # against 1.6 s at level 1, into a file 6 % larger (measured); any zstd decoder reads them
@@ -34,22 +36,27 @@ _HEAD = np.dtype({"names": ["op", "length", "channel", "sequence", "log", "publi
 _INDEX = np.dtype([("log", "<u8"), ("offset", "<u8")])
 
 
-HEAD = 31  # bytes of an MCAP message record before the message: opcode, length, channel, sequence, times
-
-
 @dataclass
 class Group:
     """n messages of one connection, all `size` bytes: data[k] is message k's CDR at log_ns[k].
-    With `records`, data is records[:, HEAD:] and the records' headers are written in place."""
+    With `records`, data is records[:, HEAD:] and the records' headers are written in place.
+    Deferred (`packer`, `fields`; data None): messages of one fixed layout, written by
+    record_pack.fill_records straight into a chunk (records() where they are wanted as arrays)."""
 
     connection: object
     log_ns: np.ndarray  # int64
-    data: np.ndarray  # (n, size) uint8
+    data: np.ndarray | None  # (n, size) uint8
     records: np.ndarray | None = None  # (n, HEAD + size) uint8
+    packer: object = None  # cdr_pack.Packer of a deferred group
+    fields: np.ndarray | None = None  # (n, field bytes) uint8: Packer.fields
 
     @classmethod
     def with_room(cls, connection, log_ns: np.ndarray, records: np.ndarray) -> Group:
         return cls(connection, log_ns, records[:, HEAD:], records)
+
+    @classmethod
+    def deferred(cls, connection, log_ns: np.ndarray, packer, fields: np.ndarray) -> Group:
+        return cls(connection, log_ns, None, None, packer, fields)
 
     @classmethod
     def of_bytes(cls, connection, log_ns: list[int], raws: list[bytes]) -> list[Group]:
@@ -60,6 +67,41 @@ class Group:
         return [cls(connection, np.array([log_ns[k] for k in ks], dtype=np.int64),
                     np.frombuffer(b"".join(raws[k] for k in ks), dtype=np.uint8).reshape(len(ks), size))
                 for size, ks in by_size.items()]
+
+    @property
+    def size(self) -> int:
+        return self.packer.size if self.packer is not None else self.data.shape[1]
+
+    def fill(self, out: np.ndarray, start: int, rows) -> int:
+        """The records of messages `rows` (a slice, or indices where not deferred) into out (uint8)
+        from byte `start`; returns the byte after. Not deferred: after record_array()."""
+        log_ns = self.log_ns[rows]
+        if self.packer is not None:
+            p = self.packer
+            return fill_records(out, start, log_ns, int(self.connection.id), p.base, self.fields[rows], p.src, p.dst,
+                                p.width)
+        end = start + len(log_ns) * (HEAD + self.size)
+        out[start:end] = self.records[rows].ravel()  # record_array() wrote their headers
+        return end
+
+    def record_array(self) -> np.ndarray:
+        """(n, HEAD + size) uint8: the MCAP message records (headers written, once)."""
+        n, size = len(self.log_ns), self.size
+        if self.packer is not None:
+            records = np.empty((n, HEAD + size), dtype=np.uint8)
+            self.fill(records.reshape(-1), 0, slice(None))
+            self.data, self.records, self.packer, self.fields = records[:, HEAD:], records, None, None
+            return records
+        records = self.records
+        if records is None:
+            records = np.empty((n, HEAD + size), dtype=np.uint8)
+            records[:, HEAD:] = self.data
+            self.records, self.data = records, records[:, HEAD:]
+        head = np.ndarray(n, _HEAD, records, 0, (HEAD + size,))
+        head["op"], head["length"], head["sequence"] = OP_MESSAGE, HEAD - 9 + size, 0
+        head["channel"] = self.connection.id
+        head["log"] = head["publish"] = self.log_ns
+        return records
 
 
 def _compress(method: str, level: int):
@@ -89,9 +131,10 @@ class _ChunkedMcap(McapWriter):
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="mcap-chunks") if self.threaded else None
         self.queue: deque = deque()
 
-    def write_records(self, data: np.ndarray, channels: np.ndarray, log_ns: np.ndarray, starts: np.ndarray) -> None:
-        """One chunk: `data` the message records (uint8), with each record's channel id, log time
-        and start offset in `data`. Schema and channel records added since the last chunk go first."""
+    def write_records(self, data: np.ndarray, pieces: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        """One chunk: `data` the message records (uint8), in pieces of one channel each: (channel
+        id, the records' log times, their start offsets in `data`). Schema and channel records added
+        since the last chunk go first."""
         prefix = self.chunk.bio.getvalue()  # the schemas and channels rosbags wrote into its pending chunk
         self.chunk = PendingChunk(2**63 - 1, 0, BytesIO(), defaultdict(list))
         if self.pool is not None:
@@ -99,14 +142,19 @@ class _ChunkedMcap(McapWriter):
         else:
             job = Future()
             job.set_result(self._pack(prefix, data))
+        by_channel: dict[int, list] = defaultdict(list)
+        for cid, log_ns, starts in pieces:
+            by_channel[int(cid)].append((log_ns, starts))
         indexes = {}
-        for cid in np.unique(channels):
-            mine = channels == cid
-            index = np.empty(int(mine.sum()), _INDEX)
-            index["log"], index["offset"] = log_ns[mine], starts[mine] + len(prefix)
-            indexes[int(cid)] = index
-            self.channel_stats[int(cid)] += len(index)
-        start, end = int(log_ns.min()), int(log_ns.max())
+        for cid in sorted(by_channel):  # a channel's entries in the order its records lie
+            parts = by_channel[cid]
+            index = np.empty(sum(len(log_ns) for log_ns, _ in parts), _INDEX)
+            index["log"] = np.concatenate([log_ns for log_ns, _ in parts])
+            index["offset"] = np.concatenate([starts for _, starts in parts]) + len(prefix)
+            indexes[cid] = index
+            self.channel_stats[cid] += len(index)
+        start = min(int(log_ns.min()) for _, log_ns, _ in pieces)
+        end = max(int(log_ns.max()) for _, log_ns, _ in pieces)
         self.message_start_time = min(self.message_start_time, start)
         self.message_end_time = max(self.message_end_time, end)
         self.queue.append((job, start, end, indexes))
@@ -170,6 +218,9 @@ class ColumnWriter(Writer):
             return 0
         log_ns = np.concatenate([g.log_ns for g in groups]).astype(np.int64)
         if not self._chunked():
+            for g in groups:
+                if g.packer is not None:
+                    g.record_array()
             which = np.concatenate([np.full(len(g.log_ns), k) for k, g in enumerate(groups)])
             within = np.concatenate([np.arange(len(g.log_ns)) for g in groups])
             for k in np.argsort(log_ns, kind="stable"):
@@ -178,27 +229,32 @@ class ColumnWriter(Writer):
             return len(log_ns)
         # Chunks cover successive spans of log time of about CHUNK_BYTES each; inside a chunk the
         # records go group by group (MCAP readers order a chunk's messages by its message index)
-        sizes = np.concatenate([np.full(len(g.log_ns), HEAD + g.data.shape[1]) for g in groups])
+        sizes = np.concatenate([np.full(len(g.log_ns), HEAD + g.size) for g in groups])
         order = np.argsort(log_ns, kind="stable")
         crossing = np.flatnonzero(np.diff(np.cumsum(sizes[order]) // CHUNK_BYTES)) + 1
         bounds = np.unique(log_ns[order][crossing])  # a chunk starts at each of these log times
-        records = [self._records(g) for g in groups]
         spans = [np.searchsorted(bounds, g.log_ns, side="right") for g in groups]
         ordered = [bool((np.diff(span) >= 0).all()) for span in spans]  # in time order: a chunk's part is a slice
+        for g, ok in zip(groups, ordered, strict=True):
+            if g.packer is None or not ok:  # records as arrays (headers written once), rows picked by index
+                g.record_array()
         edges = [np.searchsorted(span, np.arange(len(bounds) + 2)) if ok else None for span, ok in zip(spans, ordered,
                                                                                                        strict=True)]
         for k in range(len(bounds) + 1):
-            picked = [(g, rec[e[k]:e[k + 1]], g.log_ns[e[k]:e[k + 1]]) if e is not None else
-                      (g, rec[span == k], g.log_ns[span == k])
-                      for g, rec, span, e in zip(groups, records, spans, edges, strict=True)]
-            picked = [p for p in picked if len(p[2])]
-            if not picked:
+            pieces = []
+            for g, span, e in zip(groups, spans, edges, strict=True):
+                rows = slice(int(e[k]), int(e[k + 1])) if e is not None else np.flatnonzero(span == k)
+                n = rows.stop - rows.start if e is not None else len(rows)
+                if n:
+                    pieces.append((g, rows, n))
+            if not pieces:
                 continue
-            lengths = np.concatenate([np.full(len(at), rec.shape[1]) for _, rec, at in picked])
-            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-            channels = np.concatenate([np.full(len(at), g.connection.id, dtype=np.uint16) for g, _, at in picked])
-            data = np.concatenate([rec.ravel() for _, rec, _ in picked])
-            self.storage.write_records(data, channels, np.concatenate([at for _, _, at in picked]), starts)
+            data = np.empty(sum(n * (HEAD + g.size) for g, _, n in pieces), dtype=np.uint8)
+            at, index = 0, []
+            for g, rows, n in pieces:
+                index.append((g.connection.id, g.log_ns[rows], at + (HEAD + g.size) * np.arange(n)))
+                at = g.fill(data, at, rows)
+            self.storage.write_records(data, index)
         for g in groups:
             self.counts[g.connection.id] += len(g.log_ns)
         self.min_timestamp = min(self.min_timestamp, int(log_ns.min()))
@@ -212,16 +268,3 @@ class ColumnWriter(Writer):
         return isinstance(storage, _ChunkedMcap) and all(
             hasattr(storage, name) for name in ("bio", "chunk", "chunks", "channel_stats", "message_start_time",
                                                 "message_end_time"))
-
-    @staticmethod
-    def _records(g: Group) -> np.ndarray:
-        """(n, HEAD + size) uint8: the group's MCAP message records (built where it left room)."""
-        n, size = g.data.shape
-        records = g.records
-        if records is None:
-            records = np.empty((n, HEAD + size), dtype=np.uint8)
-            records[:, HEAD:] = g.data
-        head = np.ndarray(n, _HEAD, records, 0, (HEAD + size,))
-        head["op"], head["length"], head["channel"], head["sequence"] = 0x05, HEAD - 9 + size, g.connection.id, 0
-        head["log"] = head["publish"] = g.log_ns
-        return records

@@ -14,6 +14,7 @@ from ..core.columns import Col
 from ..core.kf2 import measured_velocity
 from ..core.samples import UNKNOWN_VARIANCE, FixType, GnssFix
 from ..core.yaw_bias import provisional_variance
+from . import record_pack
 from .cdr_pack import COV3, Packer
 from .chunk_writer import HEAD, Group
 
@@ -47,6 +48,7 @@ class ColumnOutputs:
     def __init__(self, store, params, namespace: str, connection):
         types = msgs.bag_types(store)
         self.store, self.types, self.namespace, self.connection = store, types, namespace, connection
+        self.deferred = record_pack.compiled()  # else numpy packs each topic's block (plain Python kernels)
         self.r_imu = float(params["axis.r_imu"])
         self.velocity = bool(params["gnss.velocity"])
         twist = "geometry_msgs/msg/TwistWithCovarianceStamped"
@@ -83,6 +85,8 @@ class ColumnOutputs:
         if connection is None:
             return None
         sec, nanosec, ns = stamps(t)
+        if self.deferred:  # written by the chunk writer straight into its chunks, in one pass
+            return Group.deferred(connection, ns, packer, packer.fields(len(t), sec=sec, nanosec=nanosec, **columns))
         return Group.with_room(connection, ns, packer.pack(len(t), HEAD, sec=sec, nanosec=nanosec, **columns))
 
     def rows(self, rows: np.ndarray) -> list[Group]:

@@ -30,6 +30,7 @@ from ..sprint.analysis import SessionAnalyzer
 from ..sprint.session import SessionResult, smoothed_session
 from ..summary import StreamingSummary
 from ..topics import GNSS_FIX, resolve
+from . import record_pack
 from .chunk_writer import ColumnWriter, Group
 from .column_outputs import ColumnOutputs
 from .csv_writer import CsvWriter
@@ -119,10 +120,11 @@ class ReplayResult:
 def start_up(params: FilterParams | None = None) -> None:
     """What a replay loads before its first block, for a caller that has the time while something
     else runs (the replay command, while its child measures the lag): the compiled steps from
-    numba's cache (compiled where it is cold) and the trial fit's scipy.optimize."""
+    numba's cache (compiled where it is cold), the record writer's, and the trial fit's scipy.optimize."""
     import scipy.optimize  # noqa: F401
 
     warm_up(params)
+    record_pack.warm_up()
 
 
 def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None, namespace: str = "",
