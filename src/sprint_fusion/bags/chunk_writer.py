@@ -148,9 +148,9 @@ class _ChunkedMcap(McapWriter):
         indexes = {}
         for cid in sorted(by_channel):  # a channel's entries in the order its records lie
             parts = by_channel[cid]
-            index = np.empty(sum(len(log_ns) for log_ns, _ in parts), _INDEX)
-            index["log"] = np.concatenate([log_ns for log_ns, _ in parts])
-            index["offset"] = np.concatenate([starts for _, starts in parts]) + len(prefix)
+            log_ns, starts = parts[0] if len(parts) == 1 else (np.concatenate(p) for p in zip(*parts, strict=True))
+            index = np.empty(len(log_ns), _INDEX)
+            index["log"], index["offset"] = log_ns, starts + len(prefix)
             indexes[cid] = index
             self.channel_stats[cid] += len(index)
         start = min(int(log_ns.min()) for _, log_ns, _ in pieces)

@@ -375,15 +375,22 @@ def _span_samples(stream: _Stream, recent, lo: float, hi: float) -> ImuBlock:
     return block.take(np.flatnonzero((block.stamps >= lo - 1.0) & (block.stamps <= hi + 1.0)))
 
 
-def bag_params(params, path: str | Path, namespace: str = "", remap=None):
+def bag_params(params, path: str | Path, namespace: str = "", remap=None, calibration=None):
     """params for this bag: with gnss.velocity_latency_estimate, the velocity's lag measured on
     its fixes and sprint starts (core.velocity_lag), and the line saying what was found (None:
-    nothing done). What demo, replay, report and batch run with."""
+    nothing done). What demo, replay, report and batch run with. `calibration`: read_calibration's
+    result where it was read elsewhere (replay's read-ahead child reads it while this process
+    starts up)."""
     from ..core.velocity_lag import calibrated
 
-    if not (params["gnss.velocity_latency_estimate"] and params["gnss.velocity"]):
+    if not measures_lag(params):
         return params, None
-    return calibrated(params, *read_calibration(path, namespace, remap))
+    return calibrated(params, *(calibration if calibration is not None else read_calibration(path, namespace, remap)))
+
+
+def measures_lag(params) -> bool:
+    """bag_params measures the velocity's lag on the bag (reads its calibration first)."""
+    return bool(params["gnss.velocity_latency_estimate"] and params["gnss.velocity"])
 
 
 def read_samples(path: str | Path, namespace: str = "", imu_topic: str | None = None, remap=None

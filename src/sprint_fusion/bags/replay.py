@@ -48,8 +48,8 @@ class BlockRecorder(ChainObserver):
     fixes for ColumnOutputs (and the sprint analysis, which takes them with the block's rows);
     the datum, once, is built as outputs.py builds it."""
 
-    def __init__(self, columns: ColumnOutputs, types):
-        self.columns, self.types = columns, types
+    def __init__(self, columns: ColumnOutputs | None, types):
+        self.columns, self.types = columns, types  # columns: set on the writing thread (replay)
         self.tables: list[np.ndarray] = []
         self.placed: list = []
         self.single: list = []  # (topic, message) built one by one
@@ -187,8 +187,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
                 connections[topic] = writer.add_connection(topic, msgtype, typestore=store) if wanted(topic) else None
             return connections[topic]
 
-        columns = ColumnOutputs(store, params, namespace, connection)
-        recorder = BlockRecorder(columns, msgs.bag_types(store))
+        recorder = BlockRecorder(None, msgs.bag_types(store))
         fusion = SprintFusion(params, recorder, smooth=True, spill=True)
 
         def keep(fixes: list, taken: tuple, new_rows: np.ndarray, last: bool = False) -> list:
@@ -214,10 +213,16 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             writer and the packers are its own."""
             results = keep(fixes, taken, new_rows, last)
             return writer.write_groups(_input_groups(inputs, connection) + recorder.groups(taken)
-                                       + columns.trials(results))
+                                       + recorder.columns.trials(results))
 
         writing = _Writing(threaded=helpers and storage == "mcap")
+
+        def set_up() -> int:  # the first job: the packers serialise their probes (~0.15 s) beside the chain
+            recorder.columns = ColumnOutputs(store, params, namespace, connection)
+            return 0
+
         try:
+            writing.submit(set_up)
             for block, inputs in source.blocks(on_damage=damage.append):
                 for run in inputs:
                     if ours.get(run.connection.topic, run.connection.topic) == fix_topic:
@@ -235,7 +240,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
             # the writer catches up, packed and written there
             smoothed = []
             for states in fusion.smoothed_blocks(SMOOTHED_SLICE):  # the messages of a whole session are GBs
-                writing.submit(functools.partial(lambda s: writer.write_groups(columns.smoothed(s)), states))
+                writing.submit(functools.partial(lambda s: writer.write_groups(recorder.columns.smoothed(s)), states))
                 if report is not None:
                     smoothed.append(states)
             count = writing.finish()

@@ -42,15 +42,17 @@ def cmd_replay(args) -> int:
 
     from ..bags.heap import keep_freed_memory
     from ..bags.read_ahead import ReadAhead
-    from ..bags.reader import bag_params, parse_remap
+    from ..bags.reader import bag_params, measures_lag, parse_remap, read_calibration
 
     keep_freed_memory()  # before the read-ahead child forks: it inherits the setting
     claim([args.output, args.csv or str(args.output).rstrip("/") + ".csv"], args.force)
     remap = parse_remap(args.remap)
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
-    # a child process measures the lag on the bag's starts, then reads its blocks, while this one
-    # starts up (the replay modules, the compiled steps)
-    prepare = functools.partial(bag_params, filter_params(args), args.bag, args.namespace, remap)
+    # a child process reads what the lag is measured on (the bag's fixes and starts), then the bag's
+    # blocks, while this one starts up (the replay modules, the compiled steps), then measures it:
+    # the child then needs no compiled steps of its own (numba's start-up, ~0.4 s of a core)
+    start = filter_params(args)
+    prepare = functools.partial(read_calibration, args.bag, args.namespace, remap) if measures_lag(start) else None
     # what is loaded by now (and the compiled steps, below) lives as long as the command: frozen, the
     # garbage collector stops walking it at every full collection (~5 % of replay's time, measured)
     gc.freeze()
@@ -60,7 +62,7 @@ def cmd_replay(args) -> int:
 
             start_up()
             gc.freeze()
-            params, said = source.prepared()
+            params, said = bag_params(start, args.bag, args.namespace, remap, source.prepared() if prepare else None)
             if said:
                 print(said)
             with progress(None, "replaying") as bar:
