@@ -10,7 +10,7 @@ from . import quaternion
 from .jit import jit
 
 
-@jit
+@jit(nrt=False)
 def wrap_deg(angle) -> float:
     """Angle in degrees wrapped to (−180, 180]."""
     a = np.fmod(angle + 180.0, 360.0)
@@ -24,13 +24,23 @@ def heading_to_yaw(heading_deg: float) -> float:
     return wrap_deg(90.0 - heading_deg)
 
 
-@jit
+@jit(nrt=False)
 def quat_yaw_deg(q) -> float:
     """Yaw of a body→ENU quaternion (w, x, y, z), degrees."""
     return math.degrees(quaternion.yaw(q))
 
 
+@jit(inline=True)
+def yaw_rotated(q, yaw_deg):
+    """q rotated about the local vertical by yaw_deg (applied in the ENU frame), as a 4-tuple."""
+    c = quaternion.vertical(math.radians(yaw_deg))
+    return quaternion.product(c[0], c[1], c[2], c[3], q[0], q[1], q[2], q[3])
+
+
 @jit
 def rotate_yaw(q, yaw_deg) -> np.ndarray:
     """q rotated about the local vertical by yaw_deg (applied in the ENU frame)."""
-    return quaternion.multiply(quaternion.about_vertical(math.radians(yaw_deg)), q)
+    r = yaw_rotated(q, yaw_deg)
+    out = np.empty(4)
+    out[0], out[1], out[2], out[3] = r[0], r[1], r[2], r[3]
+    return out

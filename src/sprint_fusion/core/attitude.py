@@ -37,7 +37,7 @@ def attitude_from_params(params) -> Attitude:
                         params["gravity"])
 
 
-@jit
+@jit(nrt=False)
 def attitude_step(att, t, accel, gyro, orientation, has_orientation) -> bool:
     """Update att.q (in place) with one sample; False if no orientation is available."""
     q, clock, source = att.q, att.t, att.source
@@ -53,22 +53,26 @@ def attitude_step(att, t, accel, gyro, orientation, has_orientation) -> bool:
     if math.isnan(clock[0]):  # level from the gravity direction, yaw zero (arbitrary until aligned)
         roll = math.atan2(accel[1], accel[2])
         pitch = math.atan2(-accel[0], math.hypot(accel[1], accel[2]))
-        q[:] = quaternion.from_roll_pitch(roll, pitch)
+        r = quaternion.roll_pitch(roll, pitch)
+        for k in range(4):
+            q[k] = r[k]
         clock[0] = t
         return True
     dt = t - clock[0]
     clock[0] = t
-    omega = gyro.copy()
+    o0, o1, o2 = gyro[0], gyro[1], gyro[2]  # scalars, not arrays: this step allocates nothing
     fn = math.sqrt(accel[0] ** 2 + accel[1] ** 2 + accel[2] ** 2)
     if fn > 0.0 and abs(fn - gravity) < accel_gate:
-        up = quaternion.to_matrix(q)[2]  # ENU up seen in the body frame
-        f = accel / fn
-        omega[0] += gain * (f[1] * up[2] - f[2] * up[1])
-        omega[1] += gain * (f[2] * up[0] - f[0] * up[2])
-        omega[2] += gain * (f[0] * up[1] - f[1] * up[0])
-    angle = math.sqrt(omega[0] ** 2 + omega[1] ** 2 + omega[2] ** 2) * dt
+        m = quaternion.matrix_of(q[0], q[1], q[2], q[3])
+        up0, up1, up2 = m[6], m[7], m[8]  # ENU up seen in the body frame
+        f0, f1, f2 = accel[0] / fn, accel[1] / fn, accel[2] / fn
+        o0 += gain * (f1 * up2 - f2 * up1)
+        o1 += gain * (f2 * up0 - f0 * up2)
+        o2 += gain * (f0 * up1 - f1 * up0)
+    angle = math.sqrt(o0 ** 2 + o1 ** 2 + o2 ** 2) * dt
     if angle > 0.0:
-        r = quaternion.multiply(q, quaternion.from_axis_angle(omega, angle))
+        a = quaternion.axis_angle(o0, o1, o2, angle)
+        r = quaternion.product(q[0], q[1], q[2], q[3], a[0], a[1], a[2], a[3])
         n = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2 + r[3] ** 2)
         for k in range(4):
             q[k] = r[k] / n

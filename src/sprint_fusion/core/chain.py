@@ -25,7 +25,7 @@ from .yaw_bias import align_step, provisional_variance
 Chain = namedtuple("Chain", "kf2 kf5")
 
 
-@jit
+@jit(nrt=False)
 def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
     """One IMU sample through every stage; row gets its columns. TIME_BACK if a stamp lies before
     a filter's time (the timeline orders samples, so that is a bug, not data)."""
@@ -68,7 +68,7 @@ def chain_step(c, t, accel, gyro, orientation, has_orientation, row) -> int:
     return kf.UPDATED
 
 
-@jit
+@jit(nrt=False)
 def _axis_input(row, i, r_axis, code, measured):
     """What axis filter i takes at this sample: the aligned acceleration and its variance, as
     fusion/accel_enu carries them."""
@@ -78,7 +78,7 @@ def _axis_input(row, i, r_axis, code, measured):
     return a, r
 
 
-@jit
+@jit(nrt=False)
 def chain_run(c, stamps, accel, gyro, orientation, has_orientation, rows) -> int:
     """chain_step over a block of samples in stamp order; rows[k] for sample k."""
     for k in range(stamps.shape[0]):

@@ -74,7 +74,7 @@ def acceleration_step(f, h, r_imu, t, a, r) -> int:
 GATED, LAST_FIX, OUTLIERS = range(3)  # CjFuser.gnss_state
 
 
-@jit
+@jit(nrt=False)
 def _velocity(f, h, t, v, variance, rows, lag_sigma, carry) -> int:
     if not kf.advance(f, t):
         return kf.TIME_BACK
@@ -90,7 +90,7 @@ def _velocity(f, h, t, v, variance, rows, lag_sigma, carry) -> int:
     return kf.UPDATED
 
 
-@jit
+@jit(nrt=False)
 def velocity_step(f, h, t, v, variance, rows, lag_sigma, carry) -> int:
     """The receiver's velocity v (variance, lagging as `rows` say: CjFuser.velocity_rows) into a
     started filter f, at its stamp t (history h). Not gated: Doppler has no multipath jumps, and a
@@ -101,7 +101,7 @@ def velocity_step(f, h, t, v, variance, rows, lag_sigma, carry) -> int:
     return hist.rerun(h, f, later) if code == kf.UPDATED else code
 
 
-@jit
+@jit(nrt=False)
 def gnss_step(f, h, t, d, r, gate, position_row, v, variance, velocity_rows, lag_sigma, carry, state) -> int:
     """A fix into a started filter f at its stamp t (history h: IMU steps already past it run
     again after it): its displacement d (variance r) through the innovation gate — kept out unless

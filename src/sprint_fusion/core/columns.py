@@ -31,7 +31,7 @@ Col = enum.IntEnum("Col", [(name, i) for i, name in enumerate(COLUMNS + STAGE_CO
 KF2_STATE = [Col.kf2_distance, Col.kf2_speed, Col.kf2_accel, Col.kf2_jerk]
 WIDTH = len(Col)
 
-@jit
+@jit(nrt=False)
 def write_kf2(row, f, updated) -> None:
     on = kf.started(f)
     row[Col.kf2_distance] = f.x[0] if on else math.nan
@@ -45,7 +45,7 @@ def write_kf2(row, f, updated) -> None:
     row[Col.kf2_updated] = 1.0 if updated else 0.0
 
 
-@jit
+@jit(nrt=False)
 def write_align(row, a, code) -> None:
     """Yaw and bias filters after stages 1–3 ran (code UPDATED), else NaN; the acceleration stays
     where the alignment gave one (UPDATED, PROVISIONAL), the aligned orientation where it ran."""
@@ -67,7 +67,7 @@ def write_align(row, a, code) -> None:
             row[Col.aligned_qw + k] = nan
 
 
-@jit
+@jit(nrt=False)
 def write_axis(row, i, f) -> None:
     """Axis filter i (AXES order: east, north, up)."""
     on = kf.started(f)
@@ -80,14 +80,14 @@ def write_axis(row, i, f) -> None:
     row[Col.kf5_a_east_var + i] = f.P[2, 2] if on else nan
 
 
-@jit
+@jit(nrt=False)
 def write_speed(row, f) -> None:
     on = kf.started(f)
     row[Col.kf5_speed] = f.x[0] if on else math.nan
     row[Col.kf5_speed_var] = f.P[0, 0] if on else math.nan
 
 
-@jit
+@jit(nrt=False)
 def write_direct_speed(row) -> None:
     """speed.mode 'direct': √(v_E² + v_N²) of the east and north filters' columns, its variance
     propagated to first order (NaN until both started). Like every magnitude of a noisy vector it

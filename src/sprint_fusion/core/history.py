@@ -30,8 +30,9 @@ from . import kalman as kf
 from .jit import jit
 
 # n: one entry, how many are kept. at, a, s: the accelerations' ring (time, value, integral S);
-# ring: its next slot and how many it holds.
-History = namedtuple("History", "t kind z r row x P n at a s ring")
+# ring: its next slot and how many it holds. tail_*: the measurements rewind() takes out, for
+# rerun() (their slots are written anew meanwhile): room kept here, so no step allocates.
+History = namedtuple("History", "t kind z r row x P n at a s ring tail_t tail_kind tail_z tail_r tail_row")
 ACCEL, ROW, REANCHOR, START = 0, 1, 2, 3
 NO_ROW = np.zeros(0)  # what an ACCEL entry keeps as its row
 MAX_IMU_RATE = 2000.0  # Hz: the capacity covers time.fix_delay (+ margin) of IMU steps at up to this rate
@@ -45,7 +46,8 @@ def new_history(dim: int, fix_delay: float, carried_lag: float = 0.0) -> History
     ring = 0 if carried_lag <= 0 else 8 + math.ceil((carried_lag + fix_delay + RING_MARGIN) * MAX_IMU_RATE)
     return History(np.zeros(cap), np.zeros(cap, np.int64), np.zeros(cap), np.zeros(cap), np.zeros((cap, dim)),
                    np.zeros((cap, dim)), np.zeros((cap, dim, dim)), np.zeros(1, np.int64),
-                   np.zeros(ring), np.zeros(ring), np.zeros(ring), np.zeros(2, np.int64))
+                   np.zeros(ring), np.zeros(ring), np.zeros(ring), np.zeros(2, np.int64),
+                   np.zeros(cap), np.zeros(cap, np.int64), np.zeros(cap), np.zeros(cap), np.zeros((cap, dim)))
 
 
 RING_MARGIN = 0.1  # s: a fix used a little after its stamp still finds the accelerations before it
@@ -57,7 +59,7 @@ def clear(h: History) -> None:
     h.ring[:] = 0
 
 
-@jit
+@jit(nrt=False)
 def received(h, t, a, r) -> None:
     """An IMU acceleration the filter received at t (variance r) into the ring. One that measured
     nothing (r ≥ UNMEASURED), or time going back, empties it: the gain is not known across them."""
@@ -76,13 +78,13 @@ def received(h, t, a, r) -> None:
     h.ring[0], h.ring[1] = (head + 1) % cap, min(count + 1, cap)
 
 
-@jit
+@jit(nrt=False)
 def forget(h) -> None:
     """The ring emptied: what came before does not carry a velocity."""
     h.ring[0], h.ring[1] = 0, 0
 
 
-@jit
+@jit(nrt=False)
 def integral_at(h, t) -> float:
     """S(t) from the last acceleration received before t, held to t (what a fix stamped t sees
     whether it came in time or late: the samples at and after its stamp play no part); NaN when
@@ -96,7 +98,7 @@ def integral_at(h, t) -> float:
     return math.nan
 
 
-@jit
+@jit(nrt=False)
 def gained(h, t, lag) -> float:
     """The speed the IMU measured gained from t − lag to t on this axis (NaN: not all received)."""
     return integral_at(h, t) - integral_at(h, t - lag)
@@ -165,12 +167,13 @@ def restart(h, f) -> None:
     h.n[0] = 1 + keep
 
 
-@jit
+@jit(nrt=False)
 def rewind(h, f, t):
     """f back to just before a GNSS measurement stamped t — after every measurement before t and
     the GNSS ones at t, before the IMU's at t (a fix goes before the IMU sample of its stamp).
     Returns the time to apply it at (t, or f's time when the history does not reach back that
-    far) and the measurements taken out of the history, to be run again after it (rerun)."""
+    far) and how many measurements it took out of the history (into h.tail_*), to be run again
+    after it (rerun)."""
     n = h.n[0]
     p = n
     while p > 0 and (h.t[p - 1] > t or (h.t[p - 1] == t and h.kind[p - 1] == ACCEL)):
@@ -178,29 +181,27 @@ def rewind(h, f, t):
     if p == 0 and n > 0:  # older than the history: used now
         p, t = n, f.t[0]
     if p < n:
-        f.x[:] = h.x[p - 1]
-        f.P[:, :] = h.P[p - 1]
+        for a in range(f.x.shape[0]):
+            f.x[a] = h.x[p - 1, a]
+            for b in range(f.x.shape[0]):
+                f.P[a, b] = h.P[p - 1, a, b]
         f.t[0] = h.t[p - 1]
     # the tail: what rerun() applies again (its states are computed anew: not kept)
-    tail = History(_taken(h.t, p, n), _taken(h.kind, p, n), _taken(h.z, p, n), _taken(h.r, p, n),
-                   _taken(h.row, p, n), h.x[:0], h.P[:0], h.n, h.at[:0], h.a[:0], h.s[:0], h.ring[:0])
+    for k in range(n - p):
+        h.tail_t[k], h.tail_kind[k], h.tail_z[k], h.tail_r[k] = h.t[p + k], h.kind[p + k], h.z[p + k], h.r[p + k]
+        for a in range(h.row.shape[1]):
+            h.tail_row[k, a] = h.row[p + k, a]
     h.n[0] = p
-    return t, tail
+    return t, n - p
 
 
-@jit
-def _taken(a, p, n):
-    """a[p:n], copied where there is anything (those slots are written anew): a fix after every
-    step, and every fix with no history, copies nothing."""
-    return a[p:n].copy() if p < n else a[p:n]
-
-
-@jit
-def rerun(h, f, tail) -> int:
-    """The measurements rewind() took out, again, each remembered anew."""
-    for k in range(tail.t.shape[0]):
-        if not kf.advance(f, tail.t[k]):
+@jit(nrt=False)
+def rerun(h, f, count) -> int:
+    """The `count` measurements rewind() took out, again, each remembered anew."""
+    for k in range(count):
+        t, kind, z, r = h.tail_t[k], h.tail_kind[k], h.tail_z[k], h.tail_r[k]
+        if not kf.advance(f, t):
             return kf.TIME_BACK
-        apply(f, tail.kind[k], tail.z[k], tail.row[k], tail.r[k])
-        remember(h, f, tail.t[k], tail.kind[k], tail.z[k], tail.row[k], tail.r[k])
+        apply(f, kind, z, h.tail_row[k], r)
+        remember(h, f, t, kind, z, h.tail_row[k], r)
     return kf.UPDATED

@@ -162,20 +162,29 @@ def _layout(a) -> tuple:
     return a.dtype, a.ndim, flags.c_contiguous, flags.f_contiguous, flags.writeable, flags.aligned
 
 
-def jit(fn=None, *, inline: bool = False):
+def jit(fn=None, *, inline: bool = False, nrt: bool = True):
     """Compile `fn` with numba when compiled kernels are in use, cached on disk (NUMBA_CACHE_DIR, by
     default ~/.cache/sprint_fusion/numba/<version of the filter sources>); where no cache location
     is writable (a read-only install, no home), compiled afresh in each process instead of failing.
     @jit(inline=True): numba inlines it into each compiled caller — for the steps a sample runs
     through: a compiled call handing on a filter's record (its arrays, each reference-counted) cost
     more than the step's arithmetic (the 10-minute chain 3.6 → 2.9 s, measured); inlined more
-    widely (the Kalman primitives too), the compilation took 55 s instead of 33 for 0.1 s more."""
+    widely (the Kalman primitives too), the compilation took 55 s instead of 33 for 0.1 s more.
+    @jit(nrt=False): compiled without numba's reference counting (its `_nrt` option), for steps that
+    allocate nothing — they only read and write the arrays they are given, which their caller keeps
+    alive. The per-sample chain and the GNSS step spent over half their time in the atomic counts
+    of the records' arrays (perf: two instructions of numba's NRT_incref/decref); without them an
+    IMU sample through every stage costs 0.8 µs instead of 4.3 (measured), the same bits. Such a
+    step cannot make an array (numba refuses to compile it): quaternion.matrix_of and the like give
+    tuples instead."""
     if fn is None:
-        return lambda f: jit(f, inline=inline)
+        return lambda f: jit(f, inline=inline, nrt=nrt)
     _decide()
     if _numba is None:
         return fn
     options = {"nogil": True, "inline": "always" if inline else "never"}  # nogil: replay writes on a thread
+    if not nrt:
+        options["_nrt"] = False
     try:
         return _numba.njit(cache=True, **options)(fn)
     except RuntimeError:  # numba: "cannot cache function …: no locator available"

@@ -1,7 +1,8 @@
 """The linear Kalman filter of the spec, in place on a filter's own arrays.
 
-A filter is a named record `Filter(x, P, t, noise, p0)`: state x (n), covariance P (n×n), t (one
-entry: the time of x, NaN until the filter starts), its process noise and P's start value p0.
+A filter is a named record `Filter(x, P, t, noise, p0, ph)`: state x (n), covariance P (n×n), t (one
+entry: the time of x, NaN until the filter starts), its process noise, P's start value p0 and
+room for P·h (n): update_row's, so no step allocates (core/jit.py).
 Motion is constant jerk (n = 4: d, v, a, j) or constant acceleration (n = 3: the same A without
 the jerk row and column):
 
@@ -32,7 +33,7 @@ import numpy as np
 
 from .jit import jit
 
-Filter = namedtuple("Filter", "x P t noise p0")
+Filter = namedtuple("Filter", "x P t noise p0 ph")
 # tau > 0: a fifth state, a first-order Gauss–Markov error of that correlation time (s) whose
 # stationary variance is q[4] (the axis filters' acceleration bias, axis.accel_bias_tau)
 ProcessNoise = namedtuple("ProcessNoise", "gain q per_second tau")
@@ -63,7 +64,7 @@ def new_filter(dim: int, noise: ProcessNoise, p0: float = 1.0) -> Filter:
     if dim not in (3, 4, 5) or (not noise.gain and len(noise.q) != dim) or ((dim == 5) != (noise.tau > 0)):
         raise ValueError(f"a {dim}-state filter needs a {dim}-entry diagonal Q (3 or 4 states; 5 with a "
                          "Gauss–Markov error of correlation time tau > 0)")
-    return Filter(np.zeros(dim), np.eye(dim) * p0, np.array([np.nan]), noise, float(p0))
+    return Filter(np.zeros(dim), np.eye(dim) * p0, np.array([np.nan]), noise, float(p0), np.zeros(dim))
 
 
 def reset(f: Filter) -> None:
@@ -81,7 +82,7 @@ def is_started(f) -> bool:
 started = jit(is_started)
 
 
-@jit
+@jit(nrt=False)
 def start(f, t, first) -> None:
     """x = (first, 0, …), P = p0·I, time t."""
     n = f.x.shape[0]
@@ -95,7 +96,7 @@ def start(f, t, first) -> None:
     f.t[0] = t
 
 
-@jit
+@jit(nrt=False)
 def predict(f, dt) -> None:
     """x ← A·x, P ← A·P·Aᵀ + Q in place. A is upper triangular with constant diagonals
     c = (1, Δt, Δt²/2, Δt³/6), so each product can overwrite its input in order (every new entry
@@ -131,7 +132,7 @@ def predict(f, dt) -> None:
         P[4, 4] += noise.q[4] * (1.0 - phi * phi)
 
 
-@jit
+@jit(nrt=False)
 def _motion4(P, n, c1, c2, c3) -> None:
     """P ← A·P·Aᵀ over the four motion states (d, v, a, j), a fifth row and column carried along."""
     for col in range(n):  # A·P, column by column
@@ -146,7 +147,7 @@ def _motion4(P, n, c1, c2, c3) -> None:
         P[row, 2] = p2 + c1 * p3
 
 
-@jit
+@jit(nrt=False)
 def _motion3(P, n, c1, c2) -> None:
     """P ← A·P·Aᵀ over three motion states (d, v, a)."""
     for col in range(n):
@@ -159,7 +160,7 @@ def _motion3(P, n, c1, c2) -> None:
         P[row, 1] = p1 + c1 * p2
 
 
-@jit
+@jit(nrt=False)
 def update(f, z, i, r) -> None:
     """The scalar correction of x[i] by z with variance r. Row i of P (= its column i, P being
     symmetric) is updated last, so every other row reads it unchanged; then P is symmetrised
@@ -185,14 +186,14 @@ def update(f, z, i, r) -> None:
             P[b, a] = m
 
 
-@jit
+@jit(nrt=False)
 def update_row(f, z, h, r) -> None:
     """The scalar correction by z = h·x + noise (variance r) for a general row h:
     K = P·h / (hᵀ·P·h + r), x ← x + K·(z − h·x), P ← P − K·(hᵀ·P), then symmetrised."""
-    x, P = f.x, f.P
+    x, P, Ph = f.x, f.P, f.ph
     n = x.shape[0]
-    Ph = np.zeros(n)
     for a in range(n):
+        Ph[a] = 0.0
         for b in range(n):
             Ph[a] += P[a, b] * h[b]
     s = r
@@ -212,7 +213,7 @@ def update_row(f, z, h, r) -> None:
             P[b, a] = m
 
 
-@jit
+@jit(nrt=False)
 def update_sum5(f, z, i, j, r) -> None:
     """update_row for a 5-state filter and h = e_i + e_j (i < j): z measures x[i] + x[j] (the
     acceleration with its bias, after every IMU step of the axis filters). The same sums in the
@@ -233,7 +234,7 @@ def update_sum5(f, z, i, j, r) -> None:
             P[b, a] = m
 
 
-@jit
+@jit(nrt=False)
 def reanchor(f, i, z, r) -> None:
     """State entry i starts anew at z with variance r, uncorrelated with the rest (the others keep
     what they know): how a filter recovers from a measurement it had gated out too long."""
@@ -243,7 +244,7 @@ def reanchor(f, i, z, r) -> None:
     f.P[i, i] = r
 
 
-@jit
+@jit(nrt=False)
 def consistent(f, z, h, r, gate) -> bool:
     """Whether z lies within `gate` standard deviations of its prediction h·x (variance
     hᵀ·P·h + r): the innovation test that keeps a GNSS jump out; gate 0 accepts everything."""
@@ -259,7 +260,7 @@ def consistent(f, z, h, r, gate) -> bool:
     return innovation * innovation <= gate * gate * s
 
 
-@jit
+@jit(nrt=False)
 def advance(f, t) -> bool:
     """Predict from the filter's time to t; False (and nothing changed) if t is before it. A Δt
     of zero adds no process noise: two measurements at one stamp form one step."""

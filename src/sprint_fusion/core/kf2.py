@@ -14,7 +14,7 @@ import numpy as np
 
 from . import kalman as kf
 from . import quaternion
-from .angles import quat_yaw_deg, rotate_yaw
+from .angles import quat_yaw_deg, yaw_rotated
 from .attitude import attitude_from_params, attitude_step, sample_arrays
 from .cj_fuser import CjFuser, acceleration_step
 from .columns import WIDTH, Col, write_kf2
@@ -26,11 +26,12 @@ from .samples import GnssFix, ImuSample
 Forward = namedtuple("Forward", "attitude track history r_imu")
 
 
-@jit
+@jit(nrt=False)
 def forward_acceleration(q, accel) -> float:
     """The body x axis levelled (heading removed, roll and pitch kept) times the specific force."""
-    R = quaternion.to_matrix(rotate_yaw(q, -quat_yaw_deg(q)))
-    return R[0, 0] * accel[0] + R[0, 1] * accel[1] + R[0, 2] * accel[2]
+    r = yaw_rotated(q, -quat_yaw_deg(q))
+    R = quaternion.matrix_of(r[0], r[1], r[2], r[3])
+    return R[0] * accel[0] + R[1] * accel[1] + R[2] * accel[2]
 
 
 @jit(inline=True)

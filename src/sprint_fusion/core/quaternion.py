@@ -11,62 +11,92 @@ import numpy as np
 from .jit import jit
 
 
-@jit
-def to_matrix(q) -> np.ndarray:
-    w, x, y, z = q[0], q[1], q[2], q[3]
+@jit(inline=True)
+def matrix_of(w, x, y, z):
+    """The rotation matrix of (w, x, y, z), row by row, as a 9-tuple: no array, so the per-sample
+    path allocates nothing and runs without reference counts (core/jit.py)."""
     n = w * w + x * x + y * y + z * z
     s = 2.0 / n if n > 0.0 else 0.0
     wx, wy, wz = s * w * x, s * w * y, s * w * z
     xx, xy, xz = s * x * x, s * x * y, s * x * z
     yy, yz, zz = s * y * y, s * y * z, s * z * z
+    return (1.0 - (yy + zz), xy - wz, xz + wy,
+            xy + wz, 1.0 - (xx + zz), yz - wx,
+            xz - wy, yz + wx, 1.0 - (xx + yy))
+
+
+@jit
+def to_matrix(q) -> np.ndarray:
+    m = matrix_of(q[0], q[1], q[2], q[3])
     R = np.empty((3, 3))
-    R[0, 0], R[0, 1], R[0, 2] = 1.0 - (yy + zz), xy - wz, xz + wy
-    R[1, 0], R[1, 1], R[1, 2] = xy + wz, 1.0 - (xx + zz), yz - wx
-    R[2, 0], R[2, 1], R[2, 2] = xz - wy, yz + wx, 1.0 - (xx + yy)
+    R[0, 0], R[0, 1], R[0, 2] = m[0], m[1], m[2]
+    R[1, 0], R[1, 1], R[1, 2] = m[3], m[4], m[5]
+    R[2, 0], R[2, 1], R[2, 2] = m[6], m[7], m[8]
     return R
+
+
+@jit(inline=True)
+def product(w1, x1, y1, z1, w2, x2, y2, z2):
+    """a·b of two quaternions given by their parts, as a 4-tuple."""
+    return (w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2)
 
 
 @jit
 def multiply(a, b) -> np.ndarray:
-    w1, x1, y1, z1 = a[0], a[1], a[2], a[3]
-    w2, x2, y2, z2 = b[0], b[1], b[2], b[3]
-    out = np.empty(4)
-    out[0] = w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2
-    out[1] = w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2
-    out[2] = w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2
-    out[3] = w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2
-    return out
+    return _array4(product(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]))
+
+
+@jit(inline=True)
+def axis_angle(a0, a1, a2, angle):
+    """The rotation by `angle` about the axis (a0, a1, a2), as a 4-tuple."""
+    norm = math.sqrt(a0 * a0 + a1 * a1 + a2 * a2)
+    s = math.sin(angle / 2.0) / norm
+    return (math.cos(angle / 2.0), a0 * s, a1 * s, a2 * s)
 
 
 @jit
 def from_axis_angle(axis, angle) -> np.ndarray:
-    norm = math.sqrt(axis[0] * axis[0] + axis[1] * axis[1] + axis[2] * axis[2])
-    s = math.sin(angle / 2.0) / norm
+    return _array4(axis_angle(axis[0], axis[1], axis[2], angle))
+
+
+@jit(inline=True)
+def _array4(parts) -> np.ndarray:
     out = np.empty(4)
-    out[0], out[1], out[2], out[3] = math.cos(angle / 2.0), axis[0] * s, axis[1] * s, axis[2] * s
+    out[0], out[1], out[2], out[3] = parts[0], parts[1], parts[2], parts[3]
     return out
 
 
-@jit
+@jit(nrt=False)
 def yaw(q) -> float:
     """Yaw (rad) of the static x-y-z (roll, pitch, yaw) decomposition — transforms3d's 'sxyz'."""
     w, x, y, z = q[0], q[1], q[2], q[3]
     return math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
 
 
+@jit(inline=True)
+def vertical(angle):
+    """Rotation by `angle` (rad) about the ENU up axis, as a 4-tuple."""
+    return (math.cos(angle / 2.0), 0.0, 0.0, math.sin(angle / 2.0))
+
+
 @jit
 def about_vertical(angle) -> np.ndarray:
     """Rotation by `angle` (rad) about the ENU up axis."""
-    out = np.zeros(4)
-    out[0], out[3] = math.cos(angle / 2.0), math.sin(angle / 2.0)
-    return out
+    return _array4(vertical(angle))
+
+
+@jit(inline=True)
+def roll_pitch(roll, pitch):
+    """transforms3d's euler2quat(roll, pitch, 0, 'sxyz'), as a 4-tuple."""
+    cr, sr = math.cos(roll / 2.0), math.sin(roll / 2.0)
+    cp, sp = math.cos(pitch / 2.0), math.sin(pitch / 2.0)
+    return (cr * cp, sr * cp, cr * sp, -sr * sp)
 
 
 @jit
 def from_roll_pitch(roll, pitch) -> np.ndarray:
     """transforms3d's euler2quat(roll, pitch, 0, 'sxyz')."""
-    cr, sr = math.cos(roll / 2.0), math.sin(roll / 2.0)
-    cp, sp = math.cos(pitch / 2.0), math.sin(pitch / 2.0)
-    out = np.empty(4)
-    out[0], out[1], out[2], out[3] = cr * cp, sr * cp, cr * sp, -sr * sp
-    return out
+    return _array4(roll_pitch(roll, pitch))

@@ -40,7 +40,7 @@ def rts(t, x, P, noise, xs, Ps) -> None:
     xs[last] = x[last]
     Ps[last] = P[last]
     dim = x.shape[1]
-    f = kf.Filter(np.zeros(dim), np.zeros((dim, dim)), np.zeros(1), noise, 1.0)
+    f = kf.Filter(np.zeros(dim), np.zeros((dim, dim)), np.zeros(1), noise, 1.0, np.zeros(dim))
     A = np.zeros((dim, dim))
     C = np.empty((dim, dim))  # A·Pₖ, then solved in place: (P⁻ₖ₊₁)⁻¹·A·Pₖ = Cₖᵀ
     lu = np.empty((dim, dim))

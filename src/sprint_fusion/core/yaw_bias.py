@@ -16,7 +16,7 @@ import numpy as np
 
 from . import kalman as kf
 from . import quaternion
-from .angles import heading_to_yaw, quat_yaw_deg, rotate_yaw, wrap_deg
+from .angles import heading_to_yaw, quat_yaw_deg, wrap_deg, yaw_rotated
 from .attitude import attitude_from_params, attitude_step, sample_arrays
 from .columns import WIDTH, Col, write_align
 from .jit import jit
@@ -84,21 +84,23 @@ def align_step(a, t, accel, gyro, orientation, has_orientation, out_accel, out_q
             return kf.PROVISIONAL
         return kf.NOT_STARTED
     q = a.attitude.q
-    R = quaternion.to_matrix(q)
-    yaw_rate = math.degrees(R[2, 0] * gyro[0] + R[2, 1] * gyro[1] + R[2, 2] * gyro[2])  # body rate → vertical
+    R = quaternion.matrix_of(q[0], q[1], q[2], q[3])
+    yaw_rate = math.degrees(R[6] * gyro[0] + R[7] * gyro[1] + R[8] * gyro[2])  # body rate → vertical
     if rate_step(a.yaw, t, yaw_rate, a.r_rate) == kf.TIME_BACK:
         return kf.TIME_BACK
     if angle_step(a.bias, t, wrap_deg(a.yaw.x[0] - quat_yaw_deg(q)), a.r_bias) == kf.TIME_BACK:
         return kf.TIME_BACK
-    out_q[:] = rotate_yaw(q, a.bias.x[0])
-    Ra = quaternion.to_matrix(out_q)
+    r = yaw_rotated(q, a.bias.x[0])
+    for k in range(4):
+        out_q[k] = r[k]
+    Ra = quaternion.matrix_of(r[0], r[1], r[2], r[3])
     for k in range(3):
-        out_accel[k] = Ra[k, 0] * accel[0] + Ra[k, 1] * accel[1] + Ra[k, 2] * accel[2]
+        out_accel[k] = Ra[3 * k] * accel[0] + Ra[3 * k + 1] * accel[1] + Ra[3 * k + 2] * accel[2]
     out_accel[2] -= a.gravity
     return kf.UPDATED
 
 
-@jit
+@jit(nrt=False)
 def provisional_accel(a, accel, out_accel) -> None:
     """The specific force levelled (roll and pitch removed, gravity taken off), its forward and
     left parts put along the GNSS direction of motion — or, until the athlete moves, the device's
@@ -107,21 +109,22 @@ def provisional_accel(a, accel, out_accel) -> None:
     turns the acceleration but keeps its size, and the speed is that size integrated.)"""
     q = a.attitude.q
     yaw = quat_yaw_deg(q)
-    R = quaternion.to_matrix(rotate_yaw(q, -yaw))
-    forward = R[0, 0] * accel[0] + R[0, 1] * accel[1] + R[0, 2] * accel[2]
-    left = R[1, 0] * accel[0] + R[1, 1] * accel[1] + R[1, 2] * accel[2]
+    r = yaw_rotated(q, -yaw)
+    R = quaternion.matrix_of(r[0], r[1], r[2], r[3])
+    forward = R[0] * accel[0] + R[1] * accel[1] + R[2] * accel[2]
+    left = R[3] * accel[0] + R[4] * accel[1] + R[5] * accel[2]
     e, n = a.direction[0], a.direction[1]
     if math.isnan(e):
         e, n = math.cos(math.radians(yaw)), math.sin(math.radians(yaw))
     out_accel[0] = forward * e - left * n
     out_accel[1] = forward * n + left * e
-    out_accel[2] = R[2, 0] * accel[0] + R[2, 1] * accel[1] + R[2, 2] * accel[2] - a.gravity
+    out_accel[2] = R[6] * accel[0] + R[7] * accel[1] + R[8] * accel[2] - a.gravity
 
 
 MOVING = 0.3  # m/s: from here the GNSS velocity gives the direction of motion
 
 
-@jit
+@jit(nrt=False)
 def provisional_variance(r, east, north) -> float:
     """The east and north variance of a provisional acceleration (east, north): its size is measured
     (r), its direction a guess that may be off by anything — so each component may be off by the
