@@ -4,12 +4,14 @@ and leaving early leaves no process behind."""
 
 import functools
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from sprint_fusion.bags.read_ahead import ReadAhead
-from sprint_fusion.bags.reader import BagError, bag_params, read_blocks
+from sprint_fusion.bags.reader import BagError, bag_params, read_blocks, read_calibration
 from sprint_fusion.bags.replay import replay
 from sprint_fusion.bags.salvage import BagDamageError
 from sprint_fusion.core.params import FilterParams
@@ -93,18 +95,30 @@ def test_replay_with_the_child_or_in_place_writes_the_same(tmp_path):
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
-def test_the_lag_is_measured_in_the_child_before_it_reads():
+def test_what_the_lag_is_measured_on_is_read_in_the_child_before_its_blocks():
+    """As the replay command runs it: the child reads the bag's fixes and starts (read_calibration),
+    this process measures the lag on them — the same measure as bag_params reading them itself."""
     bag = REPO / "bags" / "sprint_100m_outage"
     params = FilterParams.from_yaml(REPO / "config" / "filters" / "accurate.yaml")
     expected, said = bag_params(params, bag)
     assert said and "lag" in said  # a measure was made here
-    with ReadAhead(bag, prepare=functools.partial(bag_params, params, bag)) as source:
-        assert source.prepared() == (expected, said)
+    with ReadAhead(bag, prepare=functools.partial(read_calibration, bag)) as source:
+        assert bag_params(params, bag, calibration=source.prepared()) == (expected, said)
         ahead = flattened(source.blocks())
     assert ahead == flattened(read_blocks(bag, with_inputs=True))
-    with ReadAhead(bag, prepare=lambda: bag_params(params, REPO / "bags" / "nothing_here")) as source, \
+    with ReadAhead(bag, prepare=functools.partial(read_calibration, REPO / "bags" / "nothing_here")) as source, \
             pytest.raises(BagError):
         source.prepared()  # the pre-pass's error, raised here
+
+
+def test_reading_what_the_lag_is_measured_on_loads_no_compiled_steps():
+    """The child reads while this process loads numba (~0.3 s): it must not load it too."""
+    code = ("import sys; from sprint_fusion.bags.reader import read_calibration\n"
+            f"fixes, imu = read_calibration({str(REPO / 'bags' / 'sprint_100m_outage')!r})\n"
+            "print(len(fixes), len(imu), 'numba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    fixes, samples, numba = done.stdout.split()
+    assert int(fixes) > 100 and int(samples) > 100 and numba == "False"
 
 
 def test_blocks_of_fixes_alone_or_of_imu_alone_cross_as_they_are():

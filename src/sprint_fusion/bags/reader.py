@@ -325,12 +325,12 @@ def read_stream(path: str | Path, namespace: str = "", imu_topic: str | None = N
 def read_calibration(path: str | Path, namespace: str = "", remap=None, limit: int = 6000
                      ) -> tuple[list[GnssFix], ImuBlock | None]:
     """The bag's GNSS fixes (completed with their velocity) and the IMU samples of the spans around
-    the first sprint starts they show (velocity_lag.SprintStarts; None without one): what the
+    the first sprint starts they show (sprint_starts.SprintStarts; None without one): what the
     measures of the velocity's lag need, read in one pass that decodes only the IMU messages logged
     in the IMU_KEPT_NS before a start's span is past (the rest stay raw bytes) and stops once
     MAX_STARTS starts were read, or at `limit` fixes (ten minutes at 10 Hz). A damaged bag gives
     what comes before the damage."""
-    from ..core.velocity_lag import MAX_STARTS, SprintStarts
+    from ..core.sprint_starts import MAX_STARTS, SprintStarts
 
     stream = _Stream(path, namespace, None, remap, on_damage=lambda err: None, require_inputs=False)
     fixes: list[GnssFix] = []

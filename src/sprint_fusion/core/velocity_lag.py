@@ -28,17 +28,13 @@ from . import quaternion
 from .attitude import attitude_from_params, attitude_step, new_attitude
 from .geodesy import LocalFrame
 from .samples import FixType, GnssFix, ImuBlock
+from .sprint_starts import sprint_spans
 
 MIN_ACCEL = 1.0  # m/s²: epochs accelerating less say little about the lag
 MIN_EPOCHS = 8  # accelerating epochs needed for an estimate
 MAX_LAG = 0.3  # s
 SMOOTHING = 0.5  # s, the span of the zero-phase fits
 SIGMA_FLOOR = 0.005  # s: the lag is not known better than this (it varies a little with the receiver's load)
-# A sprint start (for the IMU's measure): the last epoch standing (Doppler speed below REST_SPEED)
-# at most START_WITHIN before one running (above RUN_SPEED); the fit spans START_SPAN around it.
-REST_SPEED, RUN_SPEED, START_WITHIN = 0.5, 4.0, 3.0  # m/s, m/s, s
-START_SPAN = (-1.0, 3.0)  # s
-MAX_STARTS = 3  # the first few sprints of a recording say all it can
 LAG_STEP = 0.002  # s, the search grid of the IMU's measure
 SMOOTHED_STEP = 0.01  # s, that of its smoothing fit (it only decides which form fits)
 SCALE_RANGE = (0.7, 1.3)  # the IMU's speed against the receiver's: outside, something else is wrong
@@ -148,38 +144,6 @@ def calibrated(params, fixes: list[GnssFix], imu: ImuBlock | None = None) -> tup
         values["gnss.velocity_lag_from"] = "state"
         said += "; the velocity is smoothed, not delayed (gnss.velocity_lag_from: state)"
     return type(params)(values), said
-
-
-class SprintStarts:
-    """Sprint starts in fixes given in stamp order: add(fix) returns the (from, to) span (stamps,
-    START_SPAN around the last standstill epoch) once a running epoch follows a standing one
-    within START_WITHIN; at most MAX_STARTS of them."""
-
-    def __init__(self):
-        self.rest: float | None = None
-        self.spans: list[tuple[float, float]] = []
-
-    def add(self, fix: GnssFix) -> tuple[float, float] | None:
-        if len(self.spans) >= MAX_STARTS or fix.velocity is None or fix.velocity_differenced:
-            return None
-        speed = math.hypot(fix.velocity[0], fix.velocity[1])
-        if not math.isfinite(speed):
-            return None
-        if speed < REST_SPEED:
-            self.rest = fix.stamp
-        elif speed > RUN_SPEED and self.rest is not None:
-            rest, self.rest = self.rest, None
-            if fix.stamp - rest <= START_WITHIN:
-                self.spans.append((rest + START_SPAN[0], rest + START_SPAN[1]))
-                return self.spans[-1]
-        return None
-
-
-def sprint_spans(fixes: list[GnssFix]) -> list[tuple[float, float]]:
-    starts = SprintStarts()
-    for fix in fixes:
-        starts.add(fix)
-    return starts.spans
 
 
 def horizontal_force(imu: ImuBlock, attitude) -> tuple[np.ndarray, np.ndarray]:
