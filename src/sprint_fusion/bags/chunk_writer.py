@@ -17,14 +17,14 @@ from io import BytesIO
 
 import numpy as np
 from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.rosbag2.storage_mcap import McapWriter, PendingChunk
+
+from .record_pack import HEAD, OP_MESSAGE, fill_records
 
 try:  # the chunks' CRC-32 was a pass over every byte as costly as compressing them (~2.5 GB/s, measured)
     from isal.isal_zlib import crc32
 except ImportError:  # a ROS install without python-isal: the same CRC, slower
     from zlib import crc32
-from rosbags.rosbag2.storage_mcap import McapWriter, PendingChunk
-
-from .record_pack import HEAD, OP_MESSAGE, fill_records
 
 CHUNK_BYTES = 4 << 20  # uncompressed records per chunk (rosbags and ros2 bag: about 1 MB)
 # One of zstd's fast levels: the 10-minute replay's 2.2 GB of records compress in 0.9 s of CPU
@@ -41,7 +41,7 @@ class Group:
     """n messages of one connection, all `size` bytes: data[k] is message k's CDR at log_ns[k].
     With `records`, data is records[:, HEAD:] and the records' headers are written in place.
     Deferred (`packer`, `fields`; data None): messages of one fixed layout, written by
-    record_pack.fill_records straight into a chunk (records() where they are wanted as arrays)."""
+    record_pack.fill_records straight into a chunk (record_array() where they are wanted as arrays)."""
 
     connection: object
     log_ns: np.ndarray  # int64
