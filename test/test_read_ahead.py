@@ -129,3 +129,68 @@ def test_blocks_of_fixes_alone_or_of_imu_alone_cross_as_they_are():
     imu = [item for b in blocks for item in b if isinstance(item, ImuBlock)]
     for block in (fixes[:5], imu[:5], [], blocks[0]):  # a GNSS-only bag's, an IMU-only bag's, none, mixed
         assert flattened([(_unpacked_block(_packed_block(block)), [])]) == flattened([(block, [])])
+
+
+def sqlite3_copy(bag, out, signal_at: float | None = None):
+    """A copy of `bag` in rosbag2's sqlite3 storage (rosbags' writer's default), with a starter's
+    signal (sprint/start, std_msgs/Header) stamped `signal_at` where given."""
+    from rosbags.highlevel import AnyReader
+    from rosbags.rosbag2 import Writer
+
+    from sprint_fusion.bags.writer import typestore
+
+    store = typestore()
+    Header, Time = store.types["std_msgs/msg/Header"], store.types["builtin_interfaces/msg/Time"]
+    with AnyReader([bag], default_typestore=store) as reader, Writer(out, version=9) as writer:
+        conns = {c.id: writer.add_connection(c.topic, c.msgtype, typestore=store) for c in reader.connections}
+        start = writer.add_connection("/sprint/start", "std_msgs/msg/Header", typestore=store)
+        at = signal_at or 0.0
+        signal = store.serialize_cdr(Header(Time(int(at), int(round((at % 1) * 1e9))), "gun"), "std_msgs/msg/Header")
+        written = signal_at is None
+        for conn, log_ns, raw in reader.messages():
+            if not written and log_ns >= signal_at * 1e9:
+                writer.write(start, int(signal_at * 1e9), signal)
+                written = True
+            writer.write(conns[conn.id], log_ns, raw)
+
+
+def test_the_commands_start_signals_read_in_the_child_are_those_replay_reads(tmp_path):
+    """`sprint-fusion replay` has its read-ahead child read the start signals with the lag's
+    calibration (read_beforehand): the trials and their messages are those of replay() reading
+    them itself — and the signal is there to matter (the trial it precedes starts on it)."""
+    from sprint_fusion.cli import main
+
+    bag = REPO / "bags" / "sprint_40m"
+    onset = replay(bag, tmp_path / "plain", keep_table=False).trials[0].onset
+    signalled = tmp_path / "signalled"
+    sqlite3_copy(bag, signalled, signal_at=onset - 0.3)
+    params, _ = bag_params(FilterParams.from_yaml(REPO / "config" / "filters" / "accurate.yaml"), signalled)
+    itself = replay(signalled, tmp_path / "itself", params, keep_table=False)  # as the command runs it
+    assert [t.start_signal for t in itself.trials] == [True]
+    assert main(["replay", str(signalled), "-o", str(tmp_path / "command")]) == 0
+
+    def trial_messages(path):
+        from rosbags.highlevel import AnyReader
+
+        from sprint_fusion.bags.writer import typestore
+
+        with AnyReader([path], default_typestore=typestore()) as reader:
+            conns = [c for c in reader.connections if c.topic.startswith("/sprint/")]
+            return [(c.topic, log_ns, bytes(raw)) for c, log_ns, raw in reader.messages(conns)]
+
+    assert trial_messages(tmp_path / "command") == trial_messages(tmp_path / "itself") != []
+
+
+def test_a_sqlite3_bag_replays_as_its_mcap_original(tmp_path):
+    """rosbag2's sqlite3 storage (ros2 bag's default before Iron) goes message by message: the same
+    fused rows as the MCAP original, its inputs copied (its connections, which hold their QoS
+    profiles in a list, once broke the copy)."""
+    bag = REPO / "bags" / "sprint_40m"
+    copy = tmp_path / "copy"
+    sqlite3_copy(bag, copy)
+    assert list(copy.glob("*.db3"))
+    with ReadAhead(copy) as source:
+        from_sqlite3 = replay(copy, tmp_path / "a", source=source)
+    from_mcap = replay(bag, tmp_path / "b")
+    assert from_sqlite3.messages == from_mcap.messages > 10_000
+    assert np.array_equal(from_sqlite3.result.table, from_mcap.result.table, equal_nan=True)

@@ -463,10 +463,10 @@ def input_runs(messages: list[tuple[object, int, bytes]]) -> list:
     """(connection, log_ns, raw) messages as Groups of one connection and one length."""
     from .chunk_writer import Group
 
-    by_conn: dict = {}
+    by_conn: dict = {}  # by identity: a rosbag2 sqlite3 connection holds its QoS profiles in a list (unhashable)
     for conn, log_ns, raw in messages:
-        by_conn.setdefault(conn, []).append((log_ns, bytes(raw)))
-    return [g for conn, items in by_conn.items()
+        by_conn.setdefault(id(conn), (conn, []))[1].append((log_ns, bytes(raw)))
+    return [g for conn, items in by_conn.values()
             for g in Group.of_bytes(conn, [n for n, _ in items], [r for _, r in items])]
 
 
@@ -496,6 +496,13 @@ def read_truth(path: str | Path, namespace: str = "") -> TruthSeries:
         np.array([[m.twist.linear.x, m.twist.linear.y, m.twist.linear.z] for m in vel]),
         (origin.latitude, origin.longitude, origin.altitude) if origin else None,
     )
+
+
+def read_beforehand(path: str | Path, namespace: str = "", remap=None, lag: bool = True) -> tuple:
+    """What replay reads of a bag before its blocks, for the replay command's read-ahead child to
+    read while the command starts up: (read_calibration's result, or None without `lag`;
+    read_start_signals). Loads no compiled steps."""
+    return (read_calibration(path, namespace, remap) if lag else None), read_start_signals(path, namespace)
 
 
 def read_start_signals(path: str | Path, namespace: str = "") -> list[float]:

@@ -131,7 +131,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
            progress=None, analyzer: SessionAnalyzer | None = None, keep_table: bool = True,
            force: bool = False, compression: str = "zstd", topics: list[str] | None = None,
            helpers: bool = True, source: ReadAhead | None = None,
-           report: SessionAnalyzer | None = None) -> ReplayResult:
+           report: SessionAnalyzer | None = None, start_signals: list[float] | None = None) -> ReplayResult:
     """keep_table=False keeps nothing per row in memory (the CSV has them): for bags of any length.
     An existing output (bag or CSV) is refused before anything is written, unless force; each is
     moved into place only once complete. The bag is read and written in blocks of a few thousand
@@ -147,7 +147,9 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     that each want 1.4).
     `report`: a second analyzer, fresh, for the sprint report's analysis from this same pass — the
     trials on the track smoothed over the whole bag, as `report` finds them (sprint/session.py)
-    — in ReplayResult.session; the fused rows are then kept in memory (keep_table)."""
+    — in ReplayResult.session; the fused rows are then kept in memory (keep_table).
+    `start_signals`: the bag's read_start_signals where they were read already (the replay
+    command's read-ahead child reads them first); default: read here."""
     claim([out, csv_path], force)
     keep_freed_memory()
     wanted = _topic_filter(topics)
@@ -156,7 +158,7 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
     analyzer = analyzer or SessionAnalyzer()
     analyzers = [analyzer] + ([report] if report is not None else [])
     keep_table = keep_table or report is not None
-    for t in sorted(read_start_signals(bag, namespace)):
+    for t in sorted(read_start_signals(bag, namespace) if start_signals is None else start_signals):
         for each in analyzers:
             each.start_signal(t)
     rows: list[np.ndarray] = []

@@ -42,17 +42,18 @@ def cmd_replay(args) -> int:
 
     from ..bags.heap import keep_freed_memory
     from ..bags.read_ahead import ReadAhead
-    from ..bags.reader import bag_params, measures_lag, parse_remap, read_calibration
+    from ..bags.reader import bag_params, measures_lag, parse_remap, read_beforehand
 
     keep_freed_memory()  # before the read-ahead child forks: it inherits the setting
     claim([args.output, args.csv or str(args.output).rstrip("/") + ".csv"], args.force)
     remap = parse_remap(args.remap)
     csv_path = args.csv or str(args.output).rstrip("/") + ".csv"
-    # a child process reads what the lag is measured on (the bag's fixes and starts), then the bag's
-    # blocks, while this one starts up (the replay modules, the compiled steps), then measures it:
-    # the child then needs no compiled steps of its own (numba's start-up, ~0.4 s of a core)
+    # a child process reads what the lag is measured on (the bag's fixes and starts) and the start
+    # signals, then the bag's blocks, while this one starts up (the replay modules, the compiled
+    # steps), then measures it: that read loads no compiled steps, so numba's start (~0.4 s) is not
+    # before it in the child too
     start = filter_params(args)
-    prepare = functools.partial(read_calibration, args.bag, args.namespace, remap) if measures_lag(start) else None
+    prepare = functools.partial(read_beforehand, args.bag, args.namespace, remap, measures_lag(start))
     # what is loaded by now (and the compiled steps, below) lives as long as the command: frozen, the
     # garbage collector stops walking it at every full collection (~5 % of replay's time, measured)
     gc.freeze()
@@ -62,13 +63,15 @@ def cmd_replay(args) -> int:
 
             start_up()
             gc.freeze()
-            params, said = bag_params(start, args.bag, args.namespace, remap, source.prepared() if prepare else None)
+            calibration, signals = source.prepared()
+            params, said = bag_params(start, args.bag, args.namespace, remap, calibration)
             if said:
                 print(said)
             with progress(None, "replaying") as bar:
                 done = replay(args.bag, args.output, params, args.namespace, remap, args.storage, csv_path,
                               progress=bar.update, analyzer=analyzer(args), keep_table=False, force=args.force,
-                              compression=args.compression, topics=args.topics, source=source)
+                              compression=args.compression, topics=args.topics, source=source,
+                              start_signals=signals)
     finally:
         gc.unfreeze()  # a caller in this process (a script, a test) has its whole collector back
     print(f"{shown(args.output)}: {done.messages} messages (inputs and graph outputs)")
