@@ -112,8 +112,10 @@ def test_what_the_lag_is_measured_on_is_read_in_the_child_before_its_blocks():
 
 
 def test_reading_what_the_lag_is_measured_on_loads_no_compiled_steps():
-    """The child reads while this process loads numba (~0.3 s): it must not load it too."""
-    code = ("import sys; from sprint_fusion.bags.reader import read_calibration\n"
+    """The child reads while this process loads numba (~0.3 s): it must not load it too, nor may
+    the read-ahead's own import load it before the child is forked."""
+    code = ("import sys; import sprint_fusion.bags.read_ahead\n"
+            "from sprint_fusion.bags.reader import read_calibration\n"
             f"fixes, imu = read_calibration({str(REPO / 'bags' / 'sprint_100m_outage')!r})\n"
             "print(len(fixes), len(imu), 'numba' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -19,13 +19,13 @@ import numpy as np
 from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.rosbag2.storage_mcap import McapWriter, PendingChunk
 
-from .record_pack import HEAD, OP_MESSAGE, fill_records
-
 try:  # the chunks' CRC-32 was a pass over every byte as costly as compressing them (~2.5 GB/s, measured)
     from isal.isal_zlib import crc32
 except ImportError:  # a ROS install without python-isal: the same CRC, slower
     from zlib import crc32
 
+HEAD = 31  # bytes of an MCAP message record before the message: opcode, length, channel, sequence, times
+OP_MESSAGE = 0x05
 CHUNK_BYTES = 4 << 20  # uncompressed records per chunk (rosbags and ros2 bag: about 1 MB)
 # One of zstd's fast levels: the 10-minute replay's 2.2 GB of records compress in 0.9 s of CPU
 # against 1.6 s at level 1, into a file 6 % larger (measured); any zstd decoder reads them
@@ -77,6 +77,8 @@ class Group:
         from byte `start`; returns the byte after. Not deferred: after record_array()."""
         log_ns = self.log_ns[rows]
         if self.packer is not None:
+            from .record_pack import fill_records  # compiled: not imported where nothing is deferred (the reader)
+
             p = self.packer
             return fill_records(out, start, log_ns, int(self.connection.id), p.base, self.fields[rows], p.src, p.dst,
                                 p.width)

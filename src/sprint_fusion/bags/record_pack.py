@@ -13,9 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import jit as kernels
-
-HEAD = 31  # bytes of an MCAP message record before the message: opcode, length, channel, sequence, times
-OP_MESSAGE = 0x05
+from .chunk_writer import HEAD, OP_MESSAGE
 
 
 def compiled() -> bool:
