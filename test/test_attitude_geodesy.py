@@ -107,3 +107,26 @@ def test_enu_is_pymap3ds_about_each_datum():
             lat, lon, alt = datum[0] + rng.normal() * 0.05, datum[1] + rng.normal() * 0.05, datum[2] + rng.normal() * 50
             want = pymap3d.geodetic2enu(lat, lon, alt, *datum)
             assert frame.to_enu(fix(lat, lon, alt)) == pytest.approx(want, abs=1e-6)
+
+
+def test_quaternion_parts_are_transforms3ds():
+    """The per-sample path's quaternion products and matrices (tuples, so it allocates nothing)
+    against transforms3d on random rotations."""
+    from transforms3d.quaternions import axangle2quat, qmult
+
+    from sprint_fusion.core import quaternion
+    from sprint_fusion.core.angles import yaw_rotated
+
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        a, b = (q / np.linalg.norm(q) for q in rng.normal(size=(2, 4)))
+        np.testing.assert_allclose(quaternion.matrix_of(*a), quat2mat(a).ravel(), atol=1e-12)
+        np.testing.assert_allclose(quaternion.to_matrix(a), quat2mat(a), atol=1e-12)
+        np.testing.assert_allclose(quaternion.product(*a, *b), qmult(a, b), atol=1e-12)
+        axis, angle = rng.normal(size=3), float(rng.uniform(-3, 3))
+        np.testing.assert_allclose(quaternion.axis_angle(*axis, angle), axangle2quat(axis, angle), atol=1e-12)
+        roll, pitch, yaw = rng.uniform(-1, 1, size=3)
+        np.testing.assert_allclose(quaternion.roll_pitch(roll, pitch), euler2quat(roll, pitch, 0.0, "sxyz"), atol=1e-12)
+        np.testing.assert_allclose(quaternion.vertical(yaw), euler2quat(0.0, 0.0, yaw, "sxyz"), atol=1e-12)
+        np.testing.assert_allclose(yaw_rotated(a, math.degrees(yaw)), qmult(euler2quat(0.0, 0.0, yaw, "sxyz"), a),
+                                   atol=1e-12)

@@ -35,12 +35,3 @@ def yaw_rotated(q, yaw_deg):
     """q rotated about the local vertical by yaw_deg (applied in the ENU frame), as a 4-tuple."""
     c = quaternion.vertical(math.radians(yaw_deg))
     return quaternion.product(c[0], c[1], c[2], c[3], q[0], q[1], q[2], q[3])
-
-
-@jit
-def rotate_yaw(q, yaw_deg) -> np.ndarray:
-    """q rotated about the local vertical by yaw_deg (applied in the ENU frame)."""
-    r = yaw_rotated(q, yaw_deg)
-    out = np.empty(4)
-    out[0], out[1], out[2], out[3] = r[0], r[1], r[2], r[3]
-    return out

@@ -1,6 +1,7 @@
-"""The few quaternion operations of the per-sample path, on 4-arrays (w, x, y, z), body → ENU:
-the same results as transforms3d (test_attitude_geodesy checks them against it), compiled with
-the rest of the IMU step."""
+"""The few quaternion operations of the per-sample path, (w, x, y, z), body → ENU: the same
+results as transforms3d (test_attitude_geodesy checks them against it), compiled with the rest of
+the IMU step. They take and give parts and tuples, not arrays: the step allocates nothing, so it
+runs without numba's reference counts (core/jit.py)."""
 
 from __future__ import annotations
 
@@ -44,29 +45,12 @@ def product(w1, x1, y1, z1, w2, x2, y2, z2):
             w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2)
 
 
-@jit
-def multiply(a, b) -> np.ndarray:
-    return _array4(product(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]))
-
-
 @jit(inline=True)
 def axis_angle(a0, a1, a2, angle):
     """The rotation by `angle` about the axis (a0, a1, a2), as a 4-tuple."""
     norm = math.sqrt(a0 * a0 + a1 * a1 + a2 * a2)
     s = math.sin(angle / 2.0) / norm
     return (math.cos(angle / 2.0), a0 * s, a1 * s, a2 * s)
-
-
-@jit
-def from_axis_angle(axis, angle) -> np.ndarray:
-    return _array4(axis_angle(axis[0], axis[1], axis[2], angle))
-
-
-@jit(inline=True)
-def _array4(parts) -> np.ndarray:
-    out = np.empty(4)
-    out[0], out[1], out[2], out[3] = parts[0], parts[1], parts[2], parts[3]
-    return out
 
 
 @jit(nrt=False)
@@ -82,21 +66,9 @@ def vertical(angle):
     return (math.cos(angle / 2.0), 0.0, 0.0, math.sin(angle / 2.0))
 
 
-@jit
-def about_vertical(angle) -> np.ndarray:
-    """Rotation by `angle` (rad) about the ENU up axis."""
-    return _array4(vertical(angle))
-
-
 @jit(inline=True)
 def roll_pitch(roll, pitch):
     """transforms3d's euler2quat(roll, pitch, 0, 'sxyz'), as a 4-tuple."""
     cr, sr = math.cos(roll / 2.0), math.sin(roll / 2.0)
     cp, sp = math.cos(pitch / 2.0), math.sin(pitch / 2.0)
     return (cr * cp, sr * cp, cr * sp, -sr * sp)
-
-
-@jit
-def from_roll_pitch(roll, pitch) -> np.ndarray:
-    """transforms3d's euler2quat(roll, pitch, 0, 'sxyz')."""
-    return _array4(roll_pitch(roll, pitch))
