@@ -43,6 +43,7 @@ def test_other_argument_types_go_through_numba_again(changed):
     call = jit.Direct(weighted)
     pair, w = Pair(np.arange(4.0), np.ones(4)), np.array([0.5, 1.0, 2.0, 4.0])
     call(pair, w, 2.0)
+    first, original = call.entry, w
     scale = 2.0
     if changed == "float32 array":  # its bytes read as float64 would be other numbers
         w = w.astype(np.float32)
@@ -54,6 +55,8 @@ def test_other_argument_types_go_through_numba_again(changed):
         w = w.copy()
         w.flags.writeable = False
     assert call(pair, w, scale) == pytest.approx(plain(pair, w, scale))
+    # the first specialisation stays: a call site alternating between two layouts is not typed anew
+    assert call.entry is first and call(pair, original, 2.0) == pytest.approx(plain(pair, original, 2.0))
 
 
 def test_a_filter_stepped_directly_equals_one_stepped_through_numba():

@@ -133,8 +133,8 @@ class Direct:
     ~20 µs, against ~0.3 µs for the call itself (measured). The first call goes through numba
     (compiling or loading), which names the specialisation; later calls go to it directly while
     each argument's class — and each array's dtype, dimensions and layout — is the first call's,
-    else through numba again. A record's arrays are made with it and only written in place, so its
-    class names its layout."""
+    else through numba. A record's arrays are made with it and only written in place, so its class
+    names its layout."""
 
     __slots__ = ("arrays", "entry", "fn", "types")
 
@@ -142,9 +142,11 @@ class Direct:
         self.fn, self.types, self.arrays, self.entry = fn, None, (), None
 
     def __call__(self, *args):
-        if (self.entry is not None and tuple(map(type, args)) == self.types
-                and all(_layout(args[k]) == layout for k, layout in self.arrays)):
-            return self.entry(*args)
+        if self.entry is not None:
+            if tuple(map(type, args)) == self.types and all(_layout(args[k]) == layout for k, layout in self.arrays):
+                return self.entry(*args)
+            return self.fn(*args)  # other types: numba's choice (not resolved again: a call site alternating
+            # between two layouts would pay numba's typing of every argument, ~40 µs a record, at each switch)
         result = self.fn(*args)
         overloads = getattr(self.fn, "overloads", None)
         if overloads is not None:  # compiled: the specialisation numba just chose
