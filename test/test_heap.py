@@ -35,3 +35,32 @@ def test_the_next_blocks_buffers_reuse_the_pages_of_the_last():
     default, kept = churn("default"), churn("kept")
     assert kept["kept"] is True
     assert default["faults"] > 10 * max(kept["faults"], 100)  # glibc gave the 36 MB back each time
+
+
+def test_the_paused_collector_collects_every_few_blocks_and_gives_the_collector_back():
+    import gc
+    import weakref
+
+    from sprint_fusion.bags.heap import PausedCollector
+
+    class Node:
+        pass
+
+    def cycle():
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        return weakref.ref(a)
+
+    assert gc.isenabled()
+    with PausedCollector(every=3) as pause:
+        assert not gc.isenabled()
+        ref = cycle()
+        pause.tick()
+        pause.tick()
+        assert ref() is not None  # paused: the cycle is still there after two blocks
+        pause.tick()
+        assert ref() is None  # the third block's full collection took it
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), PausedCollector():
+        raise RuntimeError("a replay failing midway")
+    assert gc.isenabled()

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core.samples import ImuBlock
 from .chunk_writer import Group
+from .heap import PausedCollector
 from .reader import read_blocks
 
 DEPTH = 16  # blocks in flight: about 2 MB each, so memory stays flat with the bag's length
@@ -67,9 +68,11 @@ def _child(out, prepare, path, namespace, remap, block_size) -> None:
     try:
         if prepare is not None:
             put((_PREPARED, prepare()))
-        for block, inputs in read_blocks(path, namespace, remap=remap, on_damage=lambda e: put((_DAMAGE, e)),
-                                         block_size=block_size, with_inputs=True):
-            put((_BLOCK, _packed_block(block), [_packed(g) for g in inputs]))
+        with PausedCollector() as gc_pause:
+            for block, inputs in read_blocks(path, namespace, remap=remap, on_damage=lambda e: put((_DAMAGE, e)),
+                                             block_size=block_size, with_inputs=True):
+                gc_pause.tick()
+                put((_BLOCK, _packed_block(block), [_packed(g) for g in inputs]))
         put((_END,))
     except BaseException as error:  # handed to the parent, which raises it
         try:

@@ -34,7 +34,7 @@ from . import record_pack
 from .chunk_writer import ColumnWriter, Group
 from .column_outputs import ColumnOutputs
 from .csv_writer import CsvWriter
-from .heap import keep_freed_memory
+from .heap import PausedCollector, keep_freed_memory
 from .imu_columns import header_stamps
 from .read_ahead import ReadAhead
 from .reader import read_start_signals, resolved_remap
@@ -224,7 +224,9 @@ def replay(bag: str | Path, out: str | Path, params: FilterParams | None = None,
 
         try:
             writing.submit(set_up)
+            gc_pause = outputs_done.enter_context(PausedCollector())
             for block, inputs in source.blocks(on_damage=damage.append):
+                gc_pause.tick()
                 for run in inputs:
                     if ours.get(run.connection.topic, run.connection.topic) == fix_topic:
                         sec, nanosec = header_stamps(run.data)
