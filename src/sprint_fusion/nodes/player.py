@@ -64,8 +64,10 @@ class BagPlayer(Node):
     def play(self, stop: threading.Event) -> PlayStats:
         """Publish the whole bag (blocking); BagDamageError is raised after the last readable message."""
         publishers = [pub for pub, _ in self.outputs.values()]
+        # counts stable for 1 s: on a loaded machine the graph's second IMU subscriber was seen
+        # 0.6 s after the first (CI, once in four runs: kf2's first 0.6 s lost at 0.5)
         wait_for_matching(publishers, lambda: any(p.get_subscription_count() for p in publishers), stop,
-                          self.start_timeout, settle=0.5)
+                          self.start_timeout, settle=1.0)
         origin = None  # (first log time ns, monotonic time it was played at)
         next_tick = None
         for conn, log_ns, raw in self.source.messages():
