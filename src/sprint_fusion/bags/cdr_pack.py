@@ -72,6 +72,7 @@ class Packer:
         self.width = np.array([np.dtype(f).itemsize for f in formats], dtype=np.int64)
         self.src = np.array([self.packed.fields[name][1] for name in names], dtype=np.int64)
         self.dst = np.array(offsets, dtype=np.int64)
+        self.defaults = self.unpack(self.base[None, :])[0]  # the template's own field values
 
     def pack(self, n: int, headroom: int = 0, **columns) -> np.ndarray:
         """(n, headroom + size) uint8: message k's CDR bytes in row k, after `headroom` bytes left
@@ -92,9 +93,8 @@ class Packer:
         if unknown:
             raise ValueError(f"{self.msgtype}: no field {sorted(unknown)}")
         out = np.empty(n, self.packed)
-        template = self.unpack(self.base[None, :])
         for name in self.packed.names:  # a field not given keeps the template's value, as in pack
-            out[name] = columns[name] if name in columns else template[name][0]
+            out[name] = columns[name] if name in columns else self.defaults[name]
         return out.view(np.uint8).reshape(n, self.packed.itemsize)
 
     def unpack(self, rows: np.ndarray) -> np.ndarray:
