@@ -39,7 +39,7 @@ def fill_records(out, start, log_ns, channel, base, fields, src, dst, width) -> 
     return _headers_and_fields(out, start, log_ns, channel, size, fields, src, dst, width)
 
 
-@kernels.jit
+@kernels.jit(nogil=True)
 def _headers_and_fields(out, start, log_ns, channel, size, fields, src, dst, width) -> int:
     o = start
     for k in range(log_ns.shape[0]):

@@ -78,7 +78,7 @@ class BlockRecorder(ChainObserver):
 
 class _Writing:
     """Packing and writing a block on one worker thread while the next block is read and fused
-    (numpy, the compressor and the compiled steps let go of the GIL): jobs run in order, at most
+    (numpy's copies, the compressor and the record kernel let go of the GIL): jobs run in order, at most
     two wait, an error comes back to the caller."""
 
     def __init__(self, threaded: bool = True):

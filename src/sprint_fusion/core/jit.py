@@ -164,7 +164,7 @@ def _layout(a) -> tuple:
     return a.dtype, a.ndim, flags.c_contiguous, flags.f_contiguous, flags.writeable, flags.aligned
 
 
-def jit(fn=None, *, inline: bool = False, nrt: bool = True):
+def jit(fn=None, *, inline: bool = False, nrt: bool = True, nogil: bool = False):
     """Compile `fn` with numba when compiled kernels are in use, cached on disk (NUMBA_CACHE_DIR, by
     default ~/.cache/sprint_fusion/numba/<version of the filter sources>); where no cache location
     is writable (a read-only install, no home), compiled afresh in each process instead of failing.
@@ -178,13 +178,18 @@ def jit(fn=None, *, inline: bool = False, nrt: bool = True):
     of the records' arrays (perf: two instructions of numba's NRT_incref/decref); without them an
     IMU sample through every stage costs 0.8 µs instead of 4.3 (measured), the same bits. Such a
     step cannot make an array (numba refuses to compile it): quaternion.matrix_of and the like give
-    tuples instead."""
+    tuples instead.
+    @jit(nogil=True): the call lets go of the GIL, for a kernel that runs long (the record writer's,
+    on replay's writing thread). Not for the steps: they take microseconds, and each release handed
+    the GIL to replay's writing thread, whose Python then held it while the chain waited — the
+    10-minute replay took ~0.9 s more CPU and ~0.3 s more time with them all releasing it (medians
+    of six alternating runs)."""
     if fn is None:
-        return lambda f: jit(f, inline=inline, nrt=nrt)
+        return lambda f: jit(f, inline=inline, nrt=nrt, nogil=nogil)
     _decide()
     if _numba is None:
         return fn
-    options = {"nogil": True, "inline": "always" if inline else "never"}  # nogil: replay writes on a thread
+    options = {"nogil": nogil, "inline": "always" if inline else "never"}
     if not nrt:
         options["_nrt"] = False
     try:
