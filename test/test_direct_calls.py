@@ -78,3 +78,39 @@ def test_a_filter_stepped_directly_equals_one_stepped_through_numba():
     assert update.entry is not None
     np.testing.assert_allclose(direct.x, through.x, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(direct.P, through.P, rtol=1e-12, atol=1e-15)
+
+
+def test_kf5s_three_axis_fixes_in_one_call_are_three_cj_fixes():
+    """Kf5.on_gnss takes a fix's east, north and up in one compiled call (cj_fuser.three_fixes):
+    the same states, bit for bit, as each axis's CjFuser.fix — gates, outliers and history reruns
+    included (a fix arrives after IMU steps past it; one fix jumps)."""
+    import math
+
+    from sprint_fusion.core.kf5 import AXES, Kf5
+    from sprint_fusion.core.params import FilterParams
+    from sprint_fusion.core.samples import FixType, GnssFix
+
+    params = FilterParams({"time.fix_delay": 0.1, "gnss.gate": 3.0, "gnss.velocity": True})
+    one_call, per_axis = Kf5(params), Kf5(params)
+    rng = np.random.default_rng(5)
+    cov = np.diag([1e-4, 1e-4, 4e-4])
+    for k in range(60):
+        t = 0.05 * k
+        enu = np.array([4.0 * t, 0.3 * t, 0.0]) + rng.normal(0.0, 0.01, 3) + (2.0 if k == 40 else 0.0)
+        fix = GnssFix(t, 48.0, 11.0, 500.0, cov, FixType.RTK_FIXED, np.array([4.0, 0.3, 0.0]) + rng.normal(0, 0.05, 3),
+                      np.eye(3) * 0.01)
+        accel = rng.normal(0.0, 1.0, (4, 3))
+        for kf5 in (one_call, per_axis):
+            for j in range(4):  # IMU steps past the fix's stamp, run again once it arrives
+                for i, name in enumerate(AXES):
+                    kf5.axes[name].acceleration(t + 0.0125 * j, float(accel[j, i]))
+        one_call.on_gnss(fix, enu)
+        per_axis.yaw_bias.on_gnss(fix)
+        for i, name in enumerate(AXES):
+            per_axis.axes[name].fix(t, float(enu[i]), math.sqrt(cov[i, i]), float(fix.velocity[i]),
+                                    float(fix.velocity_covariance[i, i]))
+    for name in AXES:
+        a, b = one_call.axes[name], per_axis.axes[name]
+        assert np.array_equal(a.state, b.state) and np.array_equal(a.covariance, b.covariance)
+        assert a.outliers == b.outliers
+    assert sum(one_call.axes[name].outliers for name in AXES) >= 1  # the jump was gated

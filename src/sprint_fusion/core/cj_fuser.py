@@ -22,6 +22,7 @@ steps went past its stamp, and the filter takes it at its stamp and runs those s
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -126,6 +127,25 @@ def gnss_step(f, h, t, d, r, gate, position_row, v, variance, velocity_rows, lag
     if not math.isnan(v) and _velocity(f, h, t, v, variance, velocity_rows, lag_sigma, carry) == kf.TIME_BACK:
         return kf.TIME_BACK
     return hist.rerun(h, f, later)
+
+
+# Several CJ filters' GNSS side as one record: their filters, histories, gnss_state arrays, position
+# rows and velocity rows (CjFuser's), in one order — KF5's east, north and up (kf5.AXES).
+Fusers = namedtuple("Fusers", "filters histories states position_rows velocity_rows")
+
+
+@jit(nrt=False)
+def three_fixes(k, t, d0, d1, d2, r0, r1, r2, gate, v0, v1, v2, var0, var1, var2, lag_sigma, carry) -> int:
+    """gnss_step of one fix into three started filters (the record k, Fusers), in turn: one compiled
+    call for KF5's east, north and up instead of three (a call from Python costs more than the
+    step). TIME_BACK from the first filter that was past t, the others then left as they were."""
+    f, h, s, p, v = k.filters, k.histories, k.states, k.position_rows, k.velocity_rows  # constant indexes:
+    # a tuple indexed by a variable is copied whole
+    if gnss_step(f[0], h[0], t, d0, r0, gate, p[0], v0, var0, v[0], lag_sigma, carry, s[0]) == kf.TIME_BACK:
+        return kf.TIME_BACK
+    if gnss_step(f[1], h[1], t, d1, r1, gate, p[1], v1, var1, v[1], lag_sigma, carry, s[1]) == kf.TIME_BACK:
+        return kf.TIME_BACK
+    return gnss_step(f[2], h[2], t, d2, r2, gate, p[2], v2, var2, v[2], lag_sigma, carry, s[2])
 
 
 class CjFuser:

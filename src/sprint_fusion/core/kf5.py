@@ -7,7 +7,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from .cj_fuser import CjFuser
+from . import kalman as kf
+from .cj_fuser import CjFuser, Fusers, three_fixes
+from .jit import Direct
 from .kf2 import measured_velocity
 from .samples import GnssFix
 from .speed import HorizontalSpeedFilter
@@ -35,6 +37,10 @@ class Kf5:
                                 self.axes["east"].r_imu, self.speed.filter, self.speed.r,
                                 params["speed.mode"] == "direct", params["kf5.before_heading"] == "gnss")
         self.use_velocity = bool(params["gnss.velocity"])
+        axes = [self.axes[a] for a in AXES]
+        self.fusers = Fusers(*(tuple(getattr(a, name) for a in axes) for name in
+                               ("filter", "history", "gnss_state", "position_row", "velocity_rows")))
+        self.fixes = Direct(three_fixes)  # a fix's three filters in one compiled call
 
     def reset(self) -> None:
         self.yaw_bias.reset()
@@ -43,9 +49,20 @@ class Kf5:
         self.speed.reset()
 
     def on_gnss(self, fix: GnssFix, enu: np.ndarray) -> None:
-        sigma = fix.sigma_enu
         self.yaw_bias.on_gnss(fix)
-        with_velocity = self.use_velocity and measured_velocity(fix)
-        for i, name in enumerate(AXES):
-            v, variance = (fix.velocity[i], fix.velocity_covariance[i, i]) if with_velocity else (math.nan, math.nan)
-            self.axes[name].fix(fix.stamp, float(enu[i]), float(sigma[i]), float(v), float(variance))
+        c = fix.position_covariance
+        sigma = [math.sqrt(max(float(c[i, i]), 0.0)) for i in range(3)]  # fix.sigma_enu, without numpy's calls
+        if self.use_velocity and measured_velocity(fix):
+            v = [float(x) for x in fix.velocity[:3]]
+            variance = [float(fix.velocity_covariance[i, i]) for i in range(3)]
+        else:
+            v = variance = [math.nan] * 3
+        axes = [self.axes[name] for name in AXES]
+        if not all(a.initialized for a in axes):  # a filter starts at its first fix
+            for i, axis in enumerate(axes):
+                axis.fix(fix.stamp, float(enu[i]), sigma[i], v[i], variance[i])
+            return
+        east = axes[0]  # the three share their settings (axis_filter)
+        kf.checked(self.fixes(self.fusers, float(fix.stamp), float(enu[0]), float(enu[1]), float(enu[2]),
+                              *(a.gnss_r(s) for a, s in zip(axes, sigma, strict=True)), east.gate, *v, *variance,
+                              east.lag_sigma, east.carry), fix.stamp)

@@ -19,7 +19,7 @@ from . import quaternion
 from .angles import heading_to_yaw, quat_yaw_deg, wrap_deg, yaw_rotated
 from .attitude import attitude_from_params, attitude_step, sample_arrays
 from .columns import WIDTH, Col, write_align
-from .jit import jit
+from .jit import Direct, jit
 from .samples import GnssFix, ImuSample
 
 # Stages 1–3 as one record: the IMU attitude, the yaw and bias filters, their R entries of the
@@ -138,7 +138,6 @@ class YawBiasEstimator:
     yaw filter here (on_gnss), IMU samples through align_step (on the `align` record)."""
 
     def __init__(self, params):
-        self.p = params
         pn, p0 = params["process_noise"], float(params["p0"])
         self.align = Align(attitude_from_params(params),
                            kf.new_filter(3, kf.diag_noise(params["yaw.q_diag"], pn), p0),
@@ -146,6 +145,11 @@ class YawBiasEstimator:
                            float(params["yaw.r_rate"]), float(params["bias.r"]), float(params["gravity"]),
                            params["kf5.before_heading"] == "gnss", np.full(2, np.nan),
                            HEADING_CHOICES.index(params["kf5.provisional_heading"]))
+        # what on_gnss reads at each fix, read once
+        self.heading_min_speed = params["gnss.heading_min_speed"]
+        self.heading_max_accuracy = params["gnss.heading_max_accuracy"]
+        self.fix_delay, self.r_yaw = float(params["time.fix_delay"]), float(params["yaw.r_yaw"])
+        self.heading_step = Direct(angle_step)
 
     @property
     def yaw(self) -> kf.Filter:
@@ -165,16 +169,18 @@ class YawBiasEstimator:
         """Correct yaw with the GNSS heading of motion; False when it is not trusted. Keep the
         direction of motion for provisional alignment once the speed stands out of its noise."""
         if fix.velocity is not None and fix.velocity_covariance is not None:
-            v = np.asarray(fix.velocity[:2], dtype=float)
-            speed, sigma = float(np.hypot(*v)), math.sqrt(max(fix.velocity_covariance[0, 0], 0.0))
+            ve, vn = float(fix.velocity[0]), float(fix.velocity[1])
+            speed, sigma = float(np.hypot(ve, vn)), math.sqrt(max(fix.velocity_covariance[0, 0], 0.0))
             # moving, clearly above the speed's noise (a standing athlete's Doppler points anywhere);
             # else the device's own heading stands in (provisional_accel)
-            self.align.direction[:] = v / speed if speed > max(5.0 * sigma, MOVING) else np.nan
-        heading = trusted_heading(fix, self.p["gnss.heading_min_speed"], self.p["gnss.heading_max_accuracy"])
+            moving = speed > max(5.0 * sigma, MOVING)
+            self.align.direction[0] = ve / speed if moving else math.nan
+            self.align.direction[1] = vn / speed if moving else math.nan
+        heading = trusted_heading(fix, self.heading_min_speed, self.heading_max_accuracy)
         if heading is None:
             return False
-        t = float(fix.stamp) + float(self.p["time.fix_delay"])  # used then (the yaw barely turns meanwhile)
-        kf.checked(angle_step(self.align.yaw, t, float(heading_to_yaw(heading)), float(self.p["yaw.r_yaw"])), t)
+        t = float(fix.stamp) + self.fix_delay  # used then (the yaw barely turns meanwhile)
+        kf.checked(self.heading_step(self.align.yaw, t, float(heading_to_yaw(heading)), self.r_yaw), t)
         return True
 
     def on_imu(self, s: ImuSample) -> np.ndarray | None:
