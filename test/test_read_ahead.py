@@ -3,6 +3,7 @@ read_blocks' own, damage arrives where it happened, an error in the child is rai
 and leaving early leaves no process behind."""
 
 import functools
+import math
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from sprint_fusion.bags.reader import BagError, bag_params, read_blocks, read_ca
 from sprint_fusion.bags.replay import replay
 from sprint_fusion.bags.salvage import BagDamageError
 from sprint_fusion.core.params import FilterParams
-from sprint_fusion.core.samples import GnssFix, ImuBlock
+from sprint_fusion.core.samples import FixType, GnssFix, ImuBlock
 
 from .conftest import REPO
 
@@ -32,8 +33,10 @@ def flattened(pairs):
             else:
                 assert isinstance(item, GnssFix)
                 out.append(("gnss", *map(repr, (item.stamp, item.latitude, item.longitude, item.altitude)),
-                            int(item.fix_type), repr(item.position_covariance.tolist()),
-                            None if item.velocity is None else repr(item.velocity.tolist()), repr(item.heading)))
+                            repr(item.fix_type), repr(item.position_covariance.tolist()),
+                            *(None if a is None else repr(np.asarray(a).tolist())
+                              for a in (item.velocity, item.velocity_covariance)),
+                            *map(repr, (item.heading, item.heading_accuracy, item.velocity_differenced))))
         out.append(("inputs", sorted((g.connection.topic, g.connection.msgtype, g.log_ns.tolist(), g.data.tobytes())
                                      for g in inputs)))
     return out
@@ -131,6 +134,27 @@ def test_blocks_of_fixes_alone_or_of_imu_alone_cross_as_they_are():
     imu = [item for b in blocks for item in b if isinstance(item, ImuBlock)]
     for block in (fixes[:5], imu[:5], [], blocks[0]):  # a GNSS-only bag's, an IMU-only bag's, none, mixed
         assert flattened([(_unpacked_block(_packed_block(block)), [])]) == flattened([(block, [])])
+
+
+def test_fixes_cross_as_columns_with_every_field_and_every_missing_part_as_it_was():
+    """A block's fixes cross as columns (read_ahead._packed_fixes): each field, each missing
+    velocity, heading or accuracy as it was; a fix of another kind crosses as the object it is."""
+    import pickle
+
+    from sprint_fusion.bags.read_ahead import _packed_block, _unpacked_block
+
+    cov = np.diag([1e-4, 2e-4, 9e-4])
+    fixes = [GnssFix(1.0, 48.1, 11.5, 520.25, cov, FixType.RTK_FIXED, np.array([5.0, 0.5, -0.1]), cov * 4, 84.3, 0.8),
+             GnssFix(1.05, 48.1, 11.5, 520.5, cov * 2, FixType.RTK_FLOAT),
+             GnssFix(1.1, 48.1, 11.5, np.nan, cov, FixType.SINGLE, np.array([5.1, 0.4, 0.0]), None, None, None, True),
+             GnssFix(1.15, 48.1, 11.5, 521.0, cov, FixType.NO_FIX, None, cov, math.inf, 2.0)]
+    crossed = _unpacked_block(pickle.loads(pickle.dumps(_packed_block(fixes))))
+    assert _packed_block(fixes)[3][0] == "columns"
+    assert flattened([(crossed, [])]) == flattened([(fixes, [])])
+    odd = [*fixes, GnssFix(1.2, 48, 11.5, 521.0, cov.astype(np.float32))]  # an int latitude, float32 covariance
+    assert _packed_block(odd)[3][0] == "objects"
+    crossed = _unpacked_block(pickle.loads(pickle.dumps(_packed_block(odd))))
+    assert flattened([(crossed, [])]) == flattened([(odd, [])]) and type(crossed[-1].latitude) is int
 
 
 def sqlite3_copy(bag, out, signal_at: float | None = None):

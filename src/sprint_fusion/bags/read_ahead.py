@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ..core.samples import ImuBlock
+from ..core.samples import FixType, GnssFix, ImuBlock
 from .chunk_writer import Group
 from .heap import PausedCollector
 from .reader import read_blocks
@@ -45,11 +45,11 @@ def _unpacked(packed: tuple) -> Group:
 
 def _packed_block(block: list) -> tuple:
     """A block's ImuBlocks (one per run between fixes: thousands of small arrays a block) as one set
-    of columns and their lengths, the fixes as they are, and the order of the two."""
+    of columns and their lengths, the fixes as columns too (_packed_fixes), and the order of the two."""
     imu = [item for item in block if isinstance(item, ImuBlock)]
     order = bytes(isinstance(item, ImuBlock) for item in block)
     return (order, ImuBlock.concat(imu) if imu else None, [len(b) for b in imu],
-            [item for item in block if not isinstance(item, ImuBlock)])
+            _packed_fixes([item for item in block if not isinstance(item, ImuBlock)]))
 
 
 def _unpacked_block(packed: tuple) -> list:
@@ -57,8 +57,49 @@ def _unpacked_block(packed: tuple) -> list:
     ends = np.cumsum(lengths).tolist()
     starts = [0, *ends[:-1]] if ends else []  # no IMU run: a GNSS-only block
     imu = iter([columns.take(slice(a, b)) for a, b in zip(starts, ends, strict=True)])
-    fix = iter(fixes)
+    fix = iter(_unpacked_fixes(fixes))
     return [next(imu) if is_imu else next(fix) for is_imu in order]
+
+
+def _arrays(values: list, shape: tuple) -> tuple[np.ndarray, list[bool]] | None:
+    """Optional float64 arrays of one shape, stacked (zeros where None), and which are there; None
+    where one is of another kind."""
+    there = [v is not None for v in values]
+    if not all(type(v) is np.ndarray and v.dtype == np.float64 and v.shape == shape for v in values if v is not None):
+        return None
+    stacked = np.zeros((len(values), *shape))
+    for k, v in enumerate(values):
+        if v is not None:
+            stacked[k] = v
+    return stacked, there
+
+
+def _packed_fixes(fixes: list) -> tuple:
+    """A block's GnssFixes as columns: pickled one by one, their ~40 k small arrays took a quarter
+    of the child's time and as much again to unpickle here. ("objects", fixes) where a fix is not of
+    the reader's usual kinds (float fields, 3×3 and 3-vector float64 arrays or None)."""
+    usual = all(type(f) is GnssFix and type(f.fix_type) is FixType and all(
+        type(getattr(f, name)) is float for name in ("stamp", "latitude", "longitude", "altitude"))
+        and all(type(getattr(f, name)) in (float, type(None)) for name in ("heading", "heading_accuracy"))
+        for f in fixes)
+    columns = usual and [_arrays([f.position_covariance for f in fixes], (3, 3)),
+                         _arrays([f.velocity for f in fixes], (3,)),
+                         _arrays([f.velocity_covariance for f in fixes], (3, 3))]
+    if not usual or None in columns or not all(columns[0][1]):
+        return "objects", fixes
+    scalars = [(f.stamp, f.latitude, f.longitude, f.altitude, int(f.fix_type), f.heading, f.heading_accuracy,
+                bool(f.velocity_differenced)) for f in fixes]
+    return "columns", scalars, columns[0][0], *columns[1], *columns[2]
+
+
+def _unpacked_fixes(packed: tuple) -> list:
+    if packed[0] == "objects":
+        return packed[1]
+    _, scalars, cov, velocity, has_velocity, velocity_cov, has_velocity_cov = packed
+    kinds = {int(kind): kind for kind in FixType}
+    return [GnssFix(t, lat, lon, alt, cov[k], kinds[kind], velocity[k] if has_velocity[k] else None,
+                    velocity_cov[k] if has_velocity_cov[k] else None, heading, accuracy, differenced)
+            for k, (t, lat, lon, alt, kind, heading, accuracy, differenced) in enumerate(scalars)]
 
 
 def _child(out, prepare, path, namespace, remap, block_size) -> None:
