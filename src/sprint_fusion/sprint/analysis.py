@@ -177,6 +177,11 @@ class SessionAnalyzer:
                     out += self._results([], float(t[stop - 1]))
                     k = stop
                     continue
+            if self.detector.active:  # the trial's rows up to the one that ends it, at once
+                taken, windows = self.detector.push_active(t[k:], speed[k:], lambda j, k=k: values_of(k + j))
+                k += taken
+                out += self._results(windows, float(t[k - 1]))
+                continue
             out += self.push_row(rows[k, 0], **values_of(k))
             k += 1
         return out

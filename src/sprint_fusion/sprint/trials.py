@@ -107,6 +107,29 @@ class TrialDetector:
             self.rows.append((float(t[k]), s, columns_of(k)))
             self.slow_rows += s <= p.start_speed
 
+    def push_active(self, t: np.ndarray, speed: np.ndarray, columns_of) -> tuple[int, list[TrialWindow]]:
+        """push() of rows while a trial runs, the checks on every row at once (replay hands over
+        thousands of rows a block): it takes them up to the one that ends the trial, that one
+        included, and returns how many it took and the trial it closed (columns_of(k): row k's
+        columns). The same rows, top speed and trial as push() row by row."""
+        assert self.active
+        p = self.params
+        speed = np.where(np.isfinite(speed), speed, np.nan)
+        top = np.maximum(self.top, np.fmax.accumulate(np.where(np.isnan(speed), -np.inf, speed)))
+        with np.errstate(invalid="ignore"):
+            gave_up = (top < p.min_top_speed) & (speed < p.start_speed)
+            ends = ((top >= p.min_top_speed) & (speed < p.end_fraction * top)) | gave_up | (
+                t - self.rise_t > p.max_duration)
+        hit = np.flatnonzero(ends)
+        taken = int(hit[0]) + 1 if len(hit) else len(t)
+        self.rows.extend((float(t[k]), float(speed[k]), columns_of(k)) for k in range(taken))
+        self.slow_rows += int((speed[:taken] <= p.start_speed).sum())
+        self.top = float(top[taken - 1])
+        if not len(hit):
+            return taken, []
+        trial = self._close(cut_off=False)
+        return taken, [trial] if trial is not None and not gave_up[taken - 1] else []
+
     def finish(self) -> list[TrialWindow]:
         """The recording ended: a trial in progress is closed as cut off."""
         if self.active:
