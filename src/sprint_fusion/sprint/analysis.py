@@ -6,6 +6,7 @@ trial detector — the live node and the offline report both use it."""
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -162,6 +163,9 @@ class SessionAnalyzer:
             values.update(zip(extra, [float(column[k]) for column in extra_columns], strict=True))
             return values
 
+        def maker(k: int):  # what the detector keeps of a row: its columns made only if it joins a trial
+            return functools.partial(values_of, k)
+
         t, speed = rows[:, 0], self._detection_speed(rows, extra)
         start_speed = self.detector.params.start_speed
         ordered = len(t) < 2 or bool((np.diff(t) >= 0).all())
@@ -173,12 +177,12 @@ class SessionAnalyzer:
                 at = int(np.searchsorted(rising, k))
                 stop = int(rising[at]) if at < len(rising) else len(rows)
                 if stop > k:
-                    self.detector.push_quiet(t[k:stop], speed[k:stop], lambda j, k=k: values_of(k + j))
+                    self.detector.push_quiet(t[k:stop], speed[k:stop], lambda j, k=k: maker(k + j))
                     out += self._results([], float(t[stop - 1]))
                     k = stop
                     continue
             if self.detector.active:  # the trial's rows up to the one that ends it, at once
-                taken, windows = self.detector.push_active(t[k:], speed[k:], lambda j, k=k: values_of(k + j))
+                taken, windows = self.detector.push_active(t[k:], speed[k:], lambda j, k=k: maker(k + j))
                 k += taken
                 out += self._results(windows, float(t[k - 1]))
                 continue

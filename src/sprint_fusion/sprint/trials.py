@@ -94,7 +94,9 @@ class TrialDetector:
     def push_quiet(self, t: np.ndarray, speed: np.ndarray, columns_of) -> None:
         """push() of rows that cannot start a trial (no detector running, speed at or below
         start_speed or NaN, time not going back): only those still inside the look-back at the
-        last one are kept — their columns made by columns_of(k) — as push() would leave them."""
+        last one are kept — their columns made by columns_of(k) — as push() would leave them.
+        columns_of may give a call that makes them instead: it is called if the rows end up in a
+        trial (most are dropped again when the next block's quiet rows come)."""
         p = self.params
         assert not self.active and not (speed > p.start_speed).any()
         cutoff = float(t[-1]) - p.lookback
@@ -151,8 +153,9 @@ class TrialDetector:
         t = np.array([r[0] for r in rows])
         speed = np.array([r[1] for r in rows])
         columns = {"speed": speed}
-        for name in rows[0][2]:
-            columns[name] = np.array([r[2].get(name, math.nan) for r in rows])
+        values = [r[2] if isinstance(r[2], dict) else r[2]() for r in rows]  # a row's columns or their maker
+        for name in values[0]:
+            columns[name] = np.array([v.get(name, math.nan) for v in values])
         onset, signal = self._onset(t, speed)
         self.count += 1
         return TrialWindow(onset, float(t[-1]), t, columns, signal, cut_off, self.count)
