@@ -164,32 +164,36 @@ def _gnss_messages(stream, channels: dict, chunk: ChunkMessages, index: np.ndarr
 
 
 def _light(msgtype: str, v: np.ndarray) -> list:
-    """The decoded fields as objects shaped like the messages (only what the assembler reads)."""
-    def header(k):
-        return SimpleNamespace(stamp=SimpleNamespace(sec=int(v["sec"][k]), nanosec=int(v["nanosec"][k])))
+    """The decoded fields as objects shaped like the messages (only what the assembler reads). Each
+    field is taken out of the structured array once, as a list or a block of covariance rows, and
+    the objects made from those (a field of one row read at a time cost 0.3 µs, 20 per message)."""
+    col = {name: v[name].tolist() for name in v.dtype.names if not (name[0] == "c" and name[1:].isdigit())}
 
-    out = []
-    for k in range(len(v)):
-        if msgtype == "std_msgs/msg/UInt8":
-            out.append(SimpleNamespace(data=int(v["data"][k])))
-        elif msgtype == "sensor_msgs/msg/NavSatFix":
-            out.append(SimpleNamespace(header=header(k), status=SimpleNamespace(status=int(v["status"][k])),
-                                       latitude=float(v["latitude"][k]), longitude=float(v["longitude"][k]),
-                                       altitude=float(v["altitude"][k]),
-                                       position_covariance=np.array([v[f"c{j}"][k] for j in range(9)])))
-        elif msgtype == "sensor_msgs/msg/Imu":
-            cov = np.zeros(9)
-            cov[8] = v["c8"][k]
-            out.append(SimpleNamespace(header=header(k), orientation=SimpleNamespace(
-                x=float(v["x"][k]), y=float(v["y"][k]), z=float(v["z"][k]), w=float(v["w"][k])),
-                orientation_covariance=cov))
-        else:
-            cov = np.zeros(36)
-            cov[list(COV3)] = [v[f"c{j}"][k] for j in COV3]
-            linear = SimpleNamespace(x=float(v["x"][k]), y=float(v["y"][k]), z=float(v["z"][k]))
-            out.append(SimpleNamespace(header=header(k), twist=SimpleNamespace(
-                twist=SimpleNamespace(linear=linear), covariance=cov)))
-    return out
+    def covariances(size: int, at) -> np.ndarray:  # each message's covariance, the unread entries zero
+        block = np.zeros((len(v), size))
+        for j in at:
+            block[:, j] = v[f"c{j}"]
+        return block
+
+    def header(k):
+        return SimpleNamespace(stamp=SimpleNamespace(sec=col["sec"][k], nanosec=col["nanosec"][k]))
+
+    n = len(v)
+    if msgtype == "std_msgs/msg/UInt8":
+        return [SimpleNamespace(data=d) for d in col["data"]]
+    if msgtype == "sensor_msgs/msg/NavSatFix":
+        cov = covariances(9, range(9))
+        return [SimpleNamespace(header=header(k), status=SimpleNamespace(status=col["status"][k]),
+                                latitude=col["latitude"][k], longitude=col["longitude"][k],
+                                altitude=col["altitude"][k], position_covariance=cov[k]) for k in range(n)]
+    if msgtype == "sensor_msgs/msg/Imu":
+        cov = covariances(9, (8,))
+        return [SimpleNamespace(header=header(k), orientation=SimpleNamespace(
+            x=col["x"][k], y=col["y"][k], z=col["z"][k], w=col["w"][k]), orientation_covariance=cov[k])
+            for k in range(n)]
+    cov = covariances(36, COV3)
+    return [SimpleNamespace(header=header(k), twist=SimpleNamespace(twist=SimpleNamespace(
+        linear=SimpleNamespace(x=col["x"][k], y=col["y"][k], z=col["z"][k])), covariance=cov[k])) for k in range(n)]
 
 
 def _imu_span(stream, channels: dict, chunk: ChunkMessages, imu: np.ndarray, decoded: ImuBlock | None,
