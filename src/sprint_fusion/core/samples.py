@@ -69,12 +69,11 @@ class GnssFix:
         variance, a speed a runner (or a robot) can have."""
         # in plain Python: a check per fix of a few numbers, where numpy's calls cost 20 µs
         vals = [float(self.latitude), float(self.longitude), float(self.altitude), float(self.stamp)]
-        cov = np.asarray(self.position_covariance, dtype=float).reshape(3, 3).tolist()
-        ok = (all(map(math.isfinite, vals)) and all(math.isfinite(c) for row in cov for c in row)
-              and all(cov[k][k] >= 0 for k in range(3)) and abs(vals[0]) <= 90 and abs(vals[1]) <= 180
-              and -1000 <= vals[2] <= 10000)
+        cov = np.asarray(self.position_covariance, dtype=float).reshape(3, 3).ravel().tolist()
+        ok = (all(map(math.isfinite, vals)) and all(map(math.isfinite, cov)) and cov[0] >= 0 and cov[4] >= 0
+              and cov[8] >= 0 and abs(vals[0]) <= 90 and abs(vals[1]) <= 180 and -1000 <= vals[2] <= 10000)
         if self.velocity is not None:
-            v = [float(x) for x in np.asarray(self.velocity, dtype=float).ravel()]
+            v = np.asarray(self.velocity, dtype=float).ravel().tolist()
             ok = ok and all(map(math.isfinite, v)) and math.hypot(*v) <= MAX_SPEED
         return ok
 
