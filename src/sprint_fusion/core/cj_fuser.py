@@ -222,12 +222,17 @@ class CjFuser:
             kf.checked(self.velocity_step(self.filter, self.history, float(t), float(v), float(variance),
                                      self.velocity_rows, self.lag_sigma, self.carry), t)
 
+    def start_at(self, t: float, d: float) -> None:
+        """A filter not started yet starts at this first displacement (x = (d, 0, …), P = p0·I),
+        which the fix's step then corrects; a started one is left as it is."""
+        if not self.initialized:
+            kf.start(self.filter, float(t), float(d))
+            hist.restart(self.history, self.filter)
+
     def fix(self, t: float, d: float, sigma: float, v: float = math.nan, variance: float = math.nan) -> None:
         """A fix's displacement d [m] with its 1σ error and, where v is a number, its velocity v with
         its variance: one compiled step (the filter starts at its first displacement)."""
-        if not self.initialized:
-            kf.start(self.filter, float(t), float(d))  # x starts at the first fix (P = p0·I), then corrects
-            hist.restart(self.history, self.filter)
+        self.start_at(t, d)
         code = self.gnss_step(self.filter, self.history, float(t), float(d), self.gnss_r(sigma), self.gate,
                          self.position_row, float(v), float(variance), self.velocity_rows, self.lag_sigma, self.carry,
                          self.gnss_state)

@@ -50,19 +50,16 @@ class Kf5:
 
     def on_gnss(self, fix: GnssFix, enu: np.ndarray) -> None:
         self.yaw_bias.on_gnss(fix)
-        c = fix.position_covariance
-        sigma = [math.sqrt(max(float(c[i, i]), 0.0)) for i in range(3)]  # fix.sigma_enu, without numpy's calls
         if self.use_velocity and measured_velocity(fix):
             v = [float(x) for x in fix.velocity[:3]]
             variance = [float(fix.velocity_covariance[i, i]) for i in range(3)]
         else:
             v = variance = [math.nan] * 3
+        d = [float(x) for x in enu[:3]]
         axes = [self.axes[name] for name in AXES]
-        if not all(a.initialized for a in axes):  # a filter starts at its first fix
-            for i, axis in enumerate(axes):
-                axis.fix(fix.stamp, float(enu[i]), sigma[i], v[i], variance[i])
-            return
+        for axis, first in zip(axes, d, strict=True):
+            axis.start_at(fix.stamp, first)
         east = axes[0]  # the three share their settings (axis_filter)
-        kf.checked(self.fixes(self.fusers, float(fix.stamp), float(enu[0]), float(enu[1]), float(enu[2]),
-                              *(a.gnss_r(s) for a, s in zip(axes, sigma, strict=True)), east.gate, *v, *variance,
-                              east.lag_sigma, east.carry), fix.stamp)
+        kf.checked(self.fixes(self.fusers, float(fix.stamp), *d,
+                              *(a.gnss_r(s) for a, s in zip(axes, fix.sigma_enu, strict=True)), east.gate, *v,
+                              *variance, east.lag_sigma, east.carry), fix.stamp)

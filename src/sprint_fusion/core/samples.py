@@ -78,9 +78,11 @@ class GnssFix:
         return ok
 
     @property
-    def sigma_enu(self) -> np.ndarray:
-        """Per-axis position standard deviation (east, north, up) in metres."""
-        return np.sqrt(np.clip(np.diag(self.position_covariance), 0.0, None))
+    def sigma_enu(self) -> tuple[float, float, float]:
+        """Per-axis position standard deviation (east, north, up) in metres (a negative variance as
+        0). Floats, not an array: KF5 reads them at every fix, where numpy's calls cost 4 µs."""
+        e, n, u = np.asarray(self.position_covariance, dtype=float).diagonal().tolist()
+        return math.sqrt(max(e, 0.0)), math.sqrt(max(n, 0.0)), math.sqrt(max(u, 0.0))
 
     @property
     def sigma_horizontal(self) -> float:
